@@ -1,0 +1,66 @@
+/** Text → AST plus the syntax diagnostics, comments and tokens (for the formatter and the editor). */
+import type { IToken, IRecognitionException } from 'chevrotain';
+import { lex } from '../grammar/lexer.js';
+import { getParser } from '../grammar/parser.js';
+import { AstBuilder } from './cst-to-ast.js';
+import type { SourceFile, Span } from './ast.js';
+import { DiagnosticBag } from './diagnostics.js';
+
+export interface ParseResult {
+  ast: SourceFile;
+  comments: IToken[];
+  tokens: IToken[];
+  diagnostics: DiagnosticBag;
+}
+
+function errorSpan(e: IRecognitionException, textLength: number): Span {
+  const t = e.token;
+  if (t && !Number.isNaN(t.startOffset) && t.tokenType?.name !== 'EOF') {
+    return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
+  }
+  // At the end of the file: point at the previous token's end, where something is missing.
+  const prev = e.previousToken;
+  if (prev && !Number.isNaN(prev.endOffset ?? NaN)) {
+    const end = (prev.endOffset as number) + 1;
+    return { start: end, end };
+  }
+  return { start: textLength, end: textLength };
+}
+
+export function parse(text: string, diagnostics = new DiagnosticBag()): ParseResult {
+  const lexed = lex(text);
+  for (const p of lexed.problems) {
+    const span = { start: p.offset, end: p.offset + p.length };
+    if (p.kind === 'unexpected_character') {
+      diagnostics.report('RN0101', span, `unexpected character \`${p.text}\``, {
+        label: 'not part of the flow language',
+        ...(p.text.startsWith("'")
+          ? { help: 'strings are written between double quotes: "like this"' }
+          : {}),
+      });
+    } else if (p.kind === 'unterminated_string') {
+      diagnostics.report('RN0102', span, 'this string has no closing quote', {
+        label: 'string starts here',
+        help: 'add a `"` at the end of the string; strings cannot span lines (use \\n)',
+      });
+    } else {
+      diagnostics.report('RN0103', span, 'this comment is never closed', {
+        label: 'comment starts here',
+        help: 'add `*/` where the comment should end',
+      });
+    }
+  }
+  const parser = getParser();
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  let lastOffset = -1;
+  for (const e of parser.errors) {
+    const span = errorSpan(e, text.length);
+    // Recovery can report a cascade at one spot; the first says it best.
+    if (span.start === lastOffset) continue;
+    lastOffset = span.start;
+    diagnostics.report('RN0104', span, e.message);
+  }
+  const ast = new AstBuilder(text.length).file(cst);
+  return { ast, comments: lexed.comments, tokens: lexed.tokens, diagnostics };
+}
