@@ -19,7 +19,7 @@ function errorSpan(e: IRecognitionException, textLength: number): Span {
     return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
   }
   // At the end of the file: point at the previous token's end, where something is missing.
-  const prev = e.previousToken;
+  const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   if (prev && !Number.isNaN(prev.endOffset ?? NaN)) {
     const end = (prev.endOffset as number) + 1;
     return { start: end, end };
