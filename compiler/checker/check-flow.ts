@@ -1,0 +1,531 @@
+/** Checks one flow: settings, triggers, then its blocks and actions in order. */
+import type * as A from '../ast.js';
+import { findEvent, EVENT_NAMES } from '../../stdlib/catalog.js';
+import { CHANNELS, WEBHOOK_METHODS } from '../../stdlib/actions.js';
+import type { EventDef } from '../../stdlib/catalog-types.js';
+import { T } from '../../stdlib/types.js';
+import { suggest, didYouMean } from '../suggest.js';
+import type { CheckContext, Scope } from './check-context.js';
+import { withNames } from './check-context.js';
+import { ExprChecker, article } from './check-expr.js';
+import { checkOptions } from './check-options.js';
+import { checkManifestRef } from './manifest-refs.js';
+import { flowScope, eventBindings, type TriggerBinding } from './environment.js';
+import { assignable, isLoose } from './type-rules.js';
+import { DAY, MINUTE, WEEKDAYS, dateOrder, formatMs, isValidDate, isValidDateTime, isValidTime, isValidTimeZone, timeZones } from './literals.js';
+
+/** The reference product keeps flows stable up to 150 blocks (001). */
+export const MAX_BLOCKS = 150;
+
+const SETTING_NAMES: Record<A.Setting['kind'], string> = {
+  EntrySetting: 'entry',
+  RelevanceSetting: 'relevance',
+  ActiveSetting: 'active',
+  TimezoneSetting: 'timezone',
+  BrandSetting: 'brand',
+  ExitSetting: 'exit on',
+};
+
+/** What the checker learned about a flow, for the stages after it. */
+export interface FlowFacts {
+  flow: A.FlowDecl;
+  triggers: Array<{ trigger: A.EventTrigger; def: EventDef }>;
+  blockCount: number;
+}
+
+export class FlowChecker {
+  private readonly expr: ExprChecker;
+  private blockIds = new Map<string, A.Ident>();
+  private blockCount = 0;
+  private triggerDefs: TriggerBinding[] = [];
+
+  constructor(private readonly ctx: CheckContext) {
+    this.expr = new ExprChecker(ctx);
+  }
+
+  check(flow: A.FlowDecl): FlowFacts {
+    this.blockIds = new Map();
+    this.blockCount = 0;
+    this.triggerDefs = [];
+    const d = this.ctx.diagnostics;
+    const facts: FlowFacts = { flow, triggers: [], blockCount: 0 };
+
+    // Triggers first: they decide what the settings' and blocks' expressions may read.
+    const eventTriggers = flow.triggers.filter((t): t is A.EventTrigger => t.kind === 'EventTrigger');
+    const scheduleTriggers = flow.triggers.filter((t): t is A.ScheduleTrigger => t.kind === 'ScheduleTrigger');
+    for (const t of eventTriggers) {
+      const def = this.eventRef(t.event);
+      if (def) {
+        const operation = t.event.options.find((o) => o.name.name === 'operation')?.value;
+        const op = operation?.kind === 'String' ? operation.value : operation?.kind === 'Name' ? operation.name : undefined;
+        this.triggerDefs.push({ def, ...(op ? { operation: op } : {}) });
+        facts.triggers.push({ trigger: t, def });
+      }
+    }
+    if (flow.triggers.length === 0 && flow.name.name) {
+      d.report('RN0405', flow.name.span, `flow \`${flow.name.name}\` has no trigger`, {
+        label: 'never starts',
+        help: 'add an event trigger (`on NewOrder`) or a schedule (`every day at 10:00 for segment "..."`)',
+      });
+    }
+    if (eventTriggers.length > 0 && scheduleTriggers.length > 0) {
+      d.report('RN0410', scheduleTriggers[0]!.span, 'a flow starts either on events or on a schedule, not both', {
+        notes: ['the reference product has one start block per flow: "An event occurred" or a schedule'],
+        help: 'split it into two flows',
+      });
+    }
+    // An unknown event leaves its contexts unknown too: do not report each use of them again.
+    const unresolved = eventTriggers.length > facts.triggers.length;
+    const scope = unresolved ? looseScope(this.ctx) : flowScope(this.ctx.manifest, this.triggerDefs, scheduleTriggers.length > 0);
+    const customerOnly: Scope = { names: new Map([['customer', scope.names.get('customer')!]]), entryFilter: true };
+    for (const t of eventTriggers) {
+      if (t.when) this.expr.condition(t.when, withNames(customerOnly, [...scope.names].filter(([k]) => k !== 'customer')), 'the entry filter');
+    }
+    for (const t of scheduleTriggers) this.schedule(t);
+
+    this.settings(flow, scope);
+    const terminated = this.body(flow.body, scope);
+    void terminated;
+    if (this.blockCount > MAX_BLOCKS) {
+      d.report('RN0413', flow.name.span, `flow \`${flow.name.name}\` has ${this.blockCount} blocks; flows stay manageable up to ${MAX_BLOCKS}`, {
+        help: 'split it into several flows',
+      });
+    }
+    if (flow.body.length === 0 && flow.triggers.length > 0) {
+      d.report('RN0411', flow.name.span, `flow \`${flow.name.name}\` has no blocks: it does nothing`, { help: 'add a `steps { ... }` block' });
+    }
+    facts.blockCount = this.blockCount;
+    return facts;
+  }
+
+  // ---------- triggers ----------
+
+  private eventRef(ref: A.EventRef): EventDef | undefined {
+    const name = ref.name.name;
+    if (!name) return undefined;
+    const def = findEvent(name);
+    if (!def) {
+      const options = suggest(name, EVENT_NAMES);
+      const help = didYouMean(options);
+      this.ctx.diagnostics.report('RN0201', ref.name.span, `unknown event \`${name}\``, {
+        label: 'not in the event catalog',
+        ...(help ? { help } : { help: 'see docs/catalog.md for every event' }),
+        fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: ref.name.span, replacement: options[0]! }] : [],
+      });
+      for (const o of ref.options) this.expr.check(o.value, looseScope(this.ctx));
+      return undefined;
+    }
+    checkOptions(this.ctx, ref, def);
+    return def;
+  }
+
+  private schedule(t: A.ScheduleTrigger): void {
+    const d = this.ctx.diagnostics;
+    const words = t.units.map((u) => u.name);
+    if (t.interval) {
+      this.duration(t.interval, 'a schedule interval', 15 * MINUTE, 31 * DAY);
+    } else {
+      const isMonth = words.includes('month');
+      for (const u of t.units) {
+        const ok = ['day', 'weekday', 'weekend', 'month', ...WEEKDAYS].includes(u.name);
+        if (!ok) {
+          const options = suggest(u.name, ['day', 'weekday', 'weekend', 'month', ...WEEKDAYS]);
+          d.report('RN0412', u.span, `\`${u.name}\` is not a schedule word`, {
+            notes: ['schedules: every day, every weekday, every weekend, every mon, thu, every month on 1, 15, every 6h'],
+            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+          });
+        }
+      }
+      if (isMonth && words.length > 1) d.report('RN0412', t.span, '`month` cannot be combined with days of the week');
+      if (isMonth && t.monthDays.length === 0) d.report('RN0412', t.span, 'say which days of the month: `every month on 1, 15 at 10:00`');
+      if (!isMonth && t.monthDays.length > 0) d.report('RN0412', t.monthDays[0]!.span, 'days of the month go with `every month`');
+      for (const m of t.monthDays) {
+        if (m.kind === 'Number' ? !Number.isInteger(m.value) || m.value < 1 || m.value > 31 : m.name !== 'last') {
+          d.report('RN0412', m.span, 'a day of the month is a number from 1 to 31, or `last`');
+        }
+      }
+      if (t.times.length === 0) d.report('RN0412', t.span, 'say at what time: `at 10:00`', { help: 'add `at 10:00` (in the flow time zone)' });
+    }
+    for (const time of t.times) {
+      if (!isValidTime(time.raw)) d.report('RN0407', time.span, `${time.raw} is not a time of day`);
+    }
+    if (t.segment) checkManifestRef(this.ctx, 'segment', t.segment.value, t.segment.span);
+  }
+
+  // ---------- settings ----------
+
+  private settings(flow: A.FlowDecl, scope: Scope): void {
+    const d = this.ctx.diagnostics;
+    const seen = new Map<string, A.Setting>();
+    for (const s of flow.settings) {
+      const key = s.kind;
+      if (key !== 'ExitSetting') {
+        if (seen.has(key)) {
+          d.report('RN0408', s.span, `\`${SETTING_NAMES[key]}\` is set twice`, { notes: ['the last one would win'], help: 'keep one' });
+        }
+        seen.set(key, s);
+      }
+      switch (s.kind) {
+        case 'EntrySetting':
+          if (s.period) this.duration(s.period, 'a launch limit period', MINUTE, 3650 * DAY);
+          break;
+        case 'RelevanceSetting':
+          this.duration(s.duration, 'a relevance window', MINUTE, 365 * DAY);
+          break;
+        case 'ActiveSetting':
+          for (const v of [s.from, s.until]) {
+            if (v && !(v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw))) d.report('RN0407', v.span, `${v.raw} is not a valid date`);
+          }
+          if (s.from && s.until && dateOrder(s.until.raw) <= dateOrder(s.from.raw)) {
+            d.report('RN0407', s.until.span, 'the flow would end before it starts', { label: `not after ${s.from.raw}` });
+          }
+          if (!s.from && !s.until) d.report('RN0104', s.span, 'say when: `active from 2026-12-01 until 2027-03-01`');
+          break;
+        case 'TimezoneSetting':
+          if (!isValidTimeZone(s.zone.value)) {
+            const options = suggest(s.zone.value, timeZones());
+            d.report('RN0214', s.zone.span, `unknown time zone "${s.zone.value}"`, {
+              notes: ['time zones are IANA names like "Europe/Berlin" or "America/New_York"'],
+              ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+              fixes: options.length ? [{ message: `replace with "${options[0]}"`, span: s.zone.span, replacement: JSON.stringify(options[0]) }] : [],
+            });
+          }
+          break;
+        case 'BrandSetting':
+          checkManifestRef(this.ctx, 'brand', s.brand.value, s.brand.span);
+          break;
+        case 'ExitSetting': {
+          const def = this.eventRef(s.event);
+          if (s.where) {
+            const inner = def ? withNames(scope, eventBindings(this.ctx.manifest, { def })) : looseScope(this.ctx);
+            this.expr.condition(s.where, inner, 'an exit condition');
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  private duration(d: A.DurationLit, what: string, min: number, max: number): void {
+    if (!d.raw) return;
+    if (d.ms < min || d.ms > max) {
+      this.ctx.diagnostics.report('RN0406', d.span, `${d.raw} is out of range for ${what}`, {
+        label: `must be between ${formatMs(min)} and ${formatMs(max)}`,
+      });
+    } else if (d.ms % MINUTE !== 0) {
+      this.ctx.diagnostics.report('RN0406', d.span, `${what} counts in whole minutes; ${d.raw} has seconds`, { label: 'use m, h, d or w' });
+    }
+  }
+
+  // ---------- blocks ----------
+
+  private blockId(id: A.Ident | undefined): void {
+    if (!id?.name) return;
+    const prev = this.blockIds.get(id.name);
+    if (prev) {
+      this.ctx.diagnostics.report('RN0404', id.span, `block id \`${id.name}\` is used twice in this flow`, {
+        label: 'second use',
+        notes: ['block ids move waiting customers to a new version of the flow, so each must be unique'],
+        help: 'rename one of them',
+      });
+    } else this.blockIds.set(id.name, id);
+  }
+
+  /** Checks a sequence of blocks; returns whether every path through it ends in `stop`. */
+  private body(blocks: A.Block[], scope: Scope): boolean {
+    let stopped = false;
+    let reported = false;
+    for (const b of blocks) {
+      if (stopped && !reported) {
+        this.ctx.diagnostics.report('RN0403', b.span, 'this block is never reached', {
+          label: 'unreachable',
+          notes: ['every path before it ends with `stop`'],
+          help: 'remove it, or move the `stop`',
+        });
+        reported = true;
+      }
+      const ends = this.block(b, scope);
+      stopped ||= ends;
+    }
+    return stopped;
+  }
+
+  private block(b: A.Block, scope: Scope): boolean {
+    const d = this.ctx.diagnostics;
+    this.blockCount++;
+    switch (b.kind) {
+      case 'Stop':
+        return true;
+      case 'Steps':
+        this.blockId(b.blockId);
+        if (b.relevance) this.duration(b.relevance, 'a relevance window', MINUTE, 365 * DAY);
+        if (b.actions.length === 0) d.report('RN0411', b.span, 'this step group does nothing', { help: 'add an action, like `send email "..."`' });
+        for (const a of b.actions) this.action(a, scope);
+        return false;
+      case 'WaitFixed':
+        this.blockId(b.blockId);
+        if (b.duration) this.duration(b.duration, 'a wait', MINUTE, 365 * DAY);
+        if (b.within) this.window(b.within);
+        return false;
+      case 'WaitUntil': {
+        this.blockId(b.blockId);
+        const t = this.expr.check(b.at, scope);
+        if (!isLoose(t.type) && t.type.kind !== 'date' && t.type.kind !== 'datetime') {
+          d.report('RN0302', b.at.span, `\`wait until\` needs a date or a date-time, and this is ${article(t.type)}`, {
+            label: article(t.type),
+            help: 'wait until a date field, like `order.fields.deliveryDate + 2d`; for a fixed delay write `wait 2d`',
+          });
+        } else if (t.optional && !b.otherwise && !isLoose(t.type)) {
+          d.report('RN0303', b.at.span, 'this date may be missing for some customers', {
+            label: 'optional value',
+            notes: ['customers without it stop with "Dynamic wait value missing" (000)'],
+            help: 'say what happens: `otherwise stop` or `otherwise wait 1d`',
+          });
+        }
+        this.dynamicWaitSources(b.at);
+        if (b.otherwise?.kind === 'wait') this.duration(b.otherwise.duration, 'a wait', MINUTE, 365 * DAY);
+        return false;
+      }
+      case 'WaitForEvent': {
+        this.blockId(b.blockId);
+        const def = this.eventRef(b.event);
+        const inner = def ? withNames(scope, eventBindings(this.ctx.manifest, { def })) : looseScope(this.ctx);
+        if (b.where) this.expr.condition(b.where, inner, 'a `where` condition');
+        this.duration(b.timeout, 'a wait', MINUTE, 365 * DAY);
+        const a = this.body(b.onEvent, inner);
+        const c = b.onTimeout ? this.body(b.onTimeout, scope) : false;
+        return a && c;
+      }
+      case 'If': {
+        let all = true;
+        for (const br of b.branches) {
+          this.expr.condition(br.condition, scope, 'a condition');
+          all = this.body(br.body, scope) && all;
+        }
+        return b.otherwise ? this.body(b.otherwise, scope) && all : false;
+      }
+      case 'Split': {
+        this.blockId(b.blockId);
+        let total = 0;
+        let all = true;
+        const names = new Map<string, A.Ident>();
+        for (const v of b.variants) {
+          total += v.percent.value;
+          if (v.percent.value <= 0) d.report('RN0402', v.percent.span, 'a variant needs a share above 0%');
+          if (names.has(v.name.name)) d.report('RN0414', v.name.span, `variant \`${v.name.name}\` appears twice in this split`, { help: 'give each variant its own name' });
+          names.set(v.name.name, v.name);
+          all = this.body(v.body, scope) && all;
+        }
+        if (total > 100) {
+          d.report('RN0402', b.span, `the variants add up to ${round(total)}%, more than 100%`, {
+            label: 'over 100%',
+            notes: ['whatever is left below 100% is the control group, which gets nothing'],
+            help: 'lower the shares so they add up to 100% or less',
+          });
+        }
+        if (b.variants.length === 0) d.report('RN0411', b.span, 'this split has no variants', { help: 'add `50% a { ... }`' });
+        return all && total >= 100 && b.variants.length > 0;
+      }
+      case 'Parallel': {
+        this.blockId(b.blockId);
+        let all = b.branches.length > 0;
+        for (const br of b.branches) {
+          this.blockId(br.blockId);
+          all = this.body(br.body, scope) && all;
+        }
+        if (b.branches.length < 2) d.report('RN0411', b.span, 'a parallel block needs at least two branches', { help: 'add `branch { ... }`' });
+        return all;
+      }
+      case 'Limit': {
+        this.blockId(b.blockId);
+        if (!Number.isInteger(b.count.value) || b.count.value < 1) d.report('RN0415', b.count.span, 'a limit is a whole number of at least 1');
+        if (b.period.kind === 'Duration') this.duration(b.period, 'a limit period', MINUTE, 366 * DAY);
+        else if (b.period.name && !['hour', 'day', 'week', 'month'].includes(b.period.name)) {
+          const options = suggest(b.period.name, ['hour', 'day', 'week', 'month']);
+          d.report('RN0215', b.period.span, `\`${b.period.name}\` is not a period`, {
+            notes: ['periods: hour, day, week, month, or a duration like 7d'],
+            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+            fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: b.period.span, replacement: options[0]! }] : [],
+          });
+        }
+        const a = this.body(b.body, scope);
+        return b.otherwise ? this.body(b.otherwise, scope) && a : false;
+      }
+    }
+  }
+
+  private window(w: A.TimeWindow): void {
+    const d = this.ctx.diagnostics;
+    for (const r of w.days) {
+      for (const day of [r.from, r.to]) {
+        if (day?.name && !(WEEKDAYS as readonly string[]).includes(day.name)) {
+          const options = suggest(day.name, WEEKDAYS);
+          d.report('RN0215', day.span, `\`${day.name}\` is not a day of the week`, {
+            notes: ['days: mon, tue, wed, thu, fri, sat, sun; ranges like mon..fri'],
+            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+            fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: day.span, replacement: options[0]! }] : [],
+          });
+        }
+      }
+    }
+    for (const t of [w.from, w.to]) if (t.raw && !isValidTime(t.raw)) d.report('RN0407', t.span, `${t.raw} is not a time of day`);
+    if (w.from.raw && w.from.raw === w.to.raw) d.report('RN0407', w.to.span, 'the window is empty: it starts and ends at the same time');
+  }
+
+  /** 002: a dynamic wait may use dates of the contexts the event lists, or the customer's. */
+  private dynamicWaitSources(e: A.Expr): void {
+    const roots = new Set<A.NameRef>();
+    const visit = (x: A.Expr): void => {
+      switch (x.kind) {
+        case 'Name':
+          roots.add(x);
+          break;
+        case 'Member':
+          visit(x.object);
+          break;
+        case 'Index':
+          visit(x.object);
+          visit(x.index);
+          break;
+        case 'Call':
+          x.args.forEach((a) => visit(a.value));
+          break;
+        case 'Unary':
+          visit(x.operand);
+          break;
+        case 'Binary':
+          visit(x.left);
+          visit(x.right);
+          break;
+        case 'List':
+          x.elements.forEach(visit);
+          break;
+      }
+    };
+    visit(e);
+    for (const r of roots) {
+      const ctxName = r.name;
+      if (ctxName === 'customer' || ctxName === 'it') continue;
+      for (const t of this.triggerDefs) {
+        if (t.def.binds[ctxName as keyof typeof t.def.binds] && !t.def.dynamicWaits.includes(ctxName as never)) {
+          this.ctx.diagnostics.report('RN0307', r.span, `${t.def.name} does not allow waiting on a date from \`${ctxName}\``, {
+            notes: [t.def.dynamicWaits.length ? `${t.def.name} allows dynamic waits from: ${t.def.dynamicWaits.join(', ')}, and the customer` : `${t.def.name} allows dynamic waits only from customer fields`],
+          });
+        }
+      }
+    }
+  }
+
+  // ---------- actions ----------
+
+  private action(a: A.Action, scope: Scope): void {
+    const d = this.ctx.diagnostics;
+    switch (a.kind) {
+      case 'Send': {
+        const ch = a.channel.name;
+        if (ch === 'webhook') {
+          d.report('RN0213', a.channel.span, 'webhooks have their own action', { help: 'write `webhook post "https://..." { ... }`' });
+        } else if (!(CHANNELS as readonly string[]).includes(ch)) {
+          const options = suggest(ch, CHANNELS);
+          d.report('RN0213', a.channel.span, `unknown channel \`${ch}\``, {
+            notes: [`channels: ${CHANNELS.join(', ')}`],
+            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+            fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: a.channel.span, replacement: options[0]! }] : [],
+          });
+        } else {
+          checkManifestRef(this.ctx, 'template', a.template.value, a.template.span, { channel: ch });
+        }
+        if (a.params) this.objectValues(a.params, scope);
+        return;
+      }
+      case 'Webhook': {
+        if (!(WEBHOOK_METHODS as readonly string[]).includes(a.method.name)) {
+          const options = suggest(a.method.name, WEBHOOK_METHODS);
+          d.report('RN0215', a.method.span, `\`${a.method.name}\` is not an HTTP method`, {
+            notes: [`methods: ${WEBHOOK_METHODS.join(', ')}`],
+            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+          });
+        }
+        let url: URL | undefined;
+        try {
+          url = new URL(a.url.value);
+        } catch {
+          url = undefined;
+        }
+        if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+          d.report('RN0305', a.url.span, `"${a.url.value}" is not an http(s) URL`, { help: 'write the full address: "https://hooks.example.com/path"' });
+        }
+        if (a.body) this.objectValues(a.body, scope);
+        return;
+      }
+      case 'IssuePromo':
+        checkManifestRef(this.ctx, 'promoPool', a.pool.value, a.pool.span);
+        return;
+      case 'AwardPoints': {
+        const t = this.expr.check(a.amount, scope);
+        if (!isLoose(t.type) && t.type.kind !== 'number') d.report('RN0301', a.amount.span, `points are a number, and this is ${article(t.type)}`);
+        else if (a.amount.kind === 'Number' && a.amount.value <= 0) d.report('RN0305', a.amount.span, 'award a positive number of points');
+        checkManifestRef(this.ctx, 'pointAccount', a.account.value, a.account.span);
+        if (a.expires) this.duration(a.expires, 'a points lifetime', DAY, 3650 * DAY);
+        return;
+      }
+      case 'Set': {
+        const target = a.target;
+        const isCustomField =
+          target.kind === 'Member' && target.object.kind === 'Member' && target.object.property.name === 'fields' && target.object.object.kind === 'Name' && target.object.object.name === 'customer';
+        if (!isCustomField) {
+          this.expr.check(target, scope);
+          d.report('RN0306', target.span, 'only customer custom fields can be set', {
+            notes: ['flows edit customer data through custom fields (001), like `set customer.fields.tier = "gold"`'],
+          });
+          this.expr.check(a.value, scope);
+          return;
+        }
+        const t = this.expr.check(target, scope);
+        const v = this.expr.check(a.value, scope, t.type);
+        const enumLiteral = t.type.kind === 'enum' && a.value.kind === 'String';
+        if (!enumLiteral && !assignable(v.type, t.type)) {
+          d.report('RN0301', a.value.span, `${(target as A.MemberExpr).property.name} holds ${article(t.type)}, and this is ${article(v.type)}`, { label: 'wrong type' });
+        } else if (t.type.kind === 'enum' && a.value.kind === 'String' && !t.type.values.includes(a.value.value)) {
+          const options = suggest(a.value.value, t.type.values);
+          d.report('RN0301', a.value.span, `"${a.value.value}" is not a value of ${(target as A.MemberExpr).property.name}`, {
+            notes: [`possible values: ${t.type.values.join(', ')}`],
+            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+            fixes: options.length ? [{ message: `replace with "${options[0]}"`, span: a.value.span, replacement: JSON.stringify(options[0]) }] : [],
+          });
+        }
+        return;
+      }
+      case 'SegmentAdd':
+      case 'SegmentRemove':
+        checkManifestRef(this.ctx, 'segment', a.segment.value, a.segment.span);
+        return;
+    }
+  }
+
+  private objectValues(o: A.ObjectLit, scope: Scope): void {
+    const keys = new Set<string>();
+    for (const e of o.entries) {
+      const key = e.key.kind === 'Ident' ? e.key.name : e.key.value;
+      if (keys.has(key)) this.ctx.diagnostics.report('RN0217', e.key.span, `\`${key}\` is given twice`, { help: 'remove one of them' });
+      keys.add(key);
+      this.expr.check(e.value, scope);
+    }
+  }
+}
+
+/** After an unknown event, every context name is unknown-but-silent. */
+function looseScope(ctx: CheckContext): Scope {
+  return flowScopeLoose(ctx);
+}
+function flowScopeLoose(ctx: CheckContext): Scope {
+  const names = new Map(flowScope(ctx.manifest, [], false).names);
+  for (const n of ['order', 'item', 'product', 'action', 'view', 'session', 'promo', 'balance', 'card', 'params']) {
+    names.set(n, { type: T.any, optional: false, kind: 'context' });
+  }
+  return { names, entryFilter: false };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,158 @@
+/**
+ * The project manifest (runnel.json): read, validated against schemas/manifest.schema.json, and
+ * turned into the name tables the checker looks things up in. Problems point into the JSON text.
+ */
+import { parseTree, findNodeAtLocation, printParseErrorCode, parse as parseJsonc, type ParseError, type Node as JsonNode } from 'jsonc-parser';
+import { validateManifest } from '../schemas/index.js';
+import { buildContextTypes, schemaToType, type CustomFieldSchemas } from './schema-types.js';
+import { DiagnosticBag } from './diagnostics.js';
+import type { Span } from './ast.js';
+import type { Type } from '../stdlib/types.js';
+import type { ContextSchemaName } from '../schemas/index.js';
+import { suggest, didYouMean } from './suggest.js';
+
+/** runnel.json as the checker reads it (the schema is the full contract). */
+export interface ManifestJson {
+  name?: string;
+  timezone?: string;
+  brands?: string[];
+  templates?: Record<string, string[]>;
+  segments?: string[];
+  pointAccounts?: string[];
+  promoPools?: string[];
+  customFields?: CustomFieldSchemas;
+  operations?: Record<string, unknown>;
+  folders?: Record<string, { segment: string }>;
+  productSegments?: string[];
+  actionTemplates?: string[];
+  calculatedFields?: string[];
+  campaigns?: string[];
+  topics?: string[];
+  budgets?: Record<string, { limit: number; period: string }>;
+  webhooks?: { allowPrivateNetworks?: boolean; allowedHosts?: string[] };
+}
+
+/** A checked manifest with its derived types; shared by every file of the project. */
+export interface Manifest {
+  json: ManifestJson;
+  /** Whether a real runnel.json was read (files outside a project get an empty one). */
+  declared: boolean;
+  contextTypes: Record<ContextSchemaName, Type>;
+  operationTypes: Map<string, Type>;
+}
+
+export function emptyManifest(): Manifest {
+  return buildManifest({}, false);
+}
+
+export function buildManifest(json: ManifestJson, declared = true): Manifest {
+  const operationTypes = new Map<string, Type>();
+  for (const [name, schema] of Object.entries(json.operations ?? {})) operationTypes.set(name, schemaToType(schema, undefined, `${name} parameters`));
+  return { json, declared, contextTypes: buildContextTypes(json.customFields ?? {}), operationTypes };
+}
+
+function nodeSpan(node: JsonNode | undefined, fallback: Span): Span {
+  return node ? { start: node.offset, end: node.offset + node.length } : fallback;
+}
+
+/** The JSON node a pointer like `/templates/emial` names; for a bad key, the key itself. */
+function locate(root: JsonNode | undefined, pointer: string): JsonNode | undefined {
+  if (!root) return undefined;
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  let node = findNodeAtLocation(root, path);
+  // findNodeAtLocation gives the value; a property's key is a nicer target for unknown keys.
+  if (node?.parent?.type === 'property' && node.parent.children?.[0]) node = node.parent.children[0];
+  // Walk up until something exists (a missing property points at its object).
+  while (!node && path.length > 0) {
+    path.pop();
+    node = findNodeAtLocation(root, path);
+  }
+  return node;
+}
+
+const KNOWN_KEYS = [
+  'name', 'timezone', 'brands', 'templates', 'segments', 'pointAccounts', 'promoPools', 'customFields', 'operations',
+  'folders', 'productSegments', 'actionTemplates', 'calculatedFields', 'campaigns', 'topics', 'budgets', 'webhooks',
+];
+
+/** Parses and validates runnel.json text; always returns a usable manifest (empty parts on error). */
+export function loadManifest(text: string, diagnostics = new DiagnosticBag()): { manifest: Manifest; diagnostics: DiagnosticBag } {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const whole = { start: 0, end: Math.min(text.length, 1) };
+  if (errors.length > 0 || !root) {
+    for (const e of errors.slice(0, 5)) {
+      diagnostics.report('RN0502', { start: e.offset, end: e.offset + Math.max(1, e.length) }, `runnel.json is not valid JSON: ${humanJsonError(printParseErrorCode(e.error))}`, {
+        help: 'runnel.json is strict JSON: double-quoted keys, no comments, no trailing commas',
+      });
+    }
+    if (errors.length === 0) diagnostics.report('RN0502', whole, 'runnel.json is empty');
+    const loose = parseJsonc(text) as unknown;
+    const json = loose && typeof loose === 'object' && !Array.isArray(loose) ? (loose as ManifestJson) : {};
+    return { manifest: safeBuild(json), diagnostics };
+  }
+  const json = parseJsonc(text) as unknown;
+  const result = validateManifest(json);
+  if (!result.ok) {
+    for (const err of result.errors) {
+      const node = locate(root, err.path);
+      const span = nodeSpan(node, whole);
+      const unknownKey = /must NOT have additional properties|unknown property|additional propert/i.test(err.message)
+        ? /'([^']+)'|"([^"]+)"|`([^`]+)`/.exec(err.message)
+        : null;
+      const keyName = unknownKey ? (unknownKey[1] ?? unknownKey[2] ?? unknownKey[3]) : undefined;
+      const options = keyName && err.path.split('/').length <= 2 ? suggest(keyName, KNOWN_KEYS) : [];
+      const help = didYouMean(options);
+      diagnostics.report('RN0501', span, `runnel.json: ${err.message}${err.path ? ` (at ${err.path})` : ''}`, {
+        ...(help ? { help } : {}),
+        ...(options.length === 1 && node ? { fixes: [{ message: `rename to "${options[0]}"`, span, replacement: JSON.stringify(options[0]) }] } : {}),
+      });
+    }
+  }
+  return { manifest: safeBuild(json as ManifestJson), diagnostics };
+}
+
+/** A manifest with wrong shapes must still give the checker something to work with. */
+function safeBuild(json: ManifestJson): Manifest {
+  const clean: ManifestJson = {};
+  const strArr = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  if (typeof json.name === 'string') clean.name = json.name;
+  if (typeof json.timezone === 'string') clean.timezone = json.timezone;
+  for (const k of ['brands', 'segments', 'pointAccounts', 'promoPools', 'productSegments', 'actionTemplates', 'calculatedFields', 'campaigns', 'topics'] as const) {
+    const v = strArr(json[k]);
+    if (v) clean[k] = v;
+  }
+  const templates = obj(json.templates);
+  if (templates) {
+    clean.templates = {};
+    for (const [ch, list] of Object.entries(templates)) clean.templates[ch] = strArr(list) ?? [];
+  }
+  const cf = obj(json.customFields);
+  if (cf) {
+    clean.customFields = {};
+    for (const [k, v] of Object.entries(cf)) {
+      const o = obj(v);
+      if (o) (clean.customFields as Record<string, Record<string, unknown>>)[k] = o;
+    }
+  }
+  const ops = obj(json.operations);
+  if (ops) clean.operations = ops;
+  const folders = obj(json.folders);
+  if (folders) clean.folders = folders as ManifestJson['folders'] & object;
+  const budgets = obj(json.budgets);
+  if (budgets) clean.budgets = budgets as ManifestJson['budgets'] & object;
+  const webhooks = obj(json.webhooks);
+  if (webhooks) clean.webhooks = webhooks as ManifestJson['webhooks'] & object;
+  return buildManifest(clean, true);
+}
+
+function humanJsonError(code: string): string {
+  return code
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+}
