@@ -70,7 +70,7 @@ export function toJsonDiagnostic(path: string, lines: LineMap, d: Diagnostic): J
     severity: d.severity,
     code: d.code,
     message: d.message,
-    suggestions: d.fixes.map((f) => f.replacement),
+    suggestions: d.fixes.map((f) => (/^".*"$/.test(f.replacement) ? (JSON.parse(f.replacement) as string) : f.replacement)),
     notes: d.notes,
     ...(d.help ? { help: d.help } : {}),
     fixes: d.fixes.map((f) => {

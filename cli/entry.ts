@@ -1,0 +1,4 @@
+// Entry point of the bundled `runnel` binary.
+import { run } from './main.js';
+
+run();

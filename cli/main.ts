@@ -1,0 +1,83 @@
+/** The `runnel` command: dispatch to subcommands. Exit status per contracts.md. */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { CHECK_HELP, runCheck } from './commands/check.js';
+import { FMT_HELP, runFmt } from './commands/fmt.js';
+import { UsageError } from './files.js';
+import { EXIT, processIO, type CliIO } from './io.js';
+
+const HELP = `runnel: customer-journey flows as code
+
+Usage: runnel <command> [options]
+
+Commands:
+  check [paths...]        parse and type-check flows (--format json for tools)
+  fmt [--check] [paths...] format flows in the canonical layout
+
+Run \`runnel <command> --help\` for a command's options.
+Options: -h, --help  show this help;  -v, --version  print the version
+`;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function main(argv: string[], io: CliIO): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(HELP);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      case '-v':
+      case '--version':
+        io.stdout(`runnel ${version()}\n`);
+        return EXIT.ok;
+      case 'check': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { format: { type: 'string', default: 'text' }, help: { type: 'boolean', short: 'h' }, color: { type: 'boolean' }, 'no-color': { type: 'boolean' } },
+        });
+        if (values.help) return io.stdout(CHECK_HELP), EXIT.ok;
+        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not ${values.format}`);
+        const color = values['no-color'] ? false : values.color ? true : io.color;
+        return runCheck(positionals, { format: values.format }, { ...io, color });
+      }
+      case 'fmt': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { check: { type: 'boolean', default: false }, width: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        });
+        if (values.help) return io.stdout(FMT_HELP), EXIT.ok;
+        const width = values.width === undefined ? undefined : Number(values.width);
+        if (width !== undefined && (!Number.isInteger(width) || width < 20)) throw new UsageError('--width must be a whole number of at least 20');
+        return runFmt(positionals, { check: values.check, ...(width ? { width } : {}) }, io);
+      }
+      default:
+        io.stderr(`runnel: unknown command \`${command}\`\n\n${HELP}`);
+        return EXIT.usage;
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`runnel ${command}: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+/** Run as the `runnel` binary. */
+export function run(): void {
+  const code = main(process.argv.slice(2), processIO());
+  process.exitCode = code;
+}
