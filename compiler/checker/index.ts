@@ -13,9 +13,16 @@ export interface CheckResult {
 }
 
 export function checkFile(ast: A.SourceFile, manifest: Manifest, diagnostics = new DiagnosticBag()): CheckResult {
-  const ctx = { manifest, diagnostics, types: new Map<number, Type>() };
+  const hadSyntaxErrors = diagnostics.hasErrors;
+  const own = new DiagnosticBag();
+  const ctx = { manifest, diagnostics: own, types: new Map<number, Type>() };
   const checker = new FlowChecker(ctx);
   const flows = ast.flows.map((f) => checker.check(f));
+  for (const d of own.items) {
+    // Pieces the parser invented while recovering have empty spans; the syntax error said it all.
+    if (hadSyntaxErrors && d.span.start === d.span.end) continue;
+    diagnostics.items.push(d);
+  }
   return { diagnostics, types: ctx.types, flows };
 }
 

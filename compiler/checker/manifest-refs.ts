@@ -50,6 +50,8 @@ export function checkManifestRef(
   span: Span,
   opts: { channel?: string; also?: readonly ManifestRefKind[] } = {},
 ): boolean {
+  // An empty span is a piece the parser invented while recovering: already reported.
+  if (span.start === span.end) return false;
   const table = TABLES[kind];
   const names = [...table.names(ctx, opts.channel), ...(opts.also ?? []).flatMap((k) => TABLES[k].names(ctx))];
   if (names.includes(name)) return true;
