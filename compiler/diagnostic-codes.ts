@@ -16,6 +16,7 @@ export const CODES = {
   RN0103: { severity: 'error', title: 'unterminated comment' },
   RN0104: { severity: 'error', title: 'unexpected token' },
   RN0105: { severity: 'error', title: 'invalid literal' },
+  RN0106: { severity: 'error', title: 'nested too deeply' },
   // Names
   RN0201: { severity: 'error', title: 'unknown event' },
   RN0202: { severity: 'error', title: 'unknown event option' },

@@ -27,8 +27,35 @@ function errorSpan(e: IRecognitionException, textLength: number): Span {
   return { start: textLength, end: textLength };
 }
 
+/**
+ * Brackets may nest this deep. Far beyond any real flow, and well inside every stack the parser,
+ * checker and formatter (all recursive) run on: Node's main thread, its workers, a browser worker.
+ */
+export const MAX_NESTING = 64;
+
+/** The first token that opens a bracket deeper than MAX_NESTING. */
+function tooDeep(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    if (name === 'LBrace' || name === 'LParen' || name === 'LBracket') {
+      if (++depth > MAX_NESTING) return t;
+    } else if (name === 'RBrace' || name === 'RParen' || name === 'RBracket') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 export function parse(text: string, diagnostics = new DiagnosticBag()): ParseResult {
   const lexed = lex(text);
+  const deep = tooDeep(lexed.tokens);
+  if (deep) {
+    diagnostics.report('RN0106', { start: deep.startOffset, end: deep.startOffset + 1 }, `brackets are nested more than ${MAX_NESTING} levels deep`, {
+      label: 'too deep',
+      notes: ['the file is not read any further'],
+      help: 'split the flow, or flatten the conditions (`else if` instead of nesting)',
+    });
+    return { ast: { kind: 'File', id: 0, span: { start: 0, end: text.length }, flows: [] }, comments: lexed.comments, tokens: lexed.tokens, diagnostics };
+  }
   for (const p of lexed.problems) {
     const span = { start: p.offset, end: p.offset + p.length };
     if (p.kind === 'unexpected_character') {
