@@ -3,7 +3,7 @@
  * piece becomes an empty name or an `Error` expression (the parser already reported it).
  */
 import type { CstNode, IToken, CstElement } from 'chevrotain';
-import type * as A from './ast.js';
+import * as A from './ast.js';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -517,69 +517,54 @@ export class AstBuilder {
     return { kind: 'Error', id: this.id(), span };
   }
 
-  /** `expression` CST node (or any expression-level node) → Expr. */
+  /**
+   * `expression` CST node → Expr: precedence climbing over the flat `operand (operator operand)*`.
+   * Prefix `-` binds tightest; prefix `not` takes everything down to the comparisons, so
+   * `not a == b` is `not (a == b)` and `not a and b` is `(not a) and b`.
+   */
   expression(n: CstNode | undefined, parent?: CstNode): A.Expr {
     if (!n) return this.errorExpr(this.nodeSpan(parent));
     const c = n.children as Children;
-    switch (n.name) {
-      case 'expression':
-        return this.expression(this.node(c, 'orExpr'), n);
-      case 'orExpr':
-      case 'andExpr':
-        return this.leftAssoc(n, n.name === 'orExpr' ? () => 'or' : () => 'and');
-      case 'notExpr': {
-        const neg = this.node(c, 'negated');
-        if (c['Not']) {
-          return { kind: 'Unary', id: this.id(), span: this.nodeSpan(n), op: 'not', operand: this.expression(neg, n) };
-        }
-        return this.expression(this.node(c, 'comparison'), n);
+    const operands = this.nodes(c, 'operand');
+    const operators = this.nodes(c, 'operator');
+    if (operands.length === 0) return this.errorExpr(this.nodeSpan(n));
+    let next = 0; // the operand being read
+    let prefixPos = 0; // how many of its prefix operators are applied already
+    const opAfter = (i: number): A.BinaryOp | undefined => {
+      const o = operators[i];
+      if (!o) return undefined;
+      const oc = o.children as Children;
+      if (oc['Not']) return 'not in';
+      const t = Object.values(oc)[0]?.[0];
+      return isToken(t) && !t.isInsertedInRecovery ? (t.image as A.BinaryOp) : undefined;
+    };
+    const operand = (): A.Expr => {
+      const node = operands[next];
+      if (!node) return this.errorExpr(this.nodeSpan(n));
+      const prefixes = this.toks(node.children as Children, 'prefix');
+      const t = prefixes[prefixPos];
+      if (t) {
+        prefixPos++;
+        const inner = t.image === 'not' ? climb(A.NOT_PRECEDENCE + 1) : operand();
+        return { kind: 'Unary', id: this.id(), span: { start: t.startOffset, end: inner.span.end }, op: t.image === 'not' ? 'not' : '-', operand: inner };
       }
-      case 'comparison': {
-        const ops = this.operands(c);
-        if (ops.length < 2) return this.expression(ops[0], n);
-        const opTok = this.tok(c, 'op');
-        const op: A.BinaryOp = !opTok ? '==' : c['opIn'] ? 'not in' : (opTok.image as A.BinaryOp);
-        return {
-          kind: 'Binary',
-          id: this.id(),
-          span: this.nodeSpan(n),
-          op,
-          left: this.expression(ops[0], n),
-          right: this.expression(ops[1], n),
-        };
+      prefixPos = 0;
+      next++;
+      const post = this.node(node.children as Children, 'postfix');
+      return post ? this.postfix(post) : this.errorExpr(this.nodeSpan(node));
+    };
+    const climb = (minPrec: number): A.Expr => {
+      let left = operand();
+      for (;;) {
+        const op = opAfter(next - 1);
+        if (!op || next >= operands.length) return left;
+        const prec = A.PRECEDENCE[op];
+        if (prec < minPrec) return left;
+        const right = climb(prec + 1);
+        left = { kind: 'Binary', id: this.id(), span: { start: left.span.start, end: right.span.end }, op, left, right };
       }
-      case 'additive':
-      case 'multiplicative': {
-        const opToks = this.toks(c, 'op');
-        let i = 0;
-        return this.leftAssoc(n, () => (opToks[i++]?.image ?? '+') as A.BinaryOp);
-      }
-      case 'unary': {
-        if (c['Minus']) {
-          return { kind: 'Unary', id: this.id(), span: this.nodeSpan(n), op: '-', operand: this.expression(this.node(c, 'negated'), n) };
-        }
-        return this.expression(this.node(c, 'postfix'), n);
-      }
-      case 'postfix':
-        return this.postfix(n);
-      default:
-        return this.errorExpr(this.nodeSpan(n));
-    }
-  }
-
-  private operands(c: Children): CstNode[] {
-    return this.nodes(c, 'operand');
-  }
-
-  private leftAssoc(n: CstNode, nextOp: () => A.BinaryOp): A.Expr {
-    const ops = this.operands(n.children as Children);
-    if (ops.length === 0) return this.errorExpr(this.nodeSpan(n));
-    let left = this.expression(ops[0], n);
-    for (let i = 1; i < ops.length; i++) {
-      const right = this.expression(ops[i], n);
-      left = { kind: 'Binary', id: this.id(), span: { start: left.span.start, end: right.span.end }, op: nextOp(), left, right };
-    }
-    return left;
+    };
+    return climb(0);
   }
 
   postfix(n: CstNode): A.Expr {

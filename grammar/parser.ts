@@ -48,8 +48,7 @@ const RULE_PHRASES: Record<string, string> = {
   block: 'a block (`steps`, `wait`, `if`, `split`, `parallel`, `limit`, `stop`)',
   action: 'an action (`send`, `webhook`, `issue promo`, `award`, `set`, `add to segment`, `remove from segment`)',
   primary: 'a value (a name, a string, a number, a duration, a date...)',
-  unary: 'a value (a name, a string, a number, a duration, a date...)',
-  notExpr: 'a value (a name, a string, a number, a duration, a date...)',
+  operand: 'a value (a name, a string, a number, a duration, a date...)',
   postfix: 'a value (a name, a string, a number, a duration, a date...)',
   dateValue: 'a date (like 2026-12-01) or a date and time (2026-12-01T10:00)',
   monthDay: 'a day of the month (1 to 31) or `last`',
@@ -502,94 +501,49 @@ export class FlowParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
-  // ---------- expressions, loosest first ----------
+  // ---------- expressions ----------
+  // Flat: operands separated by binary operators. The AST builder applies precedence (precedence
+  // climbing), so an operand costs four rule calls instead of ten levels of precedence rules.
 
   expression = this.RULE('expression', () => {
-    this.SUBRULE(this.orExpr);
-  });
-
-  orExpr = this.RULE('orExpr', () => {
-    this.SUBRULE1(this.andExpr, { LABEL: 'operand' });
+    this.SUBRULE1(this.operand, { LABEL: 'operand' });
     this.MANY(() => {
-      this.CONSUME(T.Or);
-      this.SUBRULE2(this.andExpr, { LABEL: 'operand' });
+      this.SUBRULE(this.binaryOperator, { LABEL: 'operator' });
+      this.SUBRULE2(this.operand, { LABEL: 'operand' });
     });
   });
 
-  andExpr = this.RULE('andExpr', () => {
-    this.SUBRULE1(this.notExpr, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(T.And);
-      this.SUBRULE2(this.notExpr, { LABEL: 'operand' });
-    });
-  });
-
-  notExpr = this.RULE('notExpr', () => {
-    this.OR([
+  binaryOperator = this.RULE('binaryOperator', () => {
+    this.OR(this.binaryAlternatives ??= [
+      { ALT: () => this.CONSUME(T.Or) },
+      { ALT: () => this.CONSUME(T.And) },
+      { ALT: () => this.CONSUME(T.EqEq) },
+      { ALT: () => this.CONSUME(T.NotEq) },
+      { ALT: () => this.CONSUME(T.LtEq) },
+      { ALT: () => this.CONSUME(T.GtEq) },
+      { ALT: () => this.CONSUME(T.Lt) },
+      { ALT: () => this.CONSUME(T.Gt) },
+      { ALT: () => this.CONSUME1(T.In) },
       {
         ALT: () => {
           this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpr, { LABEL: 'negated' });
+          this.CONSUME2(T.In);
         },
       },
-      { ALT: () => this.SUBRULE(this.comparison) },
+      { ALT: () => this.CONSUME(T.Plus) },
+      { ALT: () => this.CONSUME(T.Minus) },
+      { ALT: () => this.CONSUME(T.Star) },
+      { ALT: () => this.CONSUME(T.Slash) },
     ]);
   });
+  private binaryAlternatives: Parameters<CstParser['OR']>[0] | undefined;
 
-  comparison = this.RULE('comparison', () => {
-    this.SUBRULE1(this.additive, { LABEL: 'operand' });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.EqEq, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.NotEq, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.LtEq, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.GtEq, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.Lt, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.Gt, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME1(T.In, { LABEL: 'op' }) },
-        {
-          ALT: () => {
-            this.CONSUME(T.Not, { LABEL: 'op' });
-            this.CONSUME2(T.In, { LABEL: 'opIn' });
-          },
-        },
-      ]);
-      this.SUBRULE2(this.additive, { LABEL: 'operand' });
-    });
-  });
-
-  additive = this.RULE('additive', () => {
-    this.SUBRULE1(this.multiplicative, { LABEL: 'operand' });
+  /** Prefix operators (`not`, `-`) then a postfix expression. */
+  operand = this.RULE('operand', () => {
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: 'op' }) },
-      ]);
-      this.SUBRULE2(this.multiplicative, { LABEL: 'operand' });
+      this.OR([{ ALT: () => this.CONSUME(T.Not, { LABEL: 'prefix' }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: 'prefix' }) }]);
     });
-  });
-
-  multiplicative = this.RULE('multiplicative', () => {
-    this.SUBRULE1(this.unary, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: 'op' }) },
-      ]);
-      this.SUBRULE2(this.unary, { LABEL: 'operand' });
-    });
-  });
-
-  unary = this.RULE('unary', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary, { LABEL: 'negated' });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
+    this.SUBRULE(this.postfix);
   });
 
   postfix = this.RULE('postfix', () => {
