@@ -380,7 +380,8 @@ export class FlowParser extends CstParser {
 
   splitVariant = this.RULE('splitVariant', () => {
     this.CONSUME(T.PercentLiteral);
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    // After a percentage any word is a variant name, even one the language uses (`40% points`).
+    this.CONSUME(T.Name, { LABEL: 'name' });
     this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: 'title' }));
     this.SUBRULE(this.blockBody);
   });
