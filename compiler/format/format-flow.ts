@@ -11,7 +11,7 @@
 import type * as A from '../ast.js';
 import { PRECEDENCE, NOT_PRECEDENCE } from '../ast.js';
 import { parse } from '../parse.js';
-import { attachComments, blankLineBefore, type Attachments, type CommentInfo } from './comments.js';
+import { attachComments, blankLineBefore, commentText, type Attachments, type CommentInfo } from './comments.js';
 import { group, hardline, ifBreak, indent, join, line, lineSuffix, softline, type Doc } from './doc.js';
 import { printDoc } from './print-doc.js';
 
@@ -60,11 +60,53 @@ export function formatSource(text: string, options: FormatOptions = {}): FormatR
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     return { error: `cannot format a file with syntax errors: ${lineCol(text, first.span.start)}: ${first.message}${more}` };
   }
-  const attachments = attachComments(text, parsed.ast, parsed.comments, parsed.tokens);
-  const doc = new FlowPrinter(text, attachments).file(parsed.ast);
-  const printed = printDoc(doc, { width: options.width ?? 100, indentWidth: 2 }).trimEnd();
-  const out = printed.length > 0 ? printed + '\n' : '';
+  let out: string;
+  try {
+    const attachments = attachComments(text, parsed.ast, parsed.comments, parsed.tokens);
+    const doc = new FlowPrinter(text, attachments).file(parsed.ast);
+    const printed = printDoc(doc, { width: options.width ?? 100, indentWidth: 2 }).trimEnd();
+    out = printed.length > 0 ? printed + '\n' : '';
+  } catch (e) {
+    return { error: `internal formatter error: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  // A formatter must never change what a file means or drop a comment: check before answering.
+  const check = parse(out);
+  if (
+    check.diagnostics.hasErrors ||
+    !sameTree(parsed.ast, check.ast) ||
+    commentKey(parsed.comments.map((c) => c.image)) !== commentKey(check.comments.map((c) => c.image))
+  ) {
+    return { error: 'internal formatter error: the formatted text would not mean the same; the file was left as it is' };
+  }
   return { text: out, changed: out !== text };
+}
+
+function commentKey(images: string[]): string {
+  return JSON.stringify(images.map(commentText).sort());
+}
+
+/** Whether two trees are equal without ids and spans, with settings in canonical order. */
+export function sameTree(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => sameTree(x, bb[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = (r: Record<string, unknown>): string[] =>
+    Object.keys(r).filter((k) => k !== 'id' && k !== 'span' && r[k] !== undefined);
+  const ka = keys(ra);
+  if (ka.length !== keys(rb).length) return false;
+  for (const k of ka) {
+    if (!(k in rb)) return false;
+    if (k === 'settings' && ra['kind'] === 'Flow') {
+      if (!sameTree(sortSettings(ra[k] as A.Setting[]), sortSettings(rb[k] as A.Setting[]))) return false;
+    } else if (!sameTree(ra[k], rb[k])) return false;
+  }
+  return true;
 }
 
 // ---------- expressions ----------
@@ -123,16 +165,21 @@ function bracketed(open: string, close: string, items: Doc[]): Doc {
   return group([open, indent([softline, join([',', line], items)]), ifBreak(','), softline, close]);
 }
 
+/** How string literals print: re-escaped from their value unless the printer knows better. */
+export type StringPrinter = (s: A.StringLit) => string;
+const quoteValue: StringPrinter = (s) => quoteString(s.value);
+
 /** An expression, in parentheses if it binds looser than `minPrec`. */
-export function exprDoc(e: A.Expr, minPrec = 0): Doc {
-  const d = exprInner(e);
+export function exprDoc(e: A.Expr, minPrec = 0, str: StringPrinter = quoteValue): Doc {
+  const d = exprInner(e, str);
   return precedenceOf(e) < minPrec ? ['(', d, ')'] : d;
 }
 
-function exprInner(e: A.Expr): Doc {
+function exprInner(e: A.Expr, str: StringPrinter): Doc {
+  const sub = (x: A.Expr, minPrec = 0): Doc => exprDoc(x, minPrec, str);
   switch (e.kind) {
     case 'String':
-      return quoteString(e.value);
+      return str(e);
     case 'Number':
     case 'Duration':
     case 'Date':
@@ -147,21 +194,21 @@ function exprInner(e: A.Expr): Doc {
     case 'Name':
       return e.name;
     case 'Member':
-      return [exprDoc(e.object, PREC_POSTFIX), '.', e.property.name];
+      return [sub(e.object, PREC_POSTFIX), '.', e.property.name];
     case 'Call':
       return [
-        exprDoc(e.callee, PREC_POSTFIX),
+        sub(e.callee, PREC_POSTFIX),
         bracketed(
           '(',
           ')',
-          e.args.map((a) => (a.name ? [a.name.name, ': ', exprDoc(a.value)] : exprDoc(a.value))),
+          e.args.map((a) => (a.name ? [a.name.name, ': ', sub(a.value)] : sub(a.value))),
         ),
       ];
     case 'Index':
-      return [exprDoc(e.object, PREC_POSTFIX), '[', exprDoc(e.index), ']'];
+      return [sub(e.object, PREC_POSTFIX), '[', sub(e.index), ']'];
     case 'Unary':
-      if (e.op === 'not') return ['not ', exprDoc(e.operand, NOT_PRECEDENCE)];
-      return ['-', e.operand.kind === 'Unary' && e.operand.op === '-' ? ' ' : '', exprDoc(e.operand, PREC_UNARY_MINUS)];
+      if (e.op === 'not') return ['not ', sub(e.operand, NOT_PRECEDENCE)];
+      return ['-', e.operand.kind === 'Unary' && e.operand.op === '-' ? ' ' : '', sub(e.operand, PREC_UNARY_MINUS)];
     case 'Binary': {
       const p = PRECEDENCE[e.op];
       if (e.op === 'and' || e.op === 'or') {
@@ -176,17 +223,39 @@ function exprInner(e: A.Expr): Doc {
         const [first, ...rest] = operands;
         // The first operand is indented too, so that a nested chain that breaks (`a and b` in
         // `a and b or c`) sits deeper than this chain's operators.
-        return group([indent(exprDoc(first!, p)), indent(rest.map((o) => [line, e.op, ' ', exprDoc(o, p + 1)]))]);
+        return group([indent(sub(first!, p)), indent(rest.map((o) => [line, e.op, ' ', sub(o, p + 1)]))]);
       }
       // Comparisons are non-associative: both operands bind tighter.
       const leftMin = p === PRECEDENCE['=='] ? p + 1 : p;
-      return [exprDoc(e.left, leftMin), ' ', e.op, ' ', exprDoc(e.right, p + 1)];
+      return [sub(e.left, leftMin), ' ', e.op, ' ', sub(e.right, p + 1)];
     }
     case 'List':
-      return bracketed('[', ']', e.elements.map((x) => exprDoc(x)));
+      return bracketed('[', ']', e.elements.map((x) => sub(x)));
     case 'Error':
       throw new Error('formatter: cannot print an expression the parser could not read');
   }
+}
+
+/**
+ * A condition after a keyword (`if`, `else if`, `until`, `where`, `set x =`): an `and`/`or` chain
+ * that breaks puts its operators one level deeper than the body that follows.
+ */
+function conditionDoc(e: A.Expr, str: StringPrinter): Doc {
+  return e.kind === 'Binary' && (e.op === 'and' || e.op === 'or') ? indent(exprDoc(e, 0, str)) : exprDoc(e, 0, str);
+}
+
+/**
+ * Whether a string literal must print as written: it has an escape that does not read back as
+ * itself (`\u0041` without braces, a code point past U+10FFFF: both decode to U+FFFD), so
+ * re-escaping its value would lose what the author wrote.
+ */
+function hasLossyEscape(image: string): boolean {
+  for (const m of image.slice(1, -1).matchAll(/\\(u\{[0-9a-fA-F]+\}|.)/g)) {
+    const e = m[1]!;
+    if (e === 'u') return true;
+    if (e.startsWith('u{') && !(parseInt(e.slice(2, -1), 16) <= 0x10ffff)) return true;
+  }
+  return false;
 }
 
 /** An expression on one line (for messages and hovers). */
@@ -202,13 +271,23 @@ interface Entry {
   doc: Doc;
 }
 
-type BlankPolicy = 'keep' | 'none' | 'force';
+/** For the first entry of a unit: keep the source's blank line, drop it, or force one; `compact`: no blank lines at all. */
+type BlankPolicy = 'keep' | 'none' | 'force' | 'compact';
 
 class FlowPrinter {
   constructor(
     private readonly text: string,
     private readonly att: Attachments,
   ) {}
+
+  private readonly str: StringPrinter = (s) => {
+    const image = this.text.slice(s.span.start, s.span.end);
+    return image.length >= 2 && image.startsWith('"') && image.endsWith('"') && hasLossyEscape(image) ? image : quoteString(s.value);
+  };
+
+  private expr(e: A.Expr, minPrec = 0): Doc {
+    return exprDoc(e, minPrec, this.str);
+  }
 
   /** A statement with its leading and trailing comments, as entries of its body. */
   private entries(node: A.Node, doc: Doc): Entry[] {
@@ -227,6 +306,7 @@ class FlowPrinter {
 
   private withPolicy(unit: Entry[], policy: BlankPolicy): Entry[] {
     if (policy === 'keep' || unit.length === 0) return unit;
+    if (policy === 'compact') return unit.map((e) => ({ ...e, blank: false }));
     return [{ ...unit[0]!, blank: policy === 'force' }, ...unit.slice(1)];
   }
 
@@ -247,7 +327,11 @@ class FlowPrinter {
     if (all.length === 0 && brace.length === 0) return '{}';
     const head: Doc[] = ['{'];
     if (brace.length > 0) head.push(lineSuffix(' ' + brace.map((c) => c.text).join(' ')));
-    if (all.length === 0) return [head, hardline, '}'];
+    if (all.length === 0) {
+      // `{ /* note */ }` stays on one line; a line comment needs the `}` on the next.
+      const inline = brace.every((c) => !c.isLine && !c.text.includes('\n'));
+      return inline ? ['{ ', brace.map((c) => c.text).join(' '), ' }'] : [head, hardline, '}'];
+    }
     return [head, indent([hardline, this.joinEntries(all)]), hardline, '}'];
   }
 
@@ -266,21 +350,21 @@ class FlowPrinter {
   }
 
   private flow(f: A.FlowDecl): Doc {
-    const settings = sortSettings(f.settings).flatMap((s) => this.withPolicy(this.entries(s, this.setting(s)), 'none'));
+    const settings = sortSettings(f.settings).flatMap((s) => this.withPolicy(this.entries(s, this.setting(s)), 'compact'));
     const triggers = f.triggers.map((t) => this.entries(t, this.trigger(t)));
     const blocks = f.body.map((b) => this.entries(b, this.block(b)));
     const entries: Entry[] = [...settings];
     triggers.forEach((u, i) => entries.push(...this.withPolicy(u, i === 0 && entries.length > 0 ? 'force' : 'keep')));
     const beforeBlocks = entries.length;
     blocks.forEach((u, i) => entries.push(...this.withPolicy(u, i === 0 && beforeBlocks > 0 ? 'force' : 'keep')));
-    return ['flow ', f.name.name, f.title ? [' ', quoteString(f.title.value)] : '', ' ', this.body(f, entries)];
+    return ['flow ', f.name.name, f.title ? [' ', this.str(f.title)] : '', ' ', this.body(f, entries)];
   }
 
   // ---------- settings and triggers ----------
 
   private eventRef(e: A.EventRef): Doc {
     if (!e.parens && e.options.length === 0) return e.name.name;
-    return [e.name.name, bracketed('(', ')', e.options.map((o) => [o.name.name, ': ', exprDoc(o.value)]))];
+    return [e.name.name, bracketed('(', ')', e.options.map((o) => [o.name.name, ': ', this.expr(o.value)]))];
   }
 
   private setting(s: A.Setting): Doc {
@@ -292,24 +376,24 @@ class FlowPrinter {
       case 'ActiveSetting':
         return ['active', s.from ? [' from ', s.from.raw] : '', s.until ? [' until ', s.until.raw] : ''];
       case 'TimezoneSetting':
-        return ['timezone ', quoteString(s.zone.value)];
+        return ['timezone ', this.str(s.zone)];
       case 'BrandSetting':
-        return ['brand ', quoteString(s.brand.value)];
+        return ['brand ', this.str(s.brand)];
       case 'ExitSetting':
-        return group(['exit on ', this.eventRef(s.event), s.where ? indent([line, 'where ', exprDoc(s.where)]) : '']);
+        return group(['exit on ', this.eventRef(s.event), s.where ? indent([line, 'where ', this.expr(s.where)]) : '']);
     }
   }
 
   private trigger(t: A.Trigger): Doc {
     if (t.kind === 'EventTrigger') {
-      return group(['on ', this.eventRef(t.event), t.when ? indent([line, 'when ', exprDoc(t.when)]) : '']);
+      return group(['on ', this.eventRef(t.event), t.when ? indent([line, 'when ', this.expr(t.when)]) : '']);
     }
     return [
       'every ',
       t.interval ? t.interval.raw : t.units.map((u) => u.name).join(', '),
       t.monthDays.length > 0 ? [' on ', t.monthDays.map((d) => (d.kind === 'Number' ? d.raw : d.name)).join(', ')] : '',
       t.times.length > 0 ? [' at ', t.times.map((x) => x.raw).join(', ')] : '',
-      t.segment ? [' for segment ', quoteString(t.segment.value)] : '',
+      t.segment ? [' for segment ', this.str(t.segment)] : '',
     ];
   }
 
@@ -325,7 +409,7 @@ class FlowPrinter {
         return [
           'steps',
           this.id(b),
-          b.title ? [' ', quoteString(b.title.value)] : '',
+          b.title ? [' ', this.str(b.title)] : '',
           b.relevance ? [' relevance ', b.relevance.raw] : '',
           ' ',
           this.body(
@@ -340,7 +424,7 @@ class FlowPrinter {
           'wait',
           this.id(b),
           ' until ',
-          indent(exprDoc(b.at)),
+          conditionDoc(b.at, this.str),
           b.otherwise ? (b.otherwise.kind === 'stop' ? ' otherwise stop' : [' otherwise wait ', b.otherwise.duration.raw]) : '',
         ];
       case 'WaitForEvent':
@@ -349,7 +433,7 @@ class FlowPrinter {
           this.id(b),
           ' for ',
           this.eventRef(b.event),
-          b.where ? [' where ', indent(exprDoc(b.where))] : '',
+          b.where ? [' where ', conditionDoc(b.where, this.str)] : '',
           ' up to ',
           b.timeout.raw,
           ' ',
@@ -358,7 +442,7 @@ class FlowPrinter {
         ];
       case 'If':
         return [
-          b.branches.map((br, i) => [i === 0 ? 'if ' : ' else if ', indent(exprDoc(br.condition)), ' ', this.blocksBody(br.body)]),
+          b.branches.map((br, i) => [i === 0 ? 'if ' : ' else if ', conditionDoc(br.condition, this.str), ' ', this.blocksBody(br.body)]),
           b.otherwise ? [' else ', this.blocksBody(b.otherwise)] : '',
         ];
       case 'Split':
@@ -373,7 +457,7 @@ class FlowPrinter {
                 v.percent.raw,
                 ' ',
                 v.name.name,
-                v.title ? [' ', quoteString(v.title.value)] : '',
+                v.title ? [' ', this.str(v.title)] : '',
                 ' ',
                 this.blocksBody(v.body),
               ]),
@@ -417,30 +501,30 @@ class FlowPrinter {
   private action(a: A.Action): Doc {
     switch (a.kind) {
       case 'Send':
-        return ['send ', a.channel.name, ' ', quoteString(a.template.value), a.params ? [' ', this.object(a.params)] : ''];
+        return ['send ', a.channel.name, ' ', this.str(a.template), a.params ? [' ', this.object(a.params)] : ''];
       case 'Webhook':
-        return ['webhook ', a.method.name, ' ', quoteString(a.url.value), a.body ? [' ', this.object(a.body)] : ''];
+        return ['webhook ', a.method.name, ' ', this.str(a.url), a.body ? [' ', this.object(a.body)] : ''];
       case 'IssuePromo':
-        return ['issue promo ', quoteString(a.pool.value)];
+        return ['issue promo ', this.str(a.pool)];
       case 'AwardPoints':
         return [
           'award ',
-          exprDoc(a.amount),
+          this.expr(a.amount),
           ' points to ',
-          quoteString(a.account.value),
+          this.str(a.account),
           a.expires ? [' expires in ', a.expires.raw] : '',
         ];
       case 'Set':
-        return ['set ', exprDoc(a.target, PREC_POSTFIX), ' = ', indent(exprDoc(a.value))];
+        return ['set ', this.expr(a.target, PREC_POSTFIX), ' = ', conditionDoc(a.value, this.str)];
       case 'SegmentAdd':
-        return ['add to segment ', quoteString(a.segment.value)];
+        return ['add to segment ', this.str(a.segment)];
       case 'SegmentRemove':
-        return ['remove from segment ', quoteString(a.segment.value)];
+        return ['remove from segment ', this.str(a.segment)];
     }
   }
 
   private objectKey(k: A.Ident | A.StringLit): string {
-    return k.kind === 'String' ? quoteString(k.value) : k.name;
+    return k.kind === 'String' ? this.str(k) : k.name;
   }
 
   /** `{ a: 1, b: x }` if it fits and holds no comments, else one entry per line with trailing commas. */
@@ -448,11 +532,11 @@ class FlowPrinter {
     const hasComments = this.att.bodies.has(o) || o.entries.some((e) => this.att.nodes.has(e));
     if (!hasComments) {
       if (o.entries.length === 0) return '{}';
-      const items = o.entries.map((e) => [this.objectKey(e.key), ': ', exprDoc(e.value)]);
+      const items = o.entries.map((e) => [this.objectKey(e.key), ': ', this.expr(e.value)]);
       return group(['{', indent([line, join([',', line], items)]), ifBreak(','), line, '}']);
     }
     const entries = o.entries.flatMap((e) =>
-      this.entries(e, [this.objectKey(e.key), ': ', exprDoc(e.value), ',']).map((x) => ({ ...x, blank: false })),
+      this.entries(e, [this.objectKey(e.key), ': ', this.expr(e.value), ',']).map((x) => ({ ...x, blank: false })),
     );
     return this.body(o, entries, true);
   }

@@ -68,7 +68,7 @@ function propagateBreaks(doc: Doc, broken: Set<GroupCmd>, seen: Map<object, bool
 
 /**
  * Whether `next` printed flat, followed by the rest of the commands in their own modes up to the
- * first line that breaks, fits in `width` columns.
+ * first line that breaks (or could break), fits in `width` columns.
  */
 function fits(next: Cmd, rest: readonly Cmd[], width: number, broken: Set<GroupCmd>): boolean {
   let remaining = width;
@@ -96,7 +96,8 @@ function fits(next: Cmd, rest: readonly Cmd[], width: number, broken: Set<GroupC
         stack.push([ind, mode, doc.contents]);
         break;
       case 'group':
-        stack.push([ind, mode === Mode.Break && broken.has(doc) ? Mode.Break : Mode.Flat, doc.contents]);
+        // `next` is measured flat; the rest keeps its mode, so it may break at its first line.
+        stack.push([ind, broken.has(doc) ? Mode.Break : mode, doc.contents]);
         break;
       case 'ifBreak':
         stack.push([ind, mode, mode === Mode.Break ? doc.breakContents : doc.flatContents]);

@@ -1,0 +1,473 @@
+/**
+ * Renders the generated parts of the docs from the sources of truth, so they never drift:
+ *
+ * - docs/catalog.md: every event of stdlib/events.ts with its options, the context values it
+ *   binds, its dynamic waits and how often it fires; then every context type with its fields,
+ *   from schemas/context/*.schema.json.
+ * - docs/diagnostics.md: every code of compiler/diagnostic-codes.ts with an explanation.
+ * - docs/language.md: the "which event binds what" table between the markers
+ *   <!-- generated:binds:start --> and <!-- generated:binds:end -->.
+ *
+ *   npx tsx docs/gen-catalog.ts           # writes the files
+ *   npx tsx docs/gen-catalog.ts --check   # exit 1 when a file is out of date
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENTS } from '../stdlib/events.js';
+import { CATEGORY_TITLES, eventsByCategory } from '../stdlib/catalog.js';
+import type { Cardinality, ContextName, EventDef, EventOption, OptionType } from '../stdlib/catalog-types.js';
+import { CODES, type DiagnosticCode } from '../compiler/diagnostic-codes.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DOCS = join(ROOT, 'docs');
+const CHECK = process.argv.includes('--check');
+
+type Json = Record<string, any>;
+
+const CONTEXT_ORDER: ContextName[] = ['order', 'item', 'product', 'action', 'view', 'session', 'promo', 'balance', 'card', 'params'];
+
+const REF_WORDS: Record<string, string> = {
+  segment: 'segment',
+  productSegment: 'product segment',
+  template: 'template',
+  actionTemplate: 'action template',
+  customerField: 'customer custom field',
+  orderField: 'order custom field',
+  productField: 'product custom field',
+  calculatedField: 'calculated field',
+  operation: 'operation',
+  pointAccount: 'points account',
+  promoPool: 'promo-code pool',
+  brand: 'brand',
+  campaign: 'campaign',
+  topic: 'subscription topic',
+};
+
+const REF_MANIFEST_KEY: Record<string, string> = {
+  segment: 'segments',
+  productSegment: 'productSegments',
+  template: 'templates',
+  actionTemplate: 'actionTemplates',
+  customerField: 'customFields.customer',
+  orderField: 'customFields.order',
+  productField: 'customFields.product',
+  calculatedField: 'calculatedFields',
+  operation: 'operations',
+  pointAccount: 'pointAccounts',
+  promoPool: 'promoPools',
+  brand: 'brands',
+  campaign: 'campaigns',
+  topic: 'topics',
+};
+
+function optionType(t: OptionType): string {
+  switch (t.kind) {
+    case 'enum':
+      return `one of ${t.values.map((v) => `\`${v}\``).join(', ')}`;
+    case 'string':
+      return 'text (`"shipped"`)';
+    case 'number':
+      return t.integer ? `whole number${t.min !== undefined ? ` ≥ ${t.min}` : ''}` : 'number';
+    case 'boolean':
+      return '`true` or `false`';
+    case 'threshold':
+      return 'percent (`10%`) or amount (`5.00`)';
+    case 'duration':
+      return 'duration (`2h`)';
+    case 'ref': {
+      const kinds = [t.ref, ...(t.also ?? [])];
+      return `quoted name of ${kinds.map((k) => `${/^[aeiou]/.test(REF_WORDS[k]!) ? 'an' : 'a'} ${REF_WORDS[k]} (\`${REF_MANIFEST_KEY[k]}\`)`).join(' or ')}`;
+    }
+    case 'list':
+      return `${optionType(t.of)}; several as a list \`[a, b]\``;
+  }
+}
+
+/** A value for an option in a generated example line. */
+function sampleValue(o: EventOption): string {
+  const one = (t: OptionType): string => {
+    switch (t.kind) {
+      case 'enum':
+        return t.values[0]!;
+      case 'string':
+        return '"shipped"';
+      case 'number':
+        return '1';
+      case 'boolean':
+        return 'true';
+      case 'threshold':
+        return '10%';
+      case 'duration':
+        return '2h';
+      case 'ref':
+        return `"<${REF_WORDS[t.ref]}>"`;
+      case 'list':
+        return `[${one(t.of)}]`;
+    }
+  };
+  return one(o.type);
+}
+
+function exampleLine(e: EventDef): string {
+  const req = e.options.filter((o) => o.required);
+  return req.length ? `on ${e.name}(${req.map((o) => `${o.name}: ${sampleValue(o)}`).join(', ')})` : `on ${e.name}`;
+}
+
+const CARDINALITY: Record<Cardinality, string> = {
+  once: 'once per event',
+  per_item: 'once per matching order item',
+  per_product: 'once per matching product',
+  once_per_batch: 'once per batch of simultaneous changes',
+};
+
+const BACKDATED: Record<EventDef['backdated'], string> = {
+  relevance: 'accepted if the step still falls within its relevance window',
+  latest_only: 'accepted within the relevance window, and only if no later change of the same order has arrived',
+  no: 'not accepted',
+};
+
+function anchor(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+}
+
+function bindsText(e: EventDef): string {
+  const names = CONTEXT_ORDER.filter((n) => e.binds[n]);
+  if (names.length === 0) return 'nothing but `customer`';
+  return names.map((n) => `\`${n}\` ([${e.binds[n]}](#${anchor(e.binds[n]!)}))`).join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context types
+// ---------------------------------------------------------------------------------------------
+
+const CONTEXT_FILES = [
+  'Customer',
+  'Order',
+  'OrderItem',
+  'Product',
+  'ProductListItem',
+  'CustomerActionProduct',
+  'ProductView',
+  'Session',
+  'CustomerAction',
+  'CustomerBalanceChange',
+  'PromoCode',
+  'DiscountCardInfo',
+  'CustomParameters',
+];
+
+const FIELDS_OF: Record<string, string> = {
+  Customer: 'customer',
+  Order: 'order',
+  OrderItem: 'item',
+  Product: 'product',
+  CustomerAction: 'action',
+};
+
+function schemaType(s: Json | undefined, base: Json): string {
+  if (!s) return '?';
+  if (s['$ref']) {
+    const ref = s['$ref'] as string;
+    if (ref.startsWith('#/definitions/')) {
+      const def = base['definitions']?.[ref.slice(14)];
+      if (def?.enum) return schemaType(def, base);
+      const name = def?.title ?? ref.slice(14);
+      return `${name} (below)`;
+    }
+    const name = ref.replace('.schema.json', '');
+    return `[${name}](#${anchor(name)})`;
+  }
+  if (Array.isArray(s['enum'])) return `one of ${(s['enum'] as string[]).map((v) => `\`${v}\``).join(', ')}`;
+  const type = Array.isArray(s['type']) ? (s['type'] as string[]).filter((t) => t !== 'null')[0] : s['type'];
+  if (type === 'string' && s['format'] === 'date-time') return 'date-time';
+  if (type === 'string' && s['format'] === 'date') return 'date';
+  if (type === 'array') return `list of ${schemaType(s['items'], base)}`;
+  if (type === 'integer') return 'whole number';
+  if (type === 'object' && s['additionalProperties'] && typeof s['additionalProperties'] === 'object')
+    return `map of ${schemaType(s['additionalProperties'], base)}`;
+  return ({ string: 'text', boolean: 'true/false' } as Record<string, string>)[String(type)] ?? String(type ?? 'any');
+}
+
+function fieldTable(s: Json, base: Json, prefix: string, title: string): string[] {
+  const props = (s['properties'] ?? {}) as Json;
+  const required = new Set<string>(s['required'] ?? []);
+  const out = ['| field | type | always there? | meaning |', '|---|---|---|---|'];
+  for (const [name, p] of Object.entries(props)) {
+    let desc = String((p as Json)['description'] ?? '').replace(/\|/g, '\\|');
+    let type = schemaType(p as Json, base);
+    if (name === 'fields' && FIELDS_OF[title]) {
+      type = 'custom fields';
+      desc = `Your custom fields, declared in runnel.json under \`customFields.${FIELDS_OF[title]}\`: \`${prefix}.fields.<name>\`.`;
+    }
+    out.push(`| \`${prefix ? `${prefix}.` : ''}${name}\` | ${type} | ${required.has(name) ? 'yes' : 'no (optional)'} | ${desc} |`);
+  }
+  return out;
+}
+
+const PREFIX: Record<string, string> = {
+  Customer: 'customer',
+  Order: 'order',
+  OrderItem: 'item',
+  Product: 'product',
+  ProductListItem: 'item',
+  CustomerActionProduct: 'item',
+  ProductView: 'view',
+  Session: 'session',
+  CustomerAction: 'action',
+  CustomerBalanceChange: 'balance',
+  PromoCode: 'promo',
+  DiscountCardInfo: 'card',
+  CustomParameters: 'params',
+};
+
+function contextSection(): string[] {
+  const out: string[] = ['## Context types', ''];
+  out.push(
+    'The fields each context value has. A field marked "no (optional)" may be missing on a given event: comparisons with a missing value are false, and `wait until` needs an `otherwise` for it (see [Missing values](language.md#missing-values)).',
+    '',
+  );
+  for (const name of CONTEXT_FILES) {
+    let s: Json;
+    try {
+      s = JSON.parse(readFileSync(join(ROOT, 'schemas', 'context', `${name}.schema.json`), 'utf8')) as Json;
+    } catch {
+      continue;
+    }
+    const binders = EVENTS.filter((e) => Object.values(e.binds).includes(name as never));
+    out.push(`### ${name}`, '');
+    out.push(String(s['description'] ?? ''), '');
+    if (name !== 'Customer') out.push(`Bound by: ${binders.map((e) => `[${e.name}](#${anchor(e.name)})`).join(', ') || '—'}.`, '');
+    if (name === 'CustomParameters') {
+      out.push(
+        "Its fields are the properties of the operation's parameter schema in runnel.json (`operations.<name>`): `params.amount`, `params.orderId`...",
+        '',
+      );
+      continue;
+    }
+    out.push(...fieldTable(s, s, PREFIX[name]!, name), '');
+    if (name === 'Customer') {
+      out.push(
+        'Helpers on the customer (see [Customer helpers](language.md#customer-helpers)): `customer.email.filled`, `customer.email.valid`, `customer.phone.filled`, `customer.phone.valid`, `customer.inSegment("<segment>")`, `customer.subscription(<channel>[, brand: "<brand>"][, topic: "<topic>"])`.',
+        '',
+      );
+    }
+    for (const [defName, def] of Object.entries((s['definitions'] ?? {}) as Json)) {
+      if ((def as Json)['enum']) continue;
+      out.push(`#### ${(def as Json)['title'] ?? defName}`, '', String((def as Json)['description'] ?? ''), '');
+      out.push(...fieldTable(def as Json, s, '', ''), '');
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// catalog.md
+// ---------------------------------------------------------------------------------------------
+
+function catalog(): string {
+  const out: string[] = [
+    '<!-- Generated by `npx tsx docs/gen-catalog.ts` from stdlib/events.ts and schemas/context/. Do not edit by hand. -->',
+    '',
+    '# Event catalog',
+    '',
+    'Every event a flow can start from (`on <Event>(...)`), wait for (`wait for <Event> ...`) or leave on',
+    '(`exit on <Event>`), with its options and the context values it binds. The language itself is',
+    'described in [language.md](language.md).',
+    '',
+    'How to read an entry:',
+    '',
+    '- **Options** go in parentheses after the name: `on OrderStatusChanged(status: "paid", scope: any_item)`.',
+    '  Words from a fixed list are written bare (`scope: any_item`); names declared in runnel.json are',
+    '  quoted (`segment: "vip"`); several values go in brackets (`kinds: [award, deduction]`).',
+    '  An option without a default must be given.',
+    '- **Binds**: the context values the flow can use after this trigger (`order.total`, `product.name`...).',
+    '  `customer` is always there.',
+    '- **Dynamic waits**: the values whose dates `wait until` may use.',
+    '- **Fires**: how many times one event launches the flow.',
+    '- **Backdated**: what happens to an event whose own time (`at`) is in the past. Independently of',
+    '  this, an event older than 7 days when it is uploaded never enters a flow.',
+    '',
+    '## Events',
+    '',
+  ];
+  for (const [cat, events] of eventsByCategory()) {
+    out.push(`- **${CATEGORY_TITLES[cat]}**: ${events.map((e) => `[${e.name}](#${anchor(e.name)})`).join(', ')}`);
+  }
+  out.push('');
+  for (const [cat, events] of eventsByCategory()) {
+    out.push(`## ${CATEGORY_TITLES[cat]}`, '');
+    for (const e of events) {
+      out.push(`### ${e.name}`, '');
+      out.push(`*${e.title}.* ${e.doc}`, '');
+      out.push('```', exampleLine(e), '```', '');
+      if (e.options.length) {
+        out.push('| option | value | default | meaning |', '|---|---|---|---|');
+        for (const o of e.options) {
+          out.push(`| \`${o.name}\` | ${optionType(o.type)} | ${o.required ? '**required**' : (o.default ?? '—')} | ${o.doc} |`);
+        }
+        out.push('');
+      } else out.push('Options: none.', '');
+      out.push(`- Binds: ${bindsText(e)}`);
+      out.push(`- Dynamic waits: ${e.dynamicWaits.length ? e.dynamicWaits.map((d) => `\`${d}\``).join(', ') : 'none (fixed and timed waits only)'}`);
+      out.push(`- Fires: ${CARDINALITY[e.cardinality]}`);
+      out.push(`- Backdated: ${BACKDATED[e.backdated]}`);
+      if (e.referencePrice)
+        out.push(
+          `- Compares with: ${{ list: 'the price saved on the list line when the customer added the product', view: 'the price recorded when the customer viewed the product', previous: "the product's previous price" }[e.referencePrice]}`,
+        );
+      if (e.regional) out.push("- Regional: follows the customer's zone (regional availability and prices)");
+      if (e.transactional) out.push('- Suitable for transactional flows with guaranteed send speed');
+      out.push('');
+    }
+  }
+  out.push(...contextSection());
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The binds table in language.md
+// ---------------------------------------------------------------------------------------------
+
+function bindsTable(): string {
+  const out = [
+    '| event | ' + CONTEXT_ORDER.map((c) => `\`${c}\``).join(' | ') + ' |',
+    '|---|' + CONTEXT_ORDER.map(() => ':-:').join('|') + '|',
+  ];
+  for (const e of EVENTS) {
+    out.push(
+      `| [${e.name}](catalog.md#${anchor(e.name)}) | ` +
+        CONTEXT_ORDER.map((c) => (e.binds[c] ? (e.dynamicWaits.includes(c) ? `${e.binds[c]} ⏱` : e.binds[c]) : '')).join(' | ') +
+        ' |',
+    );
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// diagnostics.md
+// ---------------------------------------------------------------------------------------------
+
+/** What each code means and what to do, in the marketer's words. */
+const EXPLAIN: Partial<Record<DiagnosticCode, string>> = {
+  RN0101: 'A character that has no meaning in a flow, such as `#`, `;` or a single quote. Strings use double quotes: `"welcome"`.',
+  RN0102: 'A string opened with `"` but not closed on the same line. Strings cannot span lines; write `\\n` for a line break.',
+  RN0103: 'A `/*` comment without its closing `*/`.',
+  RN0104: 'The words are in an order the language does not know, e.g. an action outside a `steps` block, or a missing `{`/`}`. The message says what was expected.',
+  RN0105: 'A literal that looks right but is not a real value: `2026-02-30`, `25:00`, a duration like `0d`.',
+  RN0201: 'The event after `on`, `wait for` or `exit on` is not in the [catalog](catalog.md). Names are case-sensitive: `NewOrder`, not `newOrder`.',
+  RN0202: 'The event has no option of that name. The catalog lists the options of every event.',
+  RN0203: 'The value has no field of that name (`order.totl`), or a custom field is not declared under `customFields` in runnel.json.',
+  RN0204: 'The template is not declared for that channel under `templates` in runnel.json.',
+  RN0205: 'The segment is not declared under `segments` in runnel.json.',
+  RN0206: 'The promo-code pool is not declared under `promoPools` in runnel.json.',
+  RN0207: 'The points account is not declared under `pointAccounts` in runnel.json.',
+  RN0208: 'The flow uses a value its trigger does not bring: `order.total` in a flow started by `ProductViewed`. With several `on` lines, only the values that every trigger binds are available. The table in [language.md](language.md#which-event-binds-what) shows what each event binds.',
+  RN0209: 'A name that is neither a context value (`customer`, `order`...), a function, nor a value that fits here (such as an enum word).',
+  RN0210: 'Not one of the functions (`exists`, `any`, `all`, `count`, `sum`) or customer helpers (`inSegment`, `subscription`).',
+  RN0211: 'The brand is not declared under `brands` in runnel.json.',
+  RN0212: 'A quoted name that runnel.json does not declare (an action template, product segment, calculated field, operation, campaign, topic...).',
+  RN0213: 'The channel of `send` is not one of email, sms, push, webpush, whatsapp, flashcall, viber; or the webhook method is not get, post, put, patch, delete.',
+  RN0214: 'The time zone is not an IANA name such as `"Europe/Berlin"` or `"UTC"`.',
+  RN0215: 'A word in a schedule, a day range or a limit period that the language does not know: days are `mon`…`sun`, periods `hour`, `day`, `week`, `month`.',
+  RN0216: 'The event needs this option: `SegmentEntered(segment: "vip")`.',
+  RN0217: 'The same option is given twice in one event.',
+  RN0301: 'The two sides do not fit together: `order.total == "abc"` compares a number with text; a condition must be true or false; a custom field gets a value of another type.',
+  RN0302: '`wait until` needs a date or date-time, such as `order.fields.deliveryDate + 2d`.',
+  RN0303: 'The date of `wait until` may be missing on some events (an optional field). Without `otherwise`, such customers are stopped with "Dynamic wait value missing". Add `otherwise stop` to say that is intended, or `otherwise wait 3d` for a fallback.',
+  RN0304: 'A function got the wrong number or kind of arguments: `any(order.items, it.price > 100)` takes a list and a condition.',
+  RN0305: 'The option value has the wrong form: `status: paid` where text is expected (`"paid"`), `by: "10"` where `10%` is expected.',
+  RN0306: 'Only customer custom fields can be set: `set customer.fields.tier = gold`.',
+  RN0307: 'The trigger does not allow a dynamic wait on that value (see "Dynamic waits" in the catalog).',
+  RN0401: 'The entry filter `when` may test only the customer (contacts, segments, subscriptions, push). Test event data such as `order.total` in an `if` block after the trigger.',
+  RN0402: 'The shares of a `split` add up to more than 100%.',
+  RN0403: 'A block after `stop` in the same branch can never run.',
+  RN0404: 'Two blocks in one flow have the same id. Ids must be unique per flow: they are how customers in flight find their place in a new version.',
+  RN0405: 'A flow needs at least one `on <Event>` or `every ...` line.',
+  RN0406: 'A duration that is zero, or longer than that place allows.',
+  RN0407: 'A date, date-time or time of day that does not exist, or an `active` range whose end is before its start.',
+  RN0408: 'A setting (`entry`, `relevance`, `timezone`...) is given twice in one flow.',
+  RN0409: 'Two flows in the project have the same id.',
+  RN0410: 'A flow is either started by events (`on`) or by a schedule (`every`), not both. Make two flows.',
+  RN0411: 'A block with nothing in it: an empty `steps`, branch or variant. Usually a forgotten action.',
+  RN0412: 'A schedule that cannot run or is incomplete: `every month` without `on <days>`, a day of the month over 31, `on` days with a unit other than `month`...',
+  RN0413: 'The flow has more than 150 blocks, the size the reference product supports well. Split it into several flows.',
+  RN0414: 'Two variants of one `split` have the same name.',
+  RN0415: 'The count of a `limit` block must be a whole number of at least 1.',
+  RN0416: 'The condition can only ever be true (or only false), so one branch never runs: `customer.email.valid` in an `if` after `when customer.email.valid` is an example.',
+  RN0501: 'runnel.json does not match its schema (schemas/manifest.schema.json): an unknown key, a wrong type.',
+  RN0502: 'runnel.json is not valid JSON (a trailing comma, a missing quote).',
+  RN0503: 'A file could not be read.',
+};
+
+function diagnostics(): string {
+  const out = [
+    '<!-- Generated by `npx tsx docs/gen-catalog.ts` from compiler/diagnostic-codes.ts. Do not edit by hand. -->',
+    '',
+    '# Diagnostics',
+    '',
+    '`runnel check` reports every problem it finds, not just the first, each with a code, the place and',
+    'a message, often with a "did you mean". Errors stop a flow from being built; warnings do not.',
+    'Codes never change meaning, so scripts may filter on them:',
+    '',
+    '```',
+    'flows/winback.flow:12:9 - error RN0205: unknown segment "lapsd"',
+    '   |',
+    '12 |   on SegmentEntered(segment: "lapsd")',
+    '   |                              ^^^^^^^ did you mean "lapsed"?',
+    '```',
+    '',
+    '| code | severity | what it means |',
+    '|---|---|---|',
+  ];
+  const groups: Array<[string, string]> = [
+    ['RN01', 'Syntax'],
+    ['RN02', 'Names'],
+    ['RN03', 'Types'],
+    ['RN04', 'Structure'],
+    ['RN05', 'Project and manifest'],
+  ];
+  for (const [prefix, title] of groups) {
+    out.push(`| **${title}** | | |`);
+    for (const code of Object.keys(CODES) as DiagnosticCode[]) {
+      if (!code.startsWith(prefix)) continue;
+      const info = CODES[code];
+      out.push(`| ${code} | ${info.severity} | **${info.title}.** ${EXPLAIN[code] ?? ''} |`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let stale = 0;
+function write(path: string, text: string): void {
+  let old = '';
+  try {
+    old = readFileSync(path, 'utf8');
+  } catch {
+    // new file
+  }
+  if (old === text) return;
+  if (CHECK) {
+    stale++;
+    console.log(`${path} is out of date: run npx tsx docs/gen-catalog.ts`);
+  } else {
+    writeFileSync(path, text);
+    console.log(`wrote ${path}`);
+  }
+}
+
+write(join(DOCS, 'catalog.md'), catalog());
+write(join(DOCS, 'diagnostics.md'), diagnostics());
+
+const langPath = join(DOCS, 'language.md');
+try {
+  const lang = readFileSync(langPath, 'utf8');
+  const re = /(<!-- generated:binds:start[^>]*-->\n)[\s\S]*?(<!-- generated:binds:end -->)/;
+  if (!re.test(lang)) throw new Error('markers missing');
+  write(langPath, lang.replace(re, (_m, a: string, b: string) => `${a}${bindsTable()}\n${b}`));
+} catch (e) {
+  console.log(`language.md: ${(e as Error).message}`);
+}
+process.exitCode = stale ? 1 : 0;
