@@ -10,6 +10,9 @@ type Children = Record<string, CstElement[] | undefined>;
 const isToken = (e: CstElement | undefined): e is IToken => !!e && 'image' in e;
 const isNode = (e: CstElement | undefined): e is CstNode => !!e && 'children' in e;
 
+const COMPARISON = A.PRECEDENCE['=='];
+const operatorEnd = (o: CstNode | undefined): number => (o?.location && !Number.isNaN(o.location.endOffset ?? NaN) ? (o.location.endOffset as number) + 1 : 0);
+
 const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
 
 /** `1d12h` → milliseconds. */
@@ -19,10 +22,34 @@ export function durationToMs(raw: string): number {
   return ms;
 }
 
+/** Escapes a string may hold: \" \\ \/ \n \r \t, \uXXXX (as in JSON) and \u{X...} (any code point). */
+const ESCAPE = /\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|["\\/nrt])/y;
+
+/** Invalid escapes in a string literal's source text, as offsets within it. */
+export function badEscapes(image: string): Array<{ offset: number; length: number; text: string; why: string }> {
+  const out: Array<{ offset: number; length: number; text: string; why: string }> = [];
+  for (let i = 0; i < image.length; i++) {
+    if (image[i] !== '\\') continue;
+    ESCAPE.lastIndex = i;
+    const m = ESCAPE.exec(image);
+    if (!m) {
+      const text = image.slice(i, i + 2);
+      out.push({ offset: i, length: text.length, text, why: text.length < 2 ? 'a backslash ends the string' : `unknown escape \`${text}\`` });
+      i++;
+      continue;
+    }
+    if (m[1]!.startsWith('u{') && parseInt(m[1]!.slice(2, -1), 16) > 0x10ffff) {
+      out.push({ offset: i, length: m[0].length, text: m[0], why: `\`${m[0]}\` is beyond the last Unicode code point (10FFFF)` });
+    }
+    i += m[0].length - 1;
+  }
+  return out;
+}
+
 /** The value of a string literal: the text between the quotes with escapes resolved. */
 export function unquote(image: string): string {
   const body = image.endsWith('"') && image.length >= 2 ? image.slice(1, -1) : image.slice(1);
-  return body.replace(/\\(u\{[0-9a-fA-F]+\}|.)/g, (_, e: string) => {
+  return body.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
     switch (e[0]) {
       case 'n':
         return '\n';
@@ -31,17 +58,25 @@ export function unquote(image: string): string {
       case 'r':
         return '\r';
       case 'u': {
-        const cp = parseInt(e.slice(2, -1), 16);
+        const cp = parseInt(e[1] === '{' ? e.slice(2, -1) : e.slice(1), 16);
         return cp <= 0x10ffff ? String.fromCodePoint(cp) : '\uFFFD';
       }
       default:
-        return e;
+        return e; // \" \\ \/ (anything else was reported as an invalid escape)
     }
   });
 }
 
+/** A problem the AST builder sees that the grammar cannot express (chained comparisons). */
+export interface BuildProblem {
+  span: A.Span;
+  message: string;
+  help: string;
+}
+
 export class AstBuilder {
   private nextId = 1;
+  readonly problems: BuildProblem[] = [];
 
   constructor(private readonly textLength: number) {}
 
@@ -555,13 +590,22 @@ export class AstBuilder {
     };
     const climb = (minPrec: number): A.Expr => {
       let left = operand();
+      let chained = false; // `left` is a comparison built in this loop (not in parentheses)
       for (;;) {
         const op = opAfter(next - 1);
         if (!op || next >= operands.length) return left;
         const prec = A.PRECEDENCE[op];
         if (prec < minPrec) return left;
+        if (prec === COMPARISON && chained) {
+          this.problems.push({
+            span: { start: left.span.start, end: operatorEnd(operators[next - 1]) },
+            message: `comparisons cannot be chained: \`${op}\` after another comparison`,
+            help: 'join two comparisons with `and`: `a < b and b < c`, or add parentheses',
+          });
+        }
         const right = climb(prec + 1);
         left = { kind: 'Binary', id: this.id(), span: { start: left.span.start, end: right.span.end }, op, left, right };
+        chained = prec === COMPARISON;
       }
     };
     return climb(0);

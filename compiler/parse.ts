@@ -2,7 +2,7 @@
 import type { IToken, IRecognitionException } from 'chevrotain';
 import { lex } from '../grammar/lexer.js';
 import { getParser } from '../grammar/parser.js';
-import { AstBuilder } from './cst-to-ast.js';
+import { AstBuilder, badEscapes } from './cst-to-ast.js';
 import type { SourceFile, Span } from './ast.js';
 import { DiagnosticBag } from './diagnostics.js';
 
@@ -88,6 +88,19 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
     lastOffset = span.start;
     diagnostics.report('RN0104', span, e.message);
   }
-  const ast = new AstBuilder(text.length).file(cst);
+  const builder = new AstBuilder(text.length);
+  const ast = builder.file(cst);
+  for (const p of builder.problems) diagnostics.report('RN0104', p.span, p.message, { help: p.help });
+  for (const t of lexed.tokens) {
+    if (t.tokenType.name !== 'StringLiteral' && t.tokenType.name !== 'UnterminatedString') continue;
+    if (!t.image.includes('\\')) continue;
+    for (const b of badEscapes(t.image)) {
+      const start = t.startOffset + b.offset;
+      diagnostics.report('RN0105', { start, end: start + b.length }, b.why, {
+        label: 'invalid escape',
+        help: 'escapes are \\" \\\\ \\n \\t \\r \\uXXXX and \\u{X}; write \\\\ for a backslash',
+      });
+    }
+  }
   return { ast, comments: lexed.comments, tokens: lexed.tokens, diagnostics };
 }
