@@ -244,20 +244,6 @@ function conditionDoc(e: A.Expr, str: StringPrinter): Doc {
   return e.kind === 'Binary' && (e.op === 'and' || e.op === 'or') ? indent(exprDoc(e, 0, str)) : exprDoc(e, 0, str);
 }
 
-/**
- * Whether a string literal must print as written: it has an escape that does not read back as
- * itself (`\u0041` without braces, a code point past U+10FFFF: both decode to U+FFFD), so
- * re-escaping its value would lose what the author wrote.
- */
-function hasLossyEscape(image: string): boolean {
-  for (const m of image.slice(1, -1).matchAll(/\\(u\{[0-9a-fA-F]+\}|.)/g)) {
-    const e = m[1]!;
-    if (e === 'u') return true;
-    if (e.startsWith('u{') && !(parseInt(e.slice(2, -1), 16) <= 0x10ffff)) return true;
-  }
-  return false;
-}
-
 /** An expression on one line (for messages and hovers). */
 export function exprToString(e: A.Expr): string {
   return printDoc(exprDoc(e), { width: Number.MAX_SAFE_INTEGER });
@@ -280,10 +266,8 @@ class FlowPrinter {
     private readonly att: Attachments,
   ) {}
 
-  private readonly str: StringPrinter = (s) => {
-    const image = this.text.slice(s.span.start, s.span.end);
-    return image.length >= 2 && image.startsWith('"') && image.endsWith('"') && hasLossyEscape(image) ? image : quoteString(s.value);
-  };
+  // Every valid escape reads back as itself, so strings print from their value.
+  private readonly str: StringPrinter = (s) => quoteString(s.value);
 
   private expr(e: A.Expr, minPrec = 0): Doc {
     return exprDoc(e, minPrec, this.str);

@@ -28,7 +28,7 @@ const stringLit: fc.Arbitrary<string> = fc
   .array(
     fc.oneof(
       fc.constantFrom('a', 'b', ' ', 'é', '😀', '\u0001', '-', '/', '*'),
-      fc.constantFrom('\\"', '\\\\', '\\n', '\\t', '\\r', '\\u{41}', '\\u{1F600}', '\\q', '\\u0041'),
+      fc.constantFrom('\\"', '\\\\', '\\n', '\\t', '\\r', '\\u{41}', '\\u{1F600}', '\\/', '\\u0041'),
     ),
     { maxLength: 6 },
   )

@@ -52,9 +52,13 @@ describe('expression helpers', () => {
     expect(exprToString(cond)).toBe('(a - (b - c)) * -d > 1 and not (x or y)');
   });
 
-  it('keeps a string with an escape that does not read back as itself as written', () => {
-    expect(formatSource('flow a { brand "\\u0041 \\u{110000}" }')).toEqual({ text: 'flow a {\n  brand "\\u0041 \\u{110000}"\n}\n', changed: true });
-    expect(formatSource('flow a { brand "\\u{41}\\q\\\\u0041" }')).toEqual({ text: 'flow a {\n  brand "Aq\\\\u0041"\n}\n', changed: true });
+  it('refuses a string with an invalid escape (a syntax error) and leaves it alone', () => {
+    expect(formatSource('flow a { brand "\\u{110000}" }')).toHaveProperty('error');
+    expect(formatSource('flow a { brand "\\q" }')).toHaveProperty('error');
+  });
+
+  it('resolves JSON-style and braced Unicode escapes', () => {
+    expect(formatSource('flow a { brand "\\u{41}\\u0042\\/" }')).toEqual({ text: 'flow a {\n  brand "AB/"\n}\n', changed: true });
   });
 
   it('reads CRLF files and writes LF', () => {

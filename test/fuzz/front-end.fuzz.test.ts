@@ -91,8 +91,9 @@ describe('front end under fuzzing', () => {
 
   it('reads nesting up to the limit, in the test runner\'s stack', () => {
     // Each `if` body opens one brace inside the flow's own: MAX_NESTING levels in all.
-    const blocks = 'flow f {\n on NewOrder\n' + 'if true {\n'.repeat(MAX_NESTING - 1) + 'stop\n' + '}\n'.repeat(MAX_NESTING - 1) + '}\n';
-    const parens = 'flow f {\n on NewOrder\n if ' + '('.repeat(MAX_NESTING - 1) + 'true' + ')'.repeat(MAX_NESTING - 1) + ' { stop }\n}\n';
+    const conditions = Array.from({ length: MAX_NESTING - 1 }, (_, i) => `if order.total > ${i} {\n`).join('');
+    const blocks = 'flow f {\n on NewOrder\n' + conditions + 'stop\n' + '}\n'.repeat(MAX_NESTING - 1) + '}\n';
+    const parens = 'flow f {\n on NewOrder\n if ' + '('.repeat(MAX_NESTING - 1) + 'order.total > 1' + ')'.repeat(MAX_NESTING - 1) + ' { stop }\n}\n';
     for (const src of [blocks, parens]) {
       const r = checkProject({ manifest, files: [{ path: 'deep.flow', text: src }] });
       expect(r.files[0]!.diagnostics.map((d) => d.code)).toEqual([]);
