@@ -7,8 +7,14 @@ import * as A from './ast.js';
 
 type Children = Record<string, CstElement[] | undefined>;
 
-const isToken = (e: CstElement | undefined): e is IToken => !!e && 'image' in e;
-const isNode = (e: CstElement | undefined): e is CstNode => !!e && 'children' in e;
+const isToken = (e: CstElement | undefined): e is IToken => e !== undefined && (e as IToken).tokenType !== undefined;
+const isNode = (e: CstElement | undefined): e is CstNode => e !== undefined && (e as CstNode).children !== undefined;
+
+/** The only child of an alternative node (`flowItem`, `block`, `action`): its label and element. */
+function onlyChild(c: Children): [string, CstElement | undefined] | undefined {
+  for (const key in c) return [key, c[key]?.[0]];
+  return undefined;
+}
 
 const COMPARISON = A.PRECEDENCE['=='];
 const operatorEnd = (o: CstNode | undefined): number => (o?.location && !Number.isNaN(o.location.endOffset ?? NaN) ? (o.location.endOffset as number) + 1 : 0);
@@ -101,14 +107,19 @@ export class AstBuilder {
     return isToken(e) && !e.isInsertedInRecovery ? e : undefined;
   }
   private toks(c: Children, label: string): IToken[] {
-    return (c[label] ?? []).filter(isToken).filter((t) => !t.isInsertedInRecovery);
+    const out: IToken[] = [];
+    for (const e of c[label] ?? []) if (isToken(e) && !e.isInsertedInRecovery) out.push(e);
+    return out;
   }
   private node(c: Children, label: string, i = 0): CstNode | undefined {
     const e = c[label]?.[i];
     return isNode(e) ? e : undefined;
   }
   private nodes(c: Children, label: string): CstNode[] {
-    return (c[label] ?? []).filter(isNode);
+    const list = c[label];
+    if (!list) return [];
+    // Labels hold either nodes or tokens, never both: most lists need no copy.
+    return list.every(isNode) ? (list as CstNode[]) : list.filter(isNode);
   }
 
   // ---------- leaves ----------
@@ -171,8 +182,7 @@ export class AstBuilder {
     };
     for (const item of this.nodes(c, 'flowItem')) {
       const ic = item.children as Children;
-      const [key, val] = Object.entries(ic)[0] ?? [];
-      const sub = val?.[0];
+      const [key, sub] = onlyChild(ic) ?? [];
       if (!key || !isNode(sub)) continue;
       switch (key) {
         case 'entrySetting':
@@ -311,8 +321,7 @@ export class AstBuilder {
     const c = n.children as Children;
     const stop = this.tok(c, 'Stop');
     if (stop) return { kind: 'Stop', id: this.id(), span: this.tokSpan(stop) };
-    const [key, val] = Object.entries(c)[0] ?? [];
-    const sub = val?.[0];
+    const [key, sub] = onlyChild(c) ?? [];
     if (!key || !isNode(sub)) return undefined;
     const sc = sub.children as Children;
     const span = this.nodeSpan(sub);
@@ -470,8 +479,7 @@ export class AstBuilder {
   // ---------- actions ----------
 
   private action(n: CstNode): A.Action | undefined {
-    const [key, val] = Object.entries(n.children)[0] ?? [];
-    const sub = val?.[0];
+    const [key, sub] = onlyChild(n.children as Children) ?? [];
     if (!key || !isNode(sub)) return undefined;
     const c = sub.children as Children;
     const span = this.nodeSpan(sub);
@@ -570,7 +578,7 @@ export class AstBuilder {
       if (!o) return undefined;
       const oc = o.children as Children;
       if (oc['Not']) return 'not in';
-      const t = Object.values(oc)[0]?.[0];
+      const t = onlyChild(oc)?.[1];
       return isToken(t) && !t.isInsertedInRecovery ? (t.image as A.BinaryOp) : undefined;
     };
     const operand = (): A.Expr => {
