@@ -47,7 +47,7 @@ export function emptyManifest(): Manifest {
 
 export function buildManifest(json: ManifestJson, declared = true): Manifest {
   const operationTypes = new Map<string, Type>();
-  for (const [name, schema] of Object.entries(json.operations ?? {})) operationTypes.set(name, schemaToType(schema, undefined, `${name} parameters`));
+  for (const [name, schema] of Object.entries(json.operations ?? {})) operationTypes.set(name, schemaToType(schema, undefined, `params of ${name}`));
   return { json, declared, contextTypes: buildContextTypes(json.customFields ?? {}), operationTypes };
 }
 
@@ -56,7 +56,7 @@ function nodeSpan(node: JsonNode | undefined, fallback: Span): Span {
 }
 
 /** The JSON node a pointer like `/templates/emial` names; for a bad key, the key itself. */
-function locate(root: JsonNode | undefined, pointer: string): JsonNode | undefined {
+function locate(root: JsonNode | undefined, pointer: string, preferKey: boolean): JsonNode | undefined {
   if (!root) return undefined;
   const path = pointer
     .split('/')
@@ -65,7 +65,7 @@ function locate(root: JsonNode | undefined, pointer: string): JsonNode | undefin
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   let node = findNodeAtLocation(root, path);
   // findNodeAtLocation gives the value; a property's key is a nicer target for unknown keys.
-  if (node?.parent?.type === 'property' && node.parent.children?.[0]) node = node.parent.children[0];
+  if (preferKey && node?.parent?.type === 'property' && node.parent.children?.[0]) node = node.parent.children[0];
   // Walk up until something exists (a missing property points at its object).
   while (!node && path.length > 0) {
     path.pop();
@@ -85,9 +85,16 @@ export function loadManifest(text: string, diagnostics = new DiagnosticBag()): {
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const whole = { start: 0, end: Math.min(text.length, 1) };
   if (errors.length > 0 || !root) {
-    for (const e of errors.slice(0, 5)) {
-      diagnostics.report('RN0502', { start: e.offset, end: e.offset + Math.max(1, e.length) }, `runnel.json is not valid JSON: ${humanJsonError(printParseErrorCode(e.error))}`, {
-        help: 'runnel.json is strict JSON: double-quoted keys, no comments, no trailing commas',
+    const reported = new Set<number>();
+    for (const e of errors) {
+      const problem = jsonProblem(text, e);
+      // One problem often yields several parser errors at one spot ("property name expected",
+      // then "value expected"): the first says it.
+      if (reported.has(problem.span.start) || reported.size >= 5) continue;
+      reported.add(problem.span.start);
+      diagnostics.report('RN0502', problem.span, `runnel.json is not valid JSON: ${problem.message}`, {
+        ...(problem.label ? { label: problem.label } : {}),
+        help: problem.help ?? 'runnel.json is strict JSON: double-quoted keys, no comments, no trailing commas',
       });
     }
     if (errors.length === 0) diagnostics.report('RN0502', whole, 'runnel.json is empty');
@@ -99,17 +106,28 @@ export function loadManifest(text: string, diagnostics = new DiagnosticBag()): {
   const result = validateManifest(json);
   if (!result.ok) {
     for (const err of result.errors) {
-      const node = locate(root, err.path);
-      const span = nodeSpan(node, whole);
-      const unknownKey = /must NOT have additional properties|unknown property|additional propert/i.test(err.message)
+      const unknownKey = /unknown key|must NOT have additional properties|unknown property|additional propert/i.test(err.message)
         ? /'([^']+)'|"([^"]+)"|`([^`]+)`/.exec(err.message)
         : null;
+      const node = locate(root, err.path, !!unknownKey);
+      const span = nodeSpan(node, whole);
       const keyName = unknownKey ? (unknownKey[1] ?? unknownKey[2] ?? unknownKey[3]) : undefined;
-      const options = keyName && err.path.split('/').length <= 2 ? suggest(keyName, KNOWN_KEYS) : [];
-      const help = didYouMean(options);
-      diagnostics.report('RN0501', span, `runnel.json: ${err.message}${err.path ? ` (at ${err.path})` : ''}`, {
+      // The schema's own "did you mean" goes to the help line, where every other suggestion is.
+      const [, base = err.message, schemaGuess] = /^(.*?); did you mean "([^"]+)"\?$/.exec(err.message) ?? [];
+      const [, expectedList] = /^(.*?); expected one of (.*)$/.exec(base) ?? [];
+      const options = schemaGuess ? [schemaGuess] : keyName && err.path.split('/').length <= 2 ? suggest(keyName, KNOWN_KEYS) : [];
+      const help = options.length ? `did you mean ${options.map((o) => JSON.stringify(o)).join(' or ')}?` : undefined;
+      const clean = base.replace(/; expected one of .*$/, '');
+      const where = pointerText(err.path);
+      const parent = pointerText(err.path.replace(/\/[^/]*$/, ''));
+      // "must be ..." needs its subject; the others name it and say where.
+      const message = /^must\b/.test(clean) && where ? `\`${where}\` ${clean}` : parent ? `${clean} in \`${parent}\`` : clean;
+      diagnostics.report('RN0501', span, message, {
+        ...(unknownKey ? { label: 'unknown key' } : /^must\b/.test(clean) ? { label: 'invalid value' } : /listed twice/.test(clean) ? { label: 'duplicate' } : {}),
+        ...(expectedList && !help ? { notes: [`expected one of ${expectedList}`] } : {}),
+        ...(!help && /^\/customFields\/[^/]+\/[^/]+$/.test(err.path) ? { notes: ['each custom field is a JSON Schema, like {"type": "string"} or {"type": "string", "format": "date"}'] } : {}),
         ...(help ? { help } : {}),
-        ...(options.length === 1 && node ? { fixes: [{ message: `rename to "${options[0]}"`, span, replacement: JSON.stringify(options[0]) }] } : {}),
+        ...(options.length === 1 && node ? { fixes: [{ message: `replace with ${JSON.stringify(options[0])}`, span, replacement: JSON.stringify(options[0]) }] } : {}),
       });
     }
   }
@@ -155,4 +173,31 @@ function humanJsonError(code: string): string {
   return code
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase();
+}
+
+/** `/budgets/sms/period` → `budgets.sms.period` (array indexes as `[1]`). */
+function pointerText(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((out, p) => (/^\d+$/.test(p) ? `${out}[${p}]` : out ? `${out}.${p}` : p), '');
+}
+
+/** A JSON syntax error in the words of someone editing runnel.json by hand. */
+function jsonProblem(text: string, e: ParseError): { span: Span; message: string; label?: string; help?: string } {
+  const code = printParseErrorCode(e.error);
+  const span = { start: e.offset, end: e.offset + Math.max(1, e.length) };
+  if (code === 'InvalidCommentToken') {
+    return { span, message: 'comments are not allowed', label: 'comment', help: 'remove the comment; a "description" in a custom field schema can hold notes' };
+  }
+  if (code === 'ValueExpected' || code === 'PropertyNameExpected') {
+    // A comma right before `]` or `}`: a trailing comma.
+    let i = e.offset - 1;
+    while (i >= 0 && /\s/.test(text[i]!)) i--;
+    if (text[i] === ',' && (text[e.offset] === ']' || text[e.offset] === '}')) {
+      return { span: { start: i, end: i + 1 }, message: 'trailing comma', label: 'remove this comma', help: 'JSON allows no comma after the last element' };
+    }
+  }
+  return { span, message: humanJsonError(code) };
 }

@@ -10,12 +10,19 @@ export function suggest(word: string, candidates: Iterable<string>, max = 3): st
     if (c === word) continue;
     const lc = c.toLowerCase();
     const d = lc === w ? 0 : distance(w, lc);
-    // A prefix typed so far is a good guess too ("NewOrd" → NewOrder).
-    const prefix = lc.startsWith(w) && w.length >= 3;
+    // A prefix typed so far is a good guess too ("NewOrd" → NewOrder), and so is a short name
+    // written out in full ("monday" → mon, "days" → day).
+    const prefix = (lc.startsWith(w) && w.length >= 3) || (w.startsWith(lc) && lc.length >= 3);
     if (d <= limit || prefix) scored.push([prefix && d > limit ? limit : d, c]);
   }
+  if (scored.length === 0) return [];
   scored.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
-  return scored.slice(0, max).map(([, c]) => c);
+  // Only the best guesses: one clear match is worth more than three loose ones.
+  const best = scored[0]![0];
+  return scored
+    .filter(([d]) => d === best)
+    .slice(0, max)
+    .map(([, c]) => c);
 }
 
 /** ` did you mean `x`?` or empty. */

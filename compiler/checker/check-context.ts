@@ -12,6 +12,10 @@ export interface Binding {
   kind: 'customer' | 'context' | 'element' | 'unavailable';
   /** For an unavailable context name: why (which triggers do not bind it). */
   why?: string;
+  /** For an unavailable context name: what to do instead (a default help otherwise). */
+  help?: string;
+  /** For an unavailable context name: the caret's label (a default otherwise). */
+  label?: string;
   context?: ContextName;
 }
 

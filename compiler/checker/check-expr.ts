@@ -54,17 +54,18 @@ export class ExprChecker {
       case 'Null':
         return ty(T.null, true);
       case 'Duration':
+        checkDurationLiteral(this.ctx, e);
         return ty(T.duration);
       case 'Percent':
         return ty(T.percent);
       case 'Date':
-        if (!isValidDate(e.raw)) d.report('RN0407', e.span, `${e.raw} is not a calendar date`, { label: 'no such day' });
+        if (!isValidDate(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a calendar date`, { label: 'no such day' });
         return ty(T.date);
       case 'DateTime':
-        if (!isValidDateTime(e.raw)) d.report('RN0407', e.span, `${e.raw} is not a valid date and time`, { label: 'out of range' });
+        if (!isValidDateTime(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a valid date and time`, { label: 'no such moment' });
         return ty(T.datetime);
       case 'Time':
-        if (!isValidTime(e.raw)) d.report('RN0407', e.span, `${e.raw} is not a time of day`, { label: 'hours go to 23, minutes to 59' });
+        if (!isValidTime(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a time of day`, { label: 'hours go to 23, minutes to 59' });
         return ty(T.time);
       case 'Error':
         return ERR;
@@ -118,10 +119,10 @@ export class ExprChecker {
       if (scope.entryFilter && b.kind === 'context') {
         d.report('RN0401', e.span, `the entry filter cannot use event data (\`${e.name}\`)`, {
           label: 'event data',
-          notes: ['`when` checks the customer only: email, phone, segments, subscriptions, mobile and web push (002)'],
+          notes: ['`when` checks the customer only: email, phone, segments, subscriptions, mobile and web push'],
           help: 'move this condition into an `if` block at the start of the flow',
         });
-        return ERR;
+        // Typed as usual from here, so that the rest of the condition is not reported again.
       }
       return ty(b.type, b.optional);
     }
@@ -131,8 +132,8 @@ export class ExprChecker {
     }
     if (b?.kind === 'unavailable') {
       d.report('RN0208', e.span, `\`${e.name}\` is not available here: ${b.why}`, {
-        label: 'not bound by the trigger',
-        help: 'use only the values the trigger binds, or check the field after a `wait for` that binds it',
+        label: b.label ?? 'not bound by the trigger',
+        help: b.help ?? 'use only the values the trigger binds, or check the field after a `wait for` that binds it',
       });
       return ERR;
     }
@@ -140,12 +141,19 @@ export class ExprChecker {
       d.report('RN0209', e.span, `\`${e.name}\` is a function: call it, like ${findBuiltin(e.name)!.signature.split(' ->')[0]}`);
       return ERR;
     }
+    if (e.name === 'it') {
+      d.report('RN0209', e.span, '`it` is only defined inside any(), all(), count() and sum()', {
+        label: 'outside a list helper',
+        help: 'it stands for each element of the list: any(order.items, it.price > 100)',
+      });
+      return ERR;
+    }
     const candidates = [...[...scope.names].filter(([, v]) => v.kind !== 'unavailable').map(([k]) => k)];
     if (expected?.kind === 'enum') candidates.push(...expected.values);
     const options = suggest(e.name, candidates);
     const help = didYouMean(options);
     d.report('RN0209', e.span, `unknown name \`${e.name}\``, {
-      label: 'not defined',
+      label: expected?.kind === 'enum' ? 'not a possible value here' : 'not defined',
       ...(expected?.kind === 'enum'
         ? { notes: [`expected one of: ${expected.values.join(', ')}`] }
         : { notes: [`available here: ${candidates.join(', ')}`] }),
@@ -165,13 +173,13 @@ export class ExprChecker {
     // customer.email.valid and friends in an entry filter: only 002's customer conditions.
     if (scope.entryFilter && e.object.kind === 'Name' && e.object.name === 'customer' && !ENTRY_FILTER_FIELDS.has(prop)) {
       if (!CUSTOMER_METHODS.some((m) => m.name === prop)) {
-        this.check(e.object, scope);
         d.report('RN0401', e.span, `the entry filter cannot check \`customer.${prop}\``, {
           label: 'not an entry condition',
-          notes: ['`when` can check: customer.email / customer.phone (filled, valid), customer.inSegment(...), customer.subscription(...), customer.subscribed(...), customer.mobilePush, customer.webPush (002)'],
+          notes: ['`when` can check: customer.email / customer.phone (filled, valid), customer.inSegment(...), customer.subscription(...), customer.subscribed(...), customer.mobilePush, customer.webPush'],
           help: 'move this condition into an `if` block at the start of the flow',
         });
-        return ERR;
+        // Typed as usual from here, so that the rest of the condition is not reported again.
+        return this.member(e, { ...scope, entryFilter: false });
       }
     }
     const obj = this.check(e.object, scope);
@@ -188,14 +196,24 @@ export class ExprChecker {
       const names = Object.keys(t.fields);
       const options = suggest(prop, names);
       const help = didYouMean(options);
-      const customHint = /Fields$/.test(t.name ?? '')
-        ? { notes: [`custom fields are declared in runnel.json under customFields${names.length ? `; declared: ${names.join(', ')}` : ' (none declared)'}`] }
-        : { notes: [`${t.name ?? 'it'} has: ${names.join(', ')}`] };
+      const fixes = options.length > 0 ? [{ message: `replace with \`${options[0]}\``, span: e.property.span, replacement: options[0]! }] : [];
+      const owner = CUSTOM_FIELD_OWNERS[t.name ?? ''];
+      if (owner) {
+        const key = `customFields.${owner}`;
+        d.report('RN0203', e.property.span, `unknown ${owner} custom field \`${prop}\``, {
+          label: 'not declared in runnel.json',
+          notes: [names.length ? `declared under "${key}": ${names.join(', ')}` : `runnel.json declares no custom fields under "${key}"`],
+          help: help ?? `declare it in runnel.json under "${key}"`,
+          fixes,
+        });
+        return ERR;
+      }
+      const operation = /^params of (.+)$/.exec(t.name ?? '')?.[1];
       d.report('RN0203', e.property.span, `${t.name ?? 'this value'} has no field \`${prop}\``, {
         label: 'unknown field',
-        ...customHint,
-        ...(help ? { help } : {}),
-        fixes: options.length > 0 ? [{ message: `replace with \`${options[0]}\``, span: e.property.span, replacement: options[0]! }] : [],
+        notes: [`${t.name ?? 'it'} has: ${names.join(', ')}`],
+        ...(help ? { help } : operation ? { help: `declare it in runnel.json under "operations.${operation}.properties"` } : {}),
+        fixes,
       });
       return ERR;
     }
@@ -244,9 +262,11 @@ export class ExprChecker {
     if (!fn) {
       const options = suggest(name, BUILTINS.map((b) => b.name));
       const help = didYouMean(options);
+      const lengthLike = ['length', 'len', 'size', 'length_of', 'lengthOf', 'countOf'].includes(name);
       d.report('RN0210', e.callee.span, `unknown function \`${name}\``, {
+        label: 'not a function',
         notes: [`functions: ${BUILTINS.map((b) => b.name).join(', ')}`],
-        ...(help ? { help } : {}),
+        ...(help ? { help } : lengthLike ? { help: 'count(list) gives the number of elements: count(order.items)' } : {}),
         fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: e.callee.span, replacement: options[0]! }] : [],
       });
       this.checkArgs(e, scope);
@@ -292,7 +312,10 @@ export class ExprChecker {
           if (!isLoose(body.type) && body.type.kind !== 'number') d.report('RN0304', args[1].value.span, `sum() adds numbers, and this is ${article(body.type)}`);
         } else if (!isLoose(body.type) && body.type.kind !== 'boolean') {
           d.report('RN0304', args[1].value.span, `the condition of ${name}() must be true or false, and this is ${article(body.type)}`, {
-            help: 'refer to the element as `it`: any(order.items, it.price > 100)',
+            help:
+              fn.kind === 'count' && body.type.kind === 'number'
+                ? 'count() counts the elements for which a condition holds; to add numbers up, use sum(list, it.price)'
+                : 'write a condition about the element `it`, like any(order.items, it.price > 100)',
           });
         }
       }
@@ -331,6 +354,14 @@ export class ExprChecker {
           notes: [`customer.${m.name}(${m.params.map((x) => (x.named ? `${x.name}: ...` : x.name)).join(', ')})`],
         });
         this.check(a.value, scope);
+        continue;
+      }
+      if (seen.has(p.name)) {
+        d.report('RN0304', a.span, `the ${p.name} of customer.${m.name}() is given twice`, {
+          notes: [`customer.${m.name}(${m.params.map((x) => (x.named ? `${x.name}: ...` : x.name)).join(', ')})`],
+          help: 'remove one of them',
+        });
+        this.check(a.value, { ...scope, entryFilter: false }, p.type);
         continue;
       }
       seen.add(p.name);
@@ -401,13 +432,16 @@ export class ExprChecker {
 
   /** Types both sides; a bare word on one side may be an enum value of the other. */
   private sides(e: A.BinaryExpr, scope: Scope): { l: Ty; r: Ty } {
-    const bareLeft = e.left.kind === 'Name' && !scope.names.has(e.left.name);
-    if (bareLeft) {
+    const bare = (x: A.Expr) => x.kind === 'Name' && !scope.names.has(x.name) && !findBuiltin(x.name);
+    // A bare word next to a value whose type is unknown (already reported) may well be one of
+    // its enum values: not reported again.
+    const word = (x: A.Expr, other: Ty): Ty | undefined => (bare(x) && isLoose(other.type) ? this.record(x, ty(T.any)) : undefined);
+    if (bare(e.left)) {
       const r = this.check(e.right, scope);
-      return { l: this.check(e.left, scope, r.type), r };
+      return { l: word(e.left, r) ?? this.check(e.left, scope, r.type), r };
     }
     const l = this.check(e.left, scope);
-    return { l, r: this.check(e.right, scope, l.type) };
+    return { l, r: word(e.right, l) ?? this.check(e.right, scope, l.type) };
   }
 
   /** `customer.subscription(email) == "pendng"`: a string literal against an enum must be a member. */
@@ -416,20 +450,23 @@ export class ExprChecker {
       [l, e.right],
       [r, e.left],
     ];
-    for (const [t, lit] of pairs) {
+    for (const [i, [t, lit]] of pairs.entries()) {
       if (t.kind === 'enum' && lit.kind === 'String' && !t.values.includes(lit.value)) {
         const options = suggest(lit.value, t.values);
         const help = didYouMean(options);
-        this.ctx.diagnostics.report('RN0301', lit.span, `"${lit.value}" is never ${typeToString(t)}`, {
+        const other = i === 0 ? e.left : e.right;
+        this.ctx.diagnostics.report('RN0301', lit.span, `"${lit.value}" is not a possible value of ${describeOperand(other, t)}`, {
+          label: e.op === '==' ? 'never equal: the condition is always false' : 'never equal: the condition is always true',
           notes: [`possible values: ${t.values.join(', ')}`],
           ...(help ? { help } : {}),
+          fixes: options.length ? [{ message: `replace with "${options[0]}"`, span: lit.span, replacement: JSON.stringify(options[0]) }] : [],
         });
       }
     }
   }
 
   private mismatch(e: A.BinaryExpr, l: Type, r: Type): void {
-    const help = numberInString(e) ?? dateHint(l, r);
+    const help = numberInString(e) ?? dateHint(l, r) ?? contactHint(e, l, r);
     this.ctx.diagnostics.report('RN0301', e.span, `cannot use \`${e.op}\` on ${article(l)} and ${article(r)}`, {
       label: `${typeToString(l)} ${e.op} ${typeToString(r)}`,
       ...(help ? { help } : {}),
@@ -437,9 +474,52 @@ export class ExprChecker {
   }
 }
 
+/** How a message names the value an enum literal was compared with: `tier`, `the subscription status`. */
+function describeOperand(e: A.Expr, t: Type): string {
+  if (e.kind === 'Member') return `\`${e.property.name}\``;
+  if (e.kind === 'Call' && e.callee.kind === 'Member') return `\`${e.callee.property.name}(...)\``;
+  if (t.kind === 'enum' && t.name) return t.name;
+  return 'this value';
+}
+
+/** Custom-field types (built by schema-types.ts) and the runnel.json key that declares them. */
+const CUSTOM_FIELD_OWNERS: Record<string, string> = {
+  CustomerFields: 'customer',
+  OrderFields: 'order',
+  OrderItemFields: 'item',
+  ProductFields: 'product',
+  CustomerActionFields: 'action',
+};
+
+/** A duration that names a unit twice (`1d2d`) is a typo, not a value. */
+export function checkDurationLiteral(ctx: CheckContext, e: A.DurationLit): boolean {
+  const units = [...e.raw.matchAll(/\d+([wdhms])/g)].map((m) => m[1]!);
+  const twice = units.find((u, i) => units.indexOf(u) !== i);
+  if (!twice) return true;
+  ctx.diagnostics.report('RN0105', e.span, `${e.raw} names the unit \`${twice}\` twice`, {
+    label: 'not a duration',
+    notes: ['a duration is one number per unit, largest first: 1d12h, 2h30m'],
+    help: 'write each unit once',
+  });
+  return false;
+}
+
 function numberInString(e: A.BinaryExpr): string | undefined {
   for (const side of [e.left, e.right]) {
     if (side.kind === 'String' && /^-?\d+(\.\d+)?$/.test(side.value)) return `remove the quotes to write the number ${side.value}`;
+  }
+  return undefined;
+}
+
+/** `customer.email == "a@b.c"`: the address is a field of the contact. */
+function contactHint(e: A.BinaryExpr, l: Type, r: Type): string | undefined {
+  for (const [t, side, other] of [
+    [l, e.left, r],
+    [r, e.right, l],
+  ] as const) {
+    if (t.kind === 'object' && t.name === 'Contact' && other.kind === 'string' && side.kind === 'Member') {
+      return `compare the address itself: \`${side.object.kind === 'Name' ? side.object.name + '.' : ''}${side.property.name}.address\``;
+    }
   }
   return undefined;
 }

@@ -5,16 +5,16 @@ import { CHANNELS, WEBHOOK_METHODS } from '../../stdlib/actions.js';
 import type { EventDef } from '../../stdlib/catalog-types.js';
 import { T } from '../../stdlib/types.js';
 import { suggest, didYouMean } from '../suggest.js';
-import type { CheckContext, Scope } from './check-context.js';
+import type { Binding, CheckContext, Scope } from './check-context.js';
 import { withNames } from './check-context.js';
-import { ExprChecker, article } from './check-expr.js';
+import { ExprChecker, article, checkDurationLiteral } from './check-expr.js';
 import { checkOptions } from './check-options.js';
 import { checkManifestRef } from './manifest-refs.js';
 import { flowScope, eventBindings, type TriggerBinding } from './environment.js';
 import { assignable, isLoose } from './type-rules.js';
 import { DAY, MINUTE, WEEKDAYS, dateOrder, formatMs, isValidDate, isValidDateTime, isValidTime, isValidTimeZone, timeZones } from './literals.js';
 
-/** The reference product keeps flows stable up to 150 blocks (001). */
+/** The reference product keeps flows stable up to 150 blocks (seed 001). */
 export const MAX_BLOCKS = 150;
 
 const SETTING_NAMES: Record<A.Setting['kind'], string> = {
@@ -79,12 +79,21 @@ export class FlowChecker {
     const scope = unresolved ? looseScope(this.ctx) : flowScope(this.ctx.manifest, this.triggerDefs, scheduleTriggers.length > 0);
     const customerOnly: Scope = { names: new Map([['customer', scope.names.get('customer')!]]), entryFilter: true };
     for (const t of eventTriggers) {
-      if (t.when) this.expr.condition(t.when, withNames(customerOnly, [...scope.names].filter(([k]) => k !== 'customer')), 'the entry filter');
+      if (t.when) {
+        this.expr.condition(t.when, withNames(customerOnly, [...scope.names].filter(([k]) => k !== 'customer')), 'the entry filter');
+        this.constantCondition(t.when, new Map(), 'when');
+      }
     }
     for (const t of scheduleTriggers) this.schedule(t);
 
     this.settings(flow, scope);
-    const terminated = this.body(flow.body, scope);
+    // What every trigger's entry filter guarantees when the first block runs.
+    let entryFacts: Facts = new Map();
+    eventTriggers.forEach((t, i) => {
+      const mine: Facts = new Map(conjuncts(t.when).map((c) => [exprText(c), 'the entry filter (`when`)']));
+      entryFacts = i === 0 ? mine : new Map([...entryFacts].filter(([k]) => mine.has(k)));
+    });
+    const terminated = this.body(flow.body, scope, entryFacts);
     void terminated;
     if (this.blockCount > MAX_BLOCKS) {
       d.report('RN0413', flow.name.span, `flow \`${flow.name.name}\` has ${this.blockCount} blocks; flows stay manageable up to ${MAX_BLOCKS}`, {
@@ -147,7 +156,7 @@ export class FlowChecker {
       if (t.times.length === 0) d.report('RN0412', t.span, 'say at what time: `at 10:00`', { help: 'add `at 10:00` (in the flow time zone)' });
     }
     for (const time of t.times) {
-      if (!isValidTime(time.raw)) d.report('RN0407', time.span, `${time.raw} is not a time of day`);
+      if (!isValidTime(time.raw)) d.report('RN0105', time.span, `${time.raw} is not a time of day`, { label: 'hours go to 23, minutes to 59' });
     }
     if (t.segment) checkManifestRef(this.ctx, 'segment', t.segment.value, t.segment.span);
   }
@@ -174,16 +183,24 @@ export class FlowChecker {
           break;
         case 'ActiveSetting':
           for (const v of [s.from, s.until]) {
-            if (v && !(v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw))) d.report('RN0407', v.span, `${v.raw} is not a valid date`);
+            if (v && !(v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw))) {
+              d.report('RN0105', v.span, `${v.raw} is not a calendar ${v.kind === 'Date' ? 'date' : 'date and time'}`, { label: 'no such day' });
+            }
           }
-          if (s.from && s.until && dateOrder(s.until.raw) <= dateOrder(s.from.raw)) {
+          const real = (v: A.DateLit | A.DateTimeLit) => (v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw));
+          if (s.from && s.until && real(s.from) && real(s.until) && dateOrder(s.until.raw) <= dateOrder(s.from.raw)) {
             d.report('RN0407', s.until.span, 'the flow would end before it starts', { label: `not after ${s.from.raw}` });
           }
           if (!s.from && !s.until) d.report('RN0104', s.span, 'say when: `active from 2026-12-01 until 2027-03-01`');
           break;
         case 'TimezoneSetting':
           if (!isValidTimeZone(s.zone.value)) {
-            const options = suggest(s.zone.value, timeZones());
+            let options = suggest(s.zone.value, timeZones());
+            if (options.length === 0) {
+              // "Berlin", "new york": the city part of an IANA name.
+              const city = s.zone.value.trim().replace(/\s+/g, '_').toLowerCase();
+              options = [...timeZones()].filter((z) => z.toLowerCase().endsWith(`/${city}`)).slice(0, 3);
+            }
             d.report('RN0214', s.zone.span, `unknown time zone "${s.zone.value}"`, {
               notes: ['time zones are IANA names like "Europe/Berlin" or "America/New_York"'],
               ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
@@ -199,6 +216,7 @@ export class FlowChecker {
           if (s.where) {
             const inner = def ? withNames(scope, eventBindings(this.ctx.manifest, { def })) : looseScope(this.ctx);
             this.expr.condition(s.where, inner, 'an exit condition');
+            this.constantCondition(s.where, new Map(), 'where');
           }
           break;
         }
@@ -208,6 +226,7 @@ export class FlowChecker {
 
   private duration(d: A.DurationLit, what: string, min: number, max: number): void {
     if (!d.raw) return;
+    if (!checkDurationLiteral(this.ctx, d)) return;
     if (d.ms < min || d.ms > max) {
       this.ctx.diagnostics.report('RN0406', d.span, `${d.raw} is out of range for ${what}`, {
         label: `must be between ${formatMs(min)} and ${formatMs(max)}`,
@@ -231,10 +250,14 @@ export class FlowChecker {
     } else this.blockIds.set(id.name, id);
   }
 
-  /** Checks a sequence of blocks; returns whether every path through it ends in `stop`. */
-  private body(blocks: A.Block[], scope: Scope): boolean {
+  /**
+   * Checks a sequence of blocks; returns whether every path through it ends in `stop`. `facts` are
+   * conditions known to hold when the first block runs (the entry filter, an enclosing `if`).
+   */
+  private body(blocks: A.Block[], scope: Scope, facts: Facts = new Map()): boolean {
     let stopped = false;
     let reported = false;
+    let known = facts;
     for (const b of blocks) {
       if (stopped && !reported) {
         this.ctx.diagnostics.report('RN0403', b.span, 'this block is never reached', {
@@ -244,13 +267,36 @@ export class FlowChecker {
         });
         reported = true;
       }
-      const ends = this.block(b, scope);
+      const ends = this.block(b, scope, known);
       stopped ||= ends;
+      // Once a block has run, time may have passed and actions may have changed the customer.
+      known = new Map();
     }
     return stopped;
   }
 
-  private block(b: A.Block, scope: Scope): boolean {
+  /** RN0416: a condition whose outcome is known before the flow runs. */
+  private constantCondition(cond: A.Expr, facts: Facts, what: 'if' | 'where' | 'when', hasElse = false): void {
+    // `if true` / `if false` switch a branch on or off on purpose; other constants are slips.
+    if (cond.kind === 'Boolean' || (cond.kind === 'Unary' && cond.operand.kind === 'Boolean')) return;
+    const used: string[] = [];
+    const value = truth(cond, facts, used);
+    if (value === undefined) return;
+    const notes = used.map((text) => `${facts.get(text)} already requires \`${text.replace(/^\((.*)\)$/, '$1')}\`, and nothing runs in between`);
+    const help =
+      what !== 'if'
+        ? value
+          ? 'remove the condition'
+          : 'fix the condition: as written it never matches'
+        : value
+          ? hasElse
+            ? 'the branches after it never run: keep only the blocks of this one'
+            : 'remove the `if` and keep its blocks'
+          : 'its blocks never run: remove them, or fix the condition';
+    this.ctx.diagnostics.report('RN0416', cond.span, `this condition is always ${value}`, { label: `always ${value}`, notes, help });
+  }
+
+  private block(b: A.Block, scope: Scope, known: Facts = new Map()): boolean {
     const d = this.ctx.diagnostics;
     this.blockCount++;
     switch (b.kind) {
@@ -259,7 +305,7 @@ export class FlowChecker {
       case 'Steps':
         this.blockId(b.blockId);
         if (b.relevance) this.duration(b.relevance, 'a relevance window', MINUTE, 365 * DAY);
-        if (b.actions.length === 0) d.report('RN0411', b.span, 'this step group does nothing', { help: 'add an action, like `send email "..."`' });
+        if (b.actions.length === 0) d.report('RN0411', headSpan(b, 5), 'this step group does nothing', { label: 'no actions', help: 'add an action, like `send email "..."`' });
         for (const a of b.actions) this.action(a, scope);
         return false;
       case 'WaitFixed':
@@ -278,7 +324,7 @@ export class FlowChecker {
         } else if (t.optional && !b.otherwise && !isLoose(t.type)) {
           d.report('RN0303', b.at.span, 'this date may be missing for some customers', {
             label: 'optional value',
-            notes: ['customers without it stop with "Dynamic wait value missing" (000)'],
+            notes: ['customers without it leave the flow with "Dynamic wait value missing"'],
             help: 'say what happens: `otherwise stop` or `otherwise wait 1d`',
           });
         }
@@ -290,17 +336,47 @@ export class FlowChecker {
         this.blockId(b.blockId);
         const def = this.eventRef(b.event);
         const inner = def ? withNames(scope, eventBindings(this.ctx.manifest, { def })) : looseScope(this.ctx);
-        if (b.where) this.expr.condition(b.where, inner, 'a `where` condition');
+        if (b.where) {
+          this.expr.condition(b.where, inner, 'a `where` condition');
+          this.constantCondition(b.where, new Map(), 'where');
+        }
         this.duration(b.timeout, 'a wait', MINUTE, 365 * DAY);
         const a = this.body(b.onEvent, inner);
-        const c = b.onTimeout ? this.body(b.onTimeout, scope) : false;
+        // In `timeout` nothing arrived: say so when the awaited event's data is used there.
+        const timeoutScope = def
+          ? withNames(
+              scope,
+              eventBindings(this.ctx.manifest, { def })
+                .filter(([name]) => scope.names.get(name)?.kind !== 'context')
+                .map(([name]): [string, Binding] => [
+                  name,
+                  {
+                    type: T.error,
+                    optional: false,
+                    kind: 'unavailable',
+                    why: `it comes with ${def.name}, so it exists only in the first branch of \`wait for\`, not in \`timeout\``,
+                    help: `use it in the branch after \`up to ${b.timeout.raw}\`, where ${def.name} arrived`,
+                    label: 'no event in `timeout`',
+                  },
+                ]),
+            )
+          : scope;
+        const c = b.onTimeout ? this.body(b.onTimeout, timeoutScope) : false;
         return a && c;
       }
       case 'If': {
         let all = true;
-        for (const br of b.branches) {
+        for (const [i, br] of b.branches.entries()) {
           this.expr.condition(br.condition, scope, 'a condition');
-          all = this.body(br.body, scope) && all;
+          this.constantCondition(br.condition, known, 'if', i < b.branches.length - 1 || !!b.otherwise);
+          const inside: Facts = new Map([...known, ...conjuncts(br.condition).map((c): [string, string] => [exprText(c), 'the enclosing `if`'])]);
+          all = this.body(br.body, scope, inside) && all;
+        }
+        if (b.branches.every((br) => br.body.length === 0) && (b.otherwise?.length ?? 0) === 0) {
+          d.report('RN0411', { start: b.span.start, end: b.branches[0]!.condition.span.end }, 'this `if` does nothing', {
+            label: 'no blocks in any branch',
+            help: 'add the blocks that should run when the condition holds, or remove the `if`',
+          });
         }
         return b.otherwise ? this.body(b.otherwise, scope) && all : false;
       }
@@ -308,22 +384,29 @@ export class FlowChecker {
         this.blockId(b.blockId);
         let total = 0;
         let all = true;
+        let over: A.SplitVariant | undefined;
         const names = new Map<string, A.Ident>();
         for (const v of b.variants) {
           total += v.percent.value;
-          if (v.percent.value <= 0) d.report('RN0402', v.percent.span, 'a variant needs a share above 0%');
+          if (total > 100 && !over) over = v;
+          if (v.percent.value <= 0) {
+            d.report('RN0402', v.percent.span, 'a variant needs a share above 0%', {
+              label: 'nobody gets this variant',
+              help: 'leave it out: whatever is left below 100% is already the control group',
+            });
+          }
           if (names.has(v.name.name)) d.report('RN0414', v.name.span, `variant \`${v.name.name}\` appears twice in this split`, { help: 'give each variant its own name' });
           names.set(v.name.name, v.name);
-          all = this.body(v.body, scope) && all;
+          all = this.body(v.body, scope, known) && all;
         }
-        if (total > 100) {
-          d.report('RN0402', b.span, `the variants add up to ${round(total)}%, more than 100%`, {
-            label: 'over 100%',
+        if (over) {
+          d.report('RN0402', over.percent.span, `the variants add up to ${round(total)}%, more than 100%`, {
+            label: `${b.variants.map((v) => v.percent.raw).join(' + ')} = ${round(total)}%`,
             notes: ['whatever is left below 100% is the control group, which gets nothing'],
             help: 'lower the shares so they add up to 100% or less',
           });
         }
-        if (b.variants.length === 0) d.report('RN0411', b.span, 'this split has no variants', { help: 'add `50% a { ... }`' });
+        if (b.variants.length === 0) d.report('RN0411', headSpan(b, 5), 'this split has no variants', { label: 'no variants', help: 'add `50% a { ... }`' });
         return all && total >= 100 && b.variants.length > 0;
       }
       case 'Parallel': {
@@ -331,14 +414,33 @@ export class FlowChecker {
         let all = b.branches.length > 0;
         for (const br of b.branches) {
           this.blockId(br.blockId);
-          all = this.body(br.body, scope) && all;
+          all = this.body(br.body, scope, known) && all;
         }
-        if (b.branches.length < 2) d.report('RN0411', b.span, 'a parallel block needs at least two branches', { help: 'add `branch { ... }`' });
+        if (b.branches.length < 2) {
+          d.report('RN0411', headSpan(b, 8), 'a parallel block needs at least two branches', {
+            label: b.branches.length === 0 ? 'no branches' : 'one branch',
+            help: b.branches.length === 0 ? 'add `branch { ... }` for each path' : 'add another `branch { ... }`, or drop `parallel` and keep the blocks of the branch',
+          });
+        }
         return all;
       }
       case 'Limit': {
         this.blockId(b.blockId);
-        if (!Number.isInteger(b.count.value) || b.count.value < 1) d.report('RN0415', b.count.span, 'a limit is a whole number of at least 1');
+        const countOk = Number.isInteger(b.count.value) && b.count.value >= 1;
+        if (!countOk) d.report('RN0415', b.count.span, 'a limit is a whole number of at least 1', { label: 'lets nobody through' });
+        // A shared budget of runnel.json: the flow restates its numbers, and they must agree.
+        const budget = b.blockId ? this.ctx.manifest.json.budgets?.[b.blockId.name] : undefined;
+        if (budget && countOk && b.count.raw) {
+          const period = b.period.kind === 'Duration' ? b.period.raw : b.period.name;
+          if (budget.limit !== b.count.value || budget.period !== period) {
+            const wrongCount = budget.limit !== b.count.value;
+            d.report('RN0415', wrongCount ? b.count.span : b.period.span, `\`limit ${b.blockId!.name}\` says ${b.count.value} per ${period}, but the budget "${b.blockId!.name}" in runnel.json is ${budget.limit} per ${budget.period}`, {
+              label: wrongCount ? `the budget allows ${budget.limit}` : `the budget counts per ${budget.period}`,
+              notes: ['every `limit` block with a budget\'s id draws from that one shared counter'],
+              help: `write \`limit ${b.blockId!.name} ${budget.limit} per ${budget.period}\`, or give the block another id for a limit of its own`,
+            });
+          }
+        }
         if (b.period.kind === 'Duration') this.duration(b.period, 'a limit period', MINUTE, 366 * DAY);
         else if (b.period.name && !['hour', 'day', 'week', 'month'].includes(b.period.name)) {
           const options = suggest(b.period.name, ['hour', 'day', 'week', 'month']);
@@ -348,8 +450,8 @@ export class FlowChecker {
             fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: b.period.span, replacement: options[0]! }] : [],
           });
         }
-        const a = this.body(b.body, scope);
-        return b.otherwise ? this.body(b.otherwise, scope) && a : false;
+        const a = this.body(b.body, scope, known);
+        return b.otherwise ? this.body(b.otherwise, scope, known) && a : false;
       }
     }
   }
@@ -368,7 +470,9 @@ export class FlowChecker {
         }
       }
     }
-    for (const t of [w.from, w.to]) if (t.raw && !isValidTime(t.raw)) d.report('RN0407', t.span, `${t.raw} is not a time of day`);
+    for (const t of [w.from, w.to]) {
+      if (t.raw && !isValidTime(t.raw)) d.report('RN0105', t.span, `${t.raw} is not a time of day`, { label: 'hours go to 23, minutes to 59' });
+    }
     if (w.from.raw && w.from.raw === w.to.raw) d.report('RN0407', w.to.span, 'the window is empty: it starts and ends at the same time');
   }
 
@@ -409,6 +513,8 @@ export class FlowChecker {
       for (const t of this.triggerDefs) {
         if (t.def.binds[ctxName as keyof typeof t.def.binds] && !t.def.dynamicWaits.includes(ctxName as never)) {
           this.ctx.diagnostics.report('RN0307', r.span, `${t.def.name} does not allow waiting on a date from \`${ctxName}\``, {
+            label: 'not a dynamic wait source',
+            help: 'wait on a customer date, or use a fixed delay like `wait 1d`',
             notes: [t.def.dynamicWaits.length ? `${t.def.name} allows dynamic waits from: ${t.def.dynamicWaits.join(', ')}, and the customer` : `${t.def.name} allows dynamic waits only from customer fields`],
           });
         }
@@ -453,7 +559,14 @@ export class FlowChecker {
           url = undefined;
         }
         if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-          d.report('RN0305', a.url.span, `"${a.url.value}" is not an http(s) URL`, { help: 'write the full address: "https://hooks.example.com/path"' });
+          const bare = !a.url.value.includes('://') && /^[\w-]+(\.[\w-]+)+(:\d+)?(\/|$)/.test(a.url.value);
+          d.report('RN0305', a.url.span, `"${a.url.value}" is not an http(s) URL`, {
+            label: 'not a web address',
+            help: bare ? `add the scheme: "https://${a.url.value}"` : 'write the full address: "https://hooks.example.com/path"',
+            ...(bare ? { fixes: [{ message: 'add https://', span: a.url.span, replacement: JSON.stringify(`https://${a.url.value}`) }] } : {}),
+          });
+        } else {
+          this.webhookHost(url, a.url);
         }
         if (a.body) this.objectValues(a.body, scope);
         return;
@@ -464,7 +577,12 @@ export class FlowChecker {
       case 'AwardPoints': {
         const t = this.expr.check(a.amount, scope);
         if (!isLoose(t.type) && t.type.kind !== 'number') d.report('RN0301', a.amount.span, `points are a number, and this is ${article(t.type)}`);
-        else if (a.amount.kind === 'Number' && a.amount.value <= 0) d.report('RN0305', a.amount.span, 'award a positive number of points');
+        else if ((a.amount.kind === 'Number' && a.amount.value <= 0) || (a.amount.kind === 'Unary' && a.amount.op === '-' && a.amount.operand.kind === 'Number')) {
+          d.report('RN0305', a.amount.span, 'award a positive number of points', {
+            label: 'not above 0',
+            notes: ['points are taken away by your loyalty program, not by a flow'],
+          });
+        }
         checkManifestRef(this.ctx, 'pointAccount', a.account.value, a.account.span);
         if (a.expires) this.duration(a.expires, 'a points lifetime', DAY, 3650 * DAY);
         return;
@@ -476,7 +594,9 @@ export class FlowChecker {
         if (!isCustomField) {
           this.expr.check(target, scope);
           d.report('RN0306', target.span, 'only customer custom fields can be set', {
-            notes: ['flows edit customer data through custom fields (001), like `set customer.fields.tier = "gold"`'],
+            label: 'not a customer custom field',
+            notes: ['flows edit customer data through custom fields, like `set customer.fields.tier = "gold"`'],
+            help: 'declare a field under "customFields.customer" in runnel.json and set `customer.fields.<name>`',
           });
           this.expr.check(a.value, scope);
           return;
@@ -485,10 +605,15 @@ export class FlowChecker {
         const v = this.expr.check(a.value, scope, t.type);
         const enumLiteral = t.type.kind === 'enum' && a.value.kind === 'String';
         if (!enumLiteral && !assignable(v.type, t.type)) {
-          d.report('RN0301', a.value.span, `${(target as A.MemberExpr).property.name} holds ${article(t.type)}, and this is ${article(v.type)}`, { label: 'wrong type' });
+          const quotedNumber = a.value.kind === 'String' && t.type.kind === 'number' && /^-?\d+(\.\d+)?$/.test(a.value.value);
+          d.report('RN0301', a.value.span, `${(target as A.MemberExpr).property.name} holds ${article(t.type)}, and this is ${article(v.type)}`, {
+            label: 'wrong type',
+            ...(quotedNumber ? { help: `remove the quotes to write the number ${(a.value as A.StringLit).value}` } : {}),
+          });
         } else if (t.type.kind === 'enum' && a.value.kind === 'String' && !t.type.values.includes(a.value.value)) {
           const options = suggest(a.value.value, t.type.values);
-          d.report('RN0301', a.value.span, `"${a.value.value}" is not a value of ${(target as A.MemberExpr).property.name}`, {
+          d.report('RN0301', a.value.span, `"${a.value.value}" is not a possible value of \`${(target as A.MemberExpr).property.name}\``, {
+            label: 'not one of the values runnel.json declares',
             notes: [`possible values: ${t.type.values.join(', ')}`],
             ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
             fixes: options.length ? [{ message: `replace with "${options[0]}"`, span: a.value.span, replacement: JSON.stringify(options[0]) }] : [],
@@ -501,6 +626,28 @@ export class FlowChecker {
         checkManifestRef(this.ctx, 'segment', a.segment.value, a.segment.span);
         return;
     }
+  }
+
+  /** runnel.json's `webhooks`: only the listed hosts, and no private networks unless allowed. */
+  private webhookHost(url: URL, lit: A.StringLit): void {
+    const settings = this.ctx.manifest.json.webhooks ?? {};
+    const host = url.hostname.toLowerCase();
+    if (!settings.allowPrivateNetworks && isPrivateHost(host)) {
+      this.ctx.diagnostics.report('RN0305', lit.span, `webhooks may not call ${host}: it is a private or local address`, {
+        label: 'private network',
+        notes: ['the runtime refuses private and local addresses, so that a flow cannot reach internal services'],
+        help: 'call a public address, or set "webhooks": { "allowPrivateNetworks": true } in runnel.json',
+      });
+      return;
+    }
+    const allowed = settings.allowedHosts;
+    if (!allowed || allowed.map((h) => h.toLowerCase()).includes(host)) return;
+    const options = suggest(host, allowed);
+    this.ctx.diagnostics.report('RN0212', lit.span, `webhook host "${host}" is not in runnel.json`, {
+      label: 'host not allowed',
+      notes: [allowed.length ? `"webhooks.allowedHosts" lists: ${allowed.join(', ')}` : '"webhooks.allowedHosts" is empty: no host may be called'],
+      help: didYouMean(options) ?? 'add the host to "webhooks.allowedHosts" in runnel.json',
+    });
   }
 
   private objectValues(o: A.ObjectLit, scope: Scope): void {
@@ -524,6 +671,117 @@ function flowScopeLoose(ctx: CheckContext): Scope {
     names.set(n, { type: T.any, optional: false, kind: 'context' });
   }
   return { names, entryFilter: false };
+}
+
+/** localhost, private IPv4 ranges, link-local and unique-local IPv6, `.local` names. */
+function isPrivateHost(host: string): boolean {
+  if (host === 'localhost' || /\.(localhost|local|internal)$/.test(host)) return true;
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  const v6 = host.replace(/^\[|\]$/g, '');
+  return v6 === '::1' || v6 === '::' || /^f[cd][0-9a-f]{2}:/.test(v6) || /^fe[89ab][0-9a-f]:/.test(v6);
+}
+
+/** Conditions known to hold, by their text, with where the knowledge comes from. */
+type Facts = ReadonlyMap<string, string>;
+
+/** `a and b and c` → [a, b, c]. */
+function conjuncts(e: A.Expr | undefined): A.Expr[] {
+  if (!e) return [];
+  if (e.kind === 'Binary' && e.op === 'and') return [...conjuncts(e.left), ...conjuncts(e.right)];
+  return [e];
+}
+
+/** An expression as canonical source text: equal texts mean the same condition. */
+export function exprText(e: A.Expr): string {
+  switch (e.kind) {
+    case 'String':
+      return JSON.stringify(e.value);
+    case 'Number':
+    case 'Percent':
+    case 'Duration':
+    case 'Date':
+    case 'DateTime':
+    case 'Time':
+      return 'raw' in e ? e.raw : '';
+    case 'Boolean':
+      return String(e.value);
+    case 'Null':
+      return 'null';
+    case 'Name':
+      return e.name;
+    case 'Member':
+      return `${exprText(e.object)}.${e.property.name}`;
+    case 'Call':
+      return `${exprText(e.callee)}(${e.args.map((a) => (a.name ? `${a.name.name}: ` : '') + exprText(a.value)).join(', ')})`;
+    case 'Index':
+      return `${exprText(e.object)}[${exprText(e.index)}]`;
+    case 'Unary':
+      return e.op === 'not' ? `not ${exprText(e.operand)}` : `-${exprText(e.operand)}`;
+    case 'Binary':
+      return `(${exprText(e.left)} ${e.op} ${exprText(e.right)})`;
+    case 'List':
+      return `[${e.elements.map(exprText).join(', ')}]`;
+    case 'Error':
+      return '\u0000error';
+  }
+}
+
+/** The value of a condition if it is known before the flow runs; `used` collects the facts it relied on. */
+function truth(e: A.Expr, facts: Facts, used: string[]): boolean | undefined {
+  const text = exprText(e);
+  if (facts.has(text)) {
+    if (!used.includes(text)) used.push(text);
+    return true;
+  }
+  switch (e.kind) {
+    case 'Boolean':
+      return e.value;
+    case 'Unary': {
+      if (e.op !== 'not') return undefined;
+      const v = truth(e.operand, facts, used);
+      return v === undefined ? undefined : !v;
+    }
+    case 'Binary': {
+      if (e.op === 'and' || e.op === 'or') {
+        const mark = used.length;
+        const l = truth(e.left, facts, used);
+        const r = truth(e.right, facts, used);
+        const v = e.op === 'and' ? (l === false || r === false ? false : l && r ? true : undefined) : l === true || r === true ? true : l === false && r === false ? false : undefined;
+        if (v === undefined) used.length = mark;
+        return v;
+      }
+      const lit = (x: A.Expr) => (x.kind === 'Number' || x.kind === 'String' || x.kind === 'Boolean' ? x.value : undefined);
+      const l = lit(e.left);
+      const r = lit(e.right);
+      if (l === undefined || r === undefined || typeof l !== typeof r) return undefined;
+      switch (e.op) {
+        case '==':
+          return l === r;
+        case '!=':
+          return l !== r;
+        case '<':
+          return l < r;
+        case '<=':
+          return l <= r;
+        case '>':
+          return l > r;
+        case '>=':
+          return l >= r;
+      }
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Where to point at a whole block: its keyword and id, not every line of it. */
+function headSpan(b: { span: A.Span; blockId?: A.Ident; title?: A.StringLit }, keywordLength: number): A.Span {
+  const end = b.title?.span.end ?? b.blockId?.span.end ?? b.span.start + keywordLength;
+  return { start: b.span.start, end: Math.max(end, b.span.start + keywordLength) };
 }
 
 function round(n: number): number {

@@ -9,12 +9,15 @@ import { T } from '../../stdlib/types.js';
 export function checkOptions(ctx: CheckContext, ref: A.EventRef, def: EventDef): void {
   const d = ctx.diagnostics;
   const seen = new Map<string, A.OptionArg>();
+  // Options that a misspelt option probably meant: not reported again as missing.
+  const meant = new Set<string>();
   for (const arg of ref.options) {
     const name = arg.name.name;
     const opt = def.options.find((o) => o.name === name);
     if (!opt) {
       if (!name) continue;
       const options = suggest(name, def.options.map((o) => o.name));
+      if (options.length === 1) meant.add(options[0]!);
       const help = didYouMean(options);
       d.report('RN0202', arg.name.span, `${def.name} has no option \`${name}\``, {
         label: 'unknown option',
@@ -34,10 +37,11 @@ export function checkOptions(ctx: CheckContext, ref: A.EventRef, def: EventDef):
     ctx.types.set(arg.value.id, T.any);
   }
   for (const opt of def.options) {
-    if (opt.required && !seen.has(opt.name)) {
+    if (opt.required && !seen.has(opt.name) && !meant.has(opt.name)) {
       d.report('RN0216', ref.name.span, `${def.name} needs the option \`${opt.name}\``, {
+        label: `${opt.name} missing`,
         notes: [opt.doc],
-        help: `write ${def.name}(${opt.name}: ${example(opt.type)})`,
+        help: ref.options.length > 0 ? `add \`${opt.name}: ${example(opt.type)}\` between the parentheses` : `write ${def.name}(${opt.name}: ${example(opt.type)})`,
       });
     }
   }
@@ -71,8 +75,11 @@ function describe(t: OptionType): string {
       return 'a string';
     case 'ref':
       return `the name of a ${t.ref.replace(/([A-Z])/g, ' $1').toLowerCase()} in quotes`;
-    case 'number':
-      return t.integer ? 'a whole number' : 'a number';
+    case 'number': {
+      const range =
+        t.min !== undefined && t.max !== undefined ? ` from ${t.min} to ${t.max}` : t.min !== undefined ? ` of at least ${t.min}` : t.max !== undefined ? ` of at most ${t.max}` : '';
+      return (t.integer ? 'a whole number' : 'a number') + range;
+    }
     case 'boolean':
       return 'true or false';
     case 'threshold':
@@ -126,7 +133,7 @@ function checkValue(ctx: CheckContext, def: EventDef, opt: EventOption, t: Optio
     case 'number': {
       if (v.kind !== 'Number') return void bad();
       if ((t.integer && !Number.isInteger(v.value)) || (t.min !== undefined && v.value < t.min) || (t.max !== undefined && v.value > t.max)) {
-        bad(t.min !== undefined ? `the smallest allowed value is ${t.min}` : undefined);
+        bad();
       }
       return;
     }

@@ -52,7 +52,14 @@ export function flowScope(manifest: Manifest, triggers: TriggerBinding[], schedu
   names.set('customer', { type: customerOf(manifest), optional: false, kind: 'customer' });
   for (const ctxName of CONTEXT_NAMES) {
     if (scheduled) {
-      names.set(ctxName, { type: T.error, optional: false, kind: 'unavailable', why: 'a scheduled flow has no triggering event, only the customer' });
+      names.set(ctxName, {
+        type: T.error,
+        optional: false,
+        kind: 'unavailable',
+        why: 'a scheduled flow has no triggering event, only the customer',
+        label: 'no event in a scheduled flow',
+        help: `use customer data here, or \`wait for\` an event that brings ${ARTICLE[ctxName]}`,
+      });
       continue;
     }
     if (triggers.length === 0) continue; // no trigger: reported once, do not cascade
@@ -67,6 +74,8 @@ export function flowScope(manifest: Manifest, triggers: TriggerBinding[], schedu
           optional: false,
           kind: 'unavailable',
           why: `the triggers bind different kinds of \`${ctxName}\` (${[...new Set(types.map((t) => typeToString(t!)))].join(', ')})`,
+          help: 'give each of these triggers its own flow',
+          label: 'differs between the triggers',
         });
       } else {
         names.set(ctxName, { type: first, optional: false, kind: 'context', context: ctxName });
@@ -80,6 +89,7 @@ export function flowScope(manifest: Manifest, triggers: TriggerBinding[], schedu
         why:
           `${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not bind ${ARTICLE[ctxName]}` +
           (binders.length ? ` (only ${binders.join(', ')} ${binders.length > 1 ? 'do' : 'does'})` : ''),
+        ...(triggers.length > 1 && binders.length ? { label: 'not bound by every trigger', help: `use only what every trigger binds, or give ${binders.join(' and ')} ${binders.length > 1 ? 'their' : 'its'} own flow` } : {}),
       });
     }
   }

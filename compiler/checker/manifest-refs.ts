@@ -65,7 +65,7 @@ export function checkManifestRef(
   }
   notes.push(
     names.length > 0
-      ? `declared ${table.what}s: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''}`
+      ? `declared ${kind === 'template' && opts.channel ? `${opts.channel} ` : ''}${table.what}s: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''}`
       : ctx.manifest.declared
         ? `runnel.json declares no ${table.what}s under "${where}"`
         : 'this file is not in a project (no runnel.json above it), so nothing is declared',

@@ -42,7 +42,7 @@ for (const f of flows) {
 }
 for (const m of all.filter((f) => f.endsWith('runnel.json'))) if (!projects.has(m)) projects.set(m, []);
 
-const render = (path: string, text: string, ds: Diagnostic[]) => ds.map((d) => renderDiagnostic(relative(ROOT, path), text, d)).join('\n');
+const render = (path: string, text: string, ds: Diagnostic[]) => ds.map((d) => renderDiagnostic(path, text, d)).join('\n');
 const seenCodes = new Set<string>();
 
 function compareGolden(file: string, actual: string): void {
@@ -54,18 +54,19 @@ function compareGolden(file: string, actual: string): void {
 describe('check conformance', () => {
   for (const [manifest, files] of projects) {
     const project = checkProject({
-      ...(manifest ? { manifest: { path: manifest, text: readFileSync(manifest, 'utf8') } } : {}),
-      files: files.map((f) => ({ path: f, text: readFileSync(f, 'utf8') })),
+      // Paths as the user sees them (relative to check/): they appear in messages and notes.
+      ...(manifest ? { manifest: { path: relative(ROOT, manifest), text: readFileSync(manifest, 'utf8') } } : {}),
+      files: files.map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, 'utf8') })),
     });
     if (project.manifestFile) {
       const mf = project.manifestFile;
-      it(relative(ROOT, manifest), () => {
+      it(mf.path, () => {
         mf.diagnostics.forEach((d) => seenCodes.add(d.code));
-        compareGolden(manifest, render(manifest, mf.text, mf.diagnostics));
+        compareGolden(join(ROOT, mf.path), render(mf.path, mf.text, mf.diagnostics));
       });
     }
     for (const f of project.files) {
-      const name = relative(ROOT, f.path);
+      const name = f.path;
       it(name, () => {
         f.diagnostics.forEach((d) => seenCodes.add(d.code));
         const base = f.path.split('/').pop()!;
@@ -76,7 +77,7 @@ describe('check conformance', () => {
         if (base.startsWith('recovery-')) {
           expect(f.diagnostics.filter((d) => d.code === 'RN0104' || d.code === 'RN0101' || d.code === 'RN0102').length, `${name}: several syntax errors`).toBeGreaterThanOrEqual(2);
         }
-        compareGolden(f.path, render(f.path, f.text, f.diagnostics));
+        compareGolden(join(ROOT, f.path), render(f.path, f.text, f.diagnostics));
       });
     }
   }
