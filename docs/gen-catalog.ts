@@ -4,7 +4,6 @@
  * - docs/catalog.md: every event of stdlib/events.ts with its options, the context values it
  *   binds, its dynamic waits and how often it fires; then every context type with its fields,
  *   from schemas/context/*.schema.json.
- * - docs/diagnostics.md: every code of compiler/diagnostic-codes.ts with an explanation.
  * - docs/language.md: the "which event binds what" table between the markers
  *   <!-- generated:binds:start --> and <!-- generated:binds:end -->.
  *
@@ -17,7 +16,6 @@ import { fileURLToPath } from 'node:url';
 import { EVENTS } from '../stdlib/events.js';
 import { CATEGORY_TITLES, eventsByCategory } from '../stdlib/catalog.js';
 import type { Cardinality, ContextName, EventDef, EventOption, OptionType } from '../stdlib/catalog-types.js';
-import { CODES, type DiagnosticCode } from '../compiler/diagnostic-codes.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = join(ROOT, 'docs');
@@ -344,99 +342,6 @@ function bindsTable(): string {
   return out.join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------
-// diagnostics.md
-// ---------------------------------------------------------------------------------------------
-
-/** What each code means and what to do, in the marketer's words. */
-const EXPLAIN: Partial<Record<DiagnosticCode, string>> = {
-  RN0101: 'A character that has no meaning in a flow, such as `#`, `;` or a single quote. Strings use double quotes: `"welcome"`.',
-  RN0102: 'A string opened with `"` but not closed on the same line. Strings cannot span lines; write `\\n` for a line break.',
-  RN0103: 'A `/*` comment without its closing `*/`.',
-  RN0104: 'The words are in an order the language does not know, e.g. an action outside a `steps` block, or a missing `{`/`}`. The message says what was expected.',
-  RN0105: 'A literal that looks right but is not a real value: `2026-02-30`, `25:00`, a duration like `0d`.',
-  RN0201: 'The event after `on`, `wait for` or `exit on` is not in the [catalog](catalog.md). Names are case-sensitive: `NewOrder`, not `newOrder`.',
-  RN0202: 'The event has no option of that name. The catalog lists the options of every event.',
-  RN0203: 'The value has no field of that name (`order.totl`), or a custom field is not declared under `customFields` in runnel.json.',
-  RN0204: 'The template is not declared for that channel under `templates` in runnel.json.',
-  RN0205: 'The segment is not declared under `segments` in runnel.json.',
-  RN0206: 'The promo-code pool is not declared under `promoPools` in runnel.json.',
-  RN0207: 'The points account is not declared under `pointAccounts` in runnel.json.',
-  RN0208: 'The flow uses a value its trigger does not bring: `order.total` in a flow started by `ProductViewed`. With several `on` lines, only the values that every trigger binds are available. The table in [language.md](language.md#which-event-binds-what) shows what each event binds.',
-  RN0209: 'A name that is neither a context value (`customer`, `order`...), a function, nor a value that fits here (such as an enum word).',
-  RN0210: 'Not one of the functions (`exists`, `any`, `all`, `count`, `sum`) or customer helpers (`inSegment`, `subscription`).',
-  RN0211: 'The brand is not declared under `brands` in runnel.json.',
-  RN0212: 'A quoted name that runnel.json does not declare (an action template, product segment, calculated field, operation, campaign, topic...).',
-  RN0213: 'The channel of `send` is not one of email, sms, push, webpush, whatsapp, flashcall, viber; or the webhook method is not get, post, put, patch, delete.',
-  RN0214: 'The time zone is not an IANA name such as `"Europe/Berlin"` or `"UTC"`.',
-  RN0215: 'A word in a schedule, a day range or a limit period that the language does not know: days are `mon`…`sun`, periods `hour`, `day`, `week`, `month`.',
-  RN0216: 'The event needs this option: `SegmentEntered(segment: "vip")`.',
-  RN0217: 'The same option is given twice in one event.',
-  RN0301: 'The two sides do not fit together: `order.total == "abc"` compares a number with text; a condition must be true or false; a custom field gets a value of another type.',
-  RN0302: '`wait until` needs a date or date-time, such as `order.fields.deliveryDate + 2d`.',
-  RN0303: 'The date of `wait until` may be missing on some events (an optional field). Without `otherwise`, such customers are stopped with "Dynamic wait value missing". Add `otherwise stop` to say that is intended, or `otherwise wait 3d` for a fallback.',
-  RN0304: 'A function got the wrong number or kind of arguments: `any(order.items, it.price > 100)` takes a list and a condition.',
-  RN0305: 'The option value has the wrong form: `status: paid` where text is expected (`"paid"`), `by: "10"` where `10%` is expected.',
-  RN0306: 'Only customer custom fields can be set: `set customer.fields.tier = gold`.',
-  RN0307: 'The trigger does not allow a dynamic wait on that value (see "Dynamic waits" in the catalog).',
-  RN0401: 'The entry filter `when` may test only the customer (contacts, segments, subscriptions, push). Test event data such as `order.total` in an `if` block after the trigger.',
-  RN0402: 'The shares of a `split` add up to more than 100%.',
-  RN0403: 'A block after `stop` in the same branch can never run.',
-  RN0404: 'Two blocks in one flow have the same id. Ids must be unique per flow: they are how customers in flight find their place in a new version.',
-  RN0405: 'A flow needs at least one `on <Event>` or `every ...` line.',
-  RN0406: 'A duration that is zero, or longer than that place allows.',
-  RN0407: 'A date, date-time or time of day that does not exist, or an `active` range whose end is before its start.',
-  RN0408: 'A setting (`entry`, `relevance`, `timezone`...) is given twice in one flow.',
-  RN0409: 'Two flows in the project have the same id.',
-  RN0410: 'A flow is either started by events (`on`) or by a schedule (`every`), not both. Make two flows.',
-  RN0411: 'A block with nothing in it: an empty `steps`, branch or variant. Usually a forgotten action.',
-  RN0412: 'A schedule that cannot run or is incomplete: `every month` without `on <days>`, a day of the month over 31, `on` days with a unit other than `month`...',
-  RN0413: 'The flow has more than 150 blocks, the size the reference product supports well. Split it into several flows.',
-  RN0414: 'Two variants of one `split` have the same name.',
-  RN0415: 'The count of a `limit` block must be a whole number of at least 1.',
-  RN0416: 'The condition can only ever be true (or only false), so one branch never runs: `customer.email.valid` in an `if` after `when customer.email.valid` is an example.',
-  RN0501: 'runnel.json does not match its schema (schemas/manifest.schema.json): an unknown key, a wrong type.',
-  RN0502: 'runnel.json is not valid JSON (a trailing comma, a missing quote).',
-  RN0503: 'A file could not be read.',
-};
-
-function diagnostics(): string {
-  const out = [
-    '<!-- Generated by `npx tsx docs/gen-catalog.ts` from compiler/diagnostic-codes.ts. Do not edit by hand. -->',
-    '',
-    '# Diagnostics',
-    '',
-    '`runnel check` reports every problem it finds, not just the first, each with a code, the place and',
-    'a message, often with a "did you mean". Errors stop a flow from being built; warnings do not.',
-    'Codes never change meaning, so scripts may filter on them:',
-    '',
-    '```',
-    'flows/winback.flow:12:9 - error RN0205: unknown segment "lapsd"',
-    '   |',
-    '12 |   on SegmentEntered(segment: "lapsd")',
-    '   |                              ^^^^^^^ did you mean "lapsed"?',
-    '```',
-    '',
-    '| code | severity | what it means |',
-    '|---|---|---|',
-  ];
-  const groups: Array<[string, string]> = [
-    ['RN01', 'Syntax'],
-    ['RN02', 'Names'],
-    ['RN03', 'Types'],
-    ['RN04', 'Structure'],
-    ['RN05', 'Project and manifest'],
-  ];
-  for (const [prefix, title] of groups) {
-    out.push(`| **${title}** | | |`);
-    for (const code of Object.keys(CODES) as DiagnosticCode[]) {
-      if (!code.startsWith(prefix)) continue;
-      const info = CODES[code];
-      out.push(`| ${code} | ${info.severity} | **${info.title}.** ${EXPLAIN[code] ?? ''} |`);
-    }
-  }
-  return out.join('\n') + '\n';
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -459,7 +364,6 @@ function write(path: string, text: string): void {
 }
 
 write(join(DOCS, 'catalog.md'), catalog());
-write(join(DOCS, 'diagnostics.md'), diagnostics());
 
 const langPath = join(DOCS, 'language.md');
 try {

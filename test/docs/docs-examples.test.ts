@@ -1,0 +1,72 @@
+/**
+ * The docs stay true: every ```flow block in docs/*.md checks clean with the real checker against
+ * the example project's runnel.json; every ```flow wrong block in docs/diagnostics.md reports the
+ * code of the section it illustrates (against the conformance project's runnel.json, whose names
+ * its sample output shows); the generated catalog is up to date.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { checkProject } from '../../compiler/project.js';
+import { REPO } from '../helpers/flow-files.js';
+
+const shopManifest = { path: 'runnel.json', text: readFileSync(join(REPO, 'examples/shop/runnel.json'), 'utf8') };
+const conformanceManifest = { path: 'runnel.json', text: readFileSync(join(REPO, 'test/conformance/check/runnel.json'), 'utf8') };
+
+interface Block {
+  file: string;
+  line: number;
+  wrong: boolean;
+  section?: string;
+  text: string;
+}
+
+function blocks(file: string): Block[] {
+  const lines = readFileSync(join(REPO, 'docs', file), 'utf8').split('\n');
+  const out: Block[] = [];
+  let section: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const heading = /^##+ (RN\d{4})\b/.exec(lines[i]!);
+    if (heading) section = heading[1];
+    else if (/^##? /.test(lines[i]!)) section = undefined;
+    const fence = /^```flow( wrong)?\s*$/.exec(lines[i]!);
+    if (!fence) continue;
+    const start = i + 1;
+    let j = start;
+    while (j < lines.length && !lines[j]!.startsWith('```')) j++;
+    out.push({ file, line: start, wrong: !!fence[1], ...(section ? { section } : {}), text: lines.slice(start, j).join('\n') + '\n' });
+    i = j;
+  }
+  return out;
+}
+
+const all = readdirSync(join(REPO, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .flatMap(blocks);
+
+describe('docs examples', () => {
+  it('finds the examples', () => {
+    expect(all.filter((b) => !b.wrong).length).toBeGreaterThan(40);
+  });
+
+  for (const b of all.filter((x) => !x.wrong)) {
+    it(`${b.file}:${b.line} checks clean`, () => {
+      const r = checkProject({ manifest: shopManifest, files: [{ path: `${b.file}:${b.line}`, text: b.text }] });
+      expect(r.files[0]!.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+    });
+  }
+
+  for (const b of all.filter((x) => x.wrong && x.section && !x.section.startsWith('RN05'))) {
+    it(`${b.file}:${b.line} shows ${b.section}`, () => {
+      const r = checkProject({ manifest: conformanceManifest, files: [{ path: 'example.flow', text: b.text }] });
+      expect(r.files[0]!.diagnostics.map((d) => d.code)).toContain(b.section);
+    });
+  }
+
+  it('has an up-to-date generated catalog', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'docs/gen-catalog.ts', '--check'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).not.toMatch(/out of date/);
+    expect(r.status).toBe(0);
+  });
+});
