@@ -202,9 +202,12 @@ export interface ParallelBranch extends NodeBase {
 export interface LimitBlock extends NodeBase {
   kind: 'Limit';
   blockId?: Ident;
-  count: NumberLit;
+  /** `limit 1000 per day`: the block's own budget (count and period), or... */
+  count?: NumberLit;
   /** `per day` (a word) or `per 7d` (a duration). */
-  period: DurationLit | Ident;
+  period?: DurationLit | Ident;
+  /** ...`limit budget "sms"`: a budget declared in runnel.json, shared by every block naming it. */
+  budget?: StringLit;
   body: Block[];
   otherwise?: Block[];
 }

@@ -398,14 +398,19 @@ export class AstBuilder {
         };
       case 'limitBlock': {
         const periodTok = this.tok(sc, 'period');
+        const budgetTok = this.tok(sc, 'budget');
         const otherwise = this.node(sc, 'otherwise');
         return {
           kind: 'Limit',
           id: this.id(),
           span,
           ...this.optIdent(sc, 'id'),
-          count: this.number(this.tok(sc, 'count')),
-          period: periodTok && /^\d/.test(periodTok.image) ? this.duration(periodTok) : this.ident(periodTok, span),
+          ...(budgetTok
+            ? { budget: this.string(budgetTok) }
+            : {
+                count: this.number(this.tok(sc, 'count')),
+                period: periodTok && /^\d/.test(periodTok.image) ? this.duration(periodTok) : this.ident(periodTok, span),
+              }),
           body: this.blocks(this.node(sc, 'body')),
           ...(otherwise ? { otherwise: this.blocks(otherwise) } : {}),
         };
@@ -606,7 +611,7 @@ export class AstBuilder {
         if (prec < minPrec) return left;
         if (prec === COMPARISON && chained) {
           this.problems.push({
-            span: { start: left.span.start, end: operatorEnd(operators[next - 1]) },
+            span: { start: left.span.start, end: Math.max(left.span.end, operatorEnd(operators[next - 1])) },
             message: `comparisons cannot be chained: \`${op}\` after another comparison`,
             help: 'join two comparisons with `and`: `a < b and b < c`, or add parentheses',
           });

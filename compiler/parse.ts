@@ -90,7 +90,8 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
   }
   const builder = new AstBuilder(text.length);
   const ast = builder.file(cst);
-  for (const p of builder.problems) diagnostics.report('RN0104', p.span, p.message, { help: p.help });
+  // Only in a file that parsed: in a recovered one, operands and operators may not line up.
+  if (parser.errors.length === 0) for (const p of builder.problems) diagnostics.report('RN0104', p.span, p.message, { help: p.help });
   for (const t of lexed.tokens) {
     if (t.tokenType.name !== 'StringLiteral' && t.tokenType.name !== 'UnterminatedString') continue;
     if (!t.image.includes('\\')) continue;

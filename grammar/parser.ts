@@ -53,7 +53,7 @@ const RULE_PHRASES: Record<string, string> = {
   dateValue: 'a date (like 2026-12-01) or a date and time (2026-12-01T10:00)',
   monthDay: 'a day of the month (1 to 31) or `last`',
   objectEntry: 'a name or a string before `:`',
-  limitBlock: 'a period (`day`, `week`, `month`, or a duration like 7d)',
+  limitBlock: 'a count and period (`limit 1000 per day`) or a budget (`limit budget "sms"`)',
   waitBlock: 'a duration, `until`, `for` or `within` after `wait`',
   entrySetting: '`once`, `always` or `every <duration>` after `entry`',
   comparison: 'an operator',
@@ -403,11 +403,25 @@ export class FlowParser extends CstParser {
   limitBlock = this.RULE('limitBlock', () => {
     this.CONSUME(T.Limit);
     this.OPTION(() => this.CONSUME1(T.Identifier, { LABEL: 'id' }));
-    this.CONSUME(T.NumberLiteral, { LABEL: 'count' });
-    this.CONSUME(T.Per);
     this.OR([
-      { ALT: () => this.CONSUME(T.DurationLiteral, { LABEL: 'period' }) },
-      { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'period' }) },
+      {
+        // `limit 1000 per day`: the block's own budget.
+        ALT: () => {
+          this.CONSUME(T.NumberLiteral, { LABEL: 'count' });
+          this.CONSUME(T.Per);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.DurationLiteral, { LABEL: 'period' }) },
+            { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'period' }) },
+          ]);
+        },
+      },
+      {
+        // `limit budget "sms"`: a budget of runnel.json, shared by every block that names it.
+        ALT: () => {
+          this.CONSUME(T.Budget);
+          this.CONSUME(T.StringLiteral, { LABEL: 'budget' });
+        },
+      },
     ]);
     this.SUBRULE1(this.blockBody, { LABEL: 'body' });
     this.OPTION2(() => {

@@ -55,6 +55,7 @@ export const Parallel = keyword('parallel');
 export const Branch = keyword('branch');
 export const Limit = keyword('limit');
 export const Per = keyword('per');
+export const Budget = keyword('budget');
 export const At = keyword('at');
 export const Send = keyword('send');
 export const Webhook = keyword('webhook');

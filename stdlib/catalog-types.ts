@@ -46,7 +46,8 @@ export type ManifestRefKind =
   | 'promoPool'
   | 'brand'
   | 'campaign'
-  | 'topic';
+  | 'topic'
+  | 'budget';
 
 /** The type of a trigger option value. */
 export type OptionType =

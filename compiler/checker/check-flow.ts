@@ -426,29 +426,21 @@ export class FlowChecker {
       }
       case 'Limit': {
         this.blockId(b.blockId);
-        const countOk = Number.isInteger(b.count.value) && b.count.value >= 1;
-        if (!countOk) d.report('RN0415', b.count.span, 'a limit is a whole number of at least 1', { label: 'lets nobody through' });
-        // A shared budget of runnel.json: the flow restates its numbers, and they must agree.
-        const budget = b.blockId ? this.ctx.manifest.json.budgets?.[b.blockId.name] : undefined;
-        if (budget && countOk && b.count.raw) {
-          const period = b.period.kind === 'Duration' ? b.period.raw : b.period.name;
-          if (budget.limit !== b.count.value || budget.period !== period) {
-            const wrongCount = budget.limit !== b.count.value;
-            d.report('RN0415', wrongCount ? b.count.span : b.period.span, `\`limit ${b.blockId!.name}\` says ${b.count.value} per ${period}, but the budget "${b.blockId!.name}" in runnel.json is ${budget.limit} per ${budget.period}`, {
-              label: wrongCount ? `the budget allows ${budget.limit}` : `the budget counts per ${budget.period}`,
-              notes: ['every `limit` block with a budget\'s id draws from that one shared counter'],
-              help: `write \`limit ${b.blockId!.name} ${budget.limit} per ${budget.period}\`, or give the block another id for a limit of its own`,
+        if (b.budget) {
+          checkManifestRef(this.ctx, 'budget', b.budget.value, b.budget.span);
+        } else if (b.count && b.period) {
+          if (!Number.isInteger(b.count.value) || b.count.value < 1) {
+            d.report('RN0415', b.count.span, 'a limit is a whole number of at least 1', { label: 'lets nobody through' });
+          }
+          if (b.period.kind === 'Duration') this.duration(b.period, 'a limit period', MINUTE, 366 * DAY);
+          else if (b.period.name && !['hour', 'day', 'week', 'month'].includes(b.period.name)) {
+            const options = suggest(b.period.name, ['hour', 'day', 'week', 'month']);
+            d.report('RN0215', b.period.span, `\`${b.period.name}\` is not a period`, {
+              notes: ['periods: hour, day, week, month, or a duration like 7d'],
+              ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+              fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: b.period.span, replacement: options[0]! }] : [],
             });
           }
-        }
-        if (b.period.kind === 'Duration') this.duration(b.period, 'a limit period', MINUTE, 366 * DAY);
-        else if (b.period.name && !['hour', 'day', 'week', 'month'].includes(b.period.name)) {
-          const options = suggest(b.period.name, ['hour', 'day', 'week', 'month']);
-          d.report('RN0215', b.period.span, `\`${b.period.name}\` is not a period`, {
-            notes: ['periods: hour, day, week, month, or a duration like 7d'],
-            ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
-            fixes: options.length ? [{ message: `replace with \`${options[0]}\``, span: b.period.span, replacement: options[0]! }] : [],
-          });
         }
         const a = this.body(b.body, scope, known);
         return b.otherwise ? this.body(b.otherwise, scope, known) && a : false;

@@ -35,6 +35,7 @@ const TABLES: Record<ManifestRefKind, RefTable> = {
   brand: { code: 'RN0211', what: 'brand', key: 'brands', names: (c) => c.manifest.json.brands ?? [] },
   campaign: { code: 'RN0212', what: 'campaign', key: 'campaigns', names: (c) => c.manifest.json.campaigns ?? [] },
   topic: { code: 'RN0212', what: 'subscription topic', key: 'topics', names: (c) => c.manifest.json.topics ?? [] },
+  budget: { code: 'RN0212', what: 'budget', key: 'budgets', names: (c) => keys(c.manifest.json.budgets) },
 };
 
 /** Names a reference of this kind may take: for completion and the checker alike. */

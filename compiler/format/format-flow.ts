@@ -463,9 +463,9 @@ class FlowPrinter {
           'limit',
           this.id(b),
           ' ',
-          b.count.raw,
-          ' per ',
-          b.period.kind === 'Duration' ? b.period.raw : b.period.name,
+          b.budget
+            ? ['budget ', this.str(b.budget)]
+            : [b.count?.raw ?? '', ' per ', b.period ? (b.period.kind === 'Duration' ? b.period.raw : b.period.name) : ''],
           ' ',
           this.blocksBody(b.body),
           b.otherwise ? [' else ', this.blocksBody(b.otherwise)] : '',

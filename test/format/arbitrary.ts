@@ -211,8 +211,16 @@ export const blockArb: fc.Arbitrary<Toks> = fc.letrec<{ block: Toks; blocks: Tok
         .tuple(optId, fc.array(fc.tuple(optId, body(blocks)), { maxLength: 3 }))
         .map(([i, bs]) => ['parallel', ...i, '{', ...bs.flatMap(([bi, b]) => ['branch', ...bi, ...b]), '}']),
       fc
-        .tuple(optId, number, fc.oneof(duration, fc.constantFrom('day', 'week')), body(blocks), fc.option(body(blocks), { nil: undefined }))
-        .map(([i, n, p, b, o]) => ['limit', ...i, n, 'per', p, ...b, ...(o ? ['else', ...o] : [])]),
+        .tuple(
+          optId,
+          fc.oneof(
+            fc.tuple(number, fc.oneof(duration, fc.constantFrom('day', 'week'))).map(([n, p]) => [n, 'per', p]),
+            fc.constantFrom(['budget', '"sms"'], ['budget', '"calls"']),
+          ),
+          body(blocks),
+          fc.option(body(blocks), { nil: undefined }),
+        )
+        .map(([i, how, b, o]) => ['limit', ...i, ...how, ...b, ...(o ? ['else', ...o] : [])]),
     ),
   };
 }).block;

@@ -70,6 +70,12 @@ describe('front end under fuzzing', () => {
     expect(corpus.length).toBeGreaterThan(10);
   });
 
+  it('survives the inputs that once broke it', () => {
+    // An operator where an operand belongs: recovery misaligned operands and operators, and the
+    // chained-comparison check built a span that ended before it started.
+    frontEnd('flow f {\n  on NewOrder\n  if a == 1\n      and e == 2026-12-01\n      and== g == true\n      and h == false { stop }\n}\n');
+  });
+
   it('survives random strings', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => frontEnd(s)), { numRuns: 300 });
   });

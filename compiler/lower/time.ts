@@ -1,0 +1,73 @@
+/**
+ * Wall-clock time in a time zone, with Intl only (browser-safe). The compiler resolves the flow
+ * schedule (`active from ... until ...`) with it; the runtime resolves date literals the same way.
+ */
+export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** `mon` → 0 ... `sun` → 6, or -1. */
+export function weekdayIndex(name: string): number {
+  return (WEEKDAY_NAMES as readonly string[]).indexOf(name);
+}
+
+/** `9:30` → 570 (minutes after midnight). */
+export function timeMinutes(raw: string): number {
+  const m = /^(\d{1,2}):(\d{2})/.exec(raw);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+}
+
+export function formatMinutes(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The zone's offset from UTC at instant `ms`, in ms (Berlin in winter: +3_600_000). */
+export function zoneOffset(ms: number, zone: string): number {
+  if (zone === 'UTC') return 0;
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']! % 24, parts['minute']!, parts['second']!);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/** Epoch ms of a wall-clock time in a zone (a time skipped by a DST change moves forward with it). */
+export function zonedToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: string): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  let t = wall - zoneOffset(wall, zone);
+  const again = wall - zoneOffset(t, zone);
+  if (again !== t) t = Math.max(t, again);
+  return t;
+}
+
+/**
+ * `2026-12-01` (midnight), `2026-12-01T10:00[:30]` (wall clock in `zone`), or with `Z` / `+01:00`
+ * (exact): epoch ms. NaN for text that is none of these.
+ */
+export function literalToEpoch(raw: string, zone: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/.exec(raw);
+  if (!m) return NaN;
+  const [y, mo, d, h = '0', mi = '0', s = '0', off] = m.slice(1);
+  if (off) {
+    const sign = off === 'Z' ? 0 : off.startsWith('-') ? -1 : 1;
+    const offMs = off === 'Z' ? 0 : sign * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6))) * 60_000;
+    return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offMs;
+  }
+  return zonedToEpoch(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone);
+}
