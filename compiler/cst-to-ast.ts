@@ -4,6 +4,7 @@
  */
 import type { CstNode, IToken, CstElement } from 'chevrotain';
 import * as A from './ast.js';
+import { FOREIGN_SPELLINGS } from '../grammar/tokens.js';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -54,7 +55,8 @@ export function badEscapes(image: string): Array<{ offset: number; length: numbe
 
 /** The value of a string literal: the text between the quotes with escapes resolved. */
 export function unquote(image: string): string {
-  const body = image.endsWith('"') && image.length >= 2 ? image.slice(1, -1) : image.slice(1);
+  const quote = image[0];
+  const body = image.length >= 2 && image.endsWith(quote!) ? image.slice(1, -1) : image.slice(1);
   return body.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
     switch (e[0]) {
       case 'n':
@@ -584,7 +586,9 @@ export class AstBuilder {
       const oc = o.children as Children;
       if (oc['Not']) return 'not in';
       const t = onlyChild(oc)?.[1];
-      return isToken(t) && !t.isInsertedInRecovery ? (t.image as A.BinaryOp) : undefined;
+      if (!isToken(t) || t.isInsertedInRecovery) return undefined;
+      // `&&` and `||` are read as `and` and `or` (and reported): the category is the meaning.
+      return (FOREIGN_SPELLINGS.get(t.tokenType) ?? t.image) as A.BinaryOp;
     };
     const operand = (): A.Expr => {
       const node = operands[next];
@@ -593,8 +597,9 @@ export class AstBuilder {
       const t = prefixes[prefixPos];
       if (t) {
         prefixPos++;
-        const inner = t.image === 'not' ? climb(A.NOT_PRECEDENCE + 1) : operand();
-        return { kind: 'Unary', id: this.id(), span: { start: t.startOffset, end: inner.span.end }, op: t.image === 'not' ? 'not' : '-', operand: inner };
+        const not = t.image !== '-'; // `not`, or `!` read as `not`
+        const inner = not ? climb(A.NOT_PRECEDENCE + 1) : operand();
+        return { kind: 'Unary', id: this.id(), span: { start: t.startOffset, end: inner.span.end }, op: not ? 'not' : '-', operand: inner };
       }
       prefixPos = 0;
       next++;

@@ -2,7 +2,11 @@
 import type { IToken, IRecognitionException } from 'chevrotain';
 import { lex } from '../grammar/lexer.js';
 import { getParser } from '../grammar/parser.js';
-import { AstBuilder, badEscapes } from './cst-to-ast.js';
+import { AstBuilder, badEscapes, unquote } from './cst-to-ast.js';
+import { SingleQuotedString, FOREIGN_SPELLINGS } from '../grammar/tokens.js';
+import { expectedKeywords } from '../grammar/parser.js';
+import { suggest, didYouMean } from './suggest.js';
+import type { Fix } from './diagnostics.js';
 import type { SourceFile, Span } from './ast.js';
 import { DiagnosticBag } from './diagnostics.js';
 
@@ -45,6 +49,16 @@ function tooDeep(tokens: IToken[]): IToken | undefined {
   return undefined;
 }
 
+/** A misspelt keyword where the parser expected keywords: `entry onse` → `once`. */
+function keywordFix(e: IRecognitionException, span: Span): { help: string; fixes: Fix[] } | undefined {
+  const t = e.token;
+  if (!t || t.tokenType?.name !== 'Identifier') return undefined;
+  const options = suggest(t.image, expectedKeywords(t));
+  const help = didYouMean(options);
+  if (!help || options.length === 0) return undefined;
+  return { help, fixes: [{ message: `replace with \`${options[0]}\``, span, replacement: options[0]! }] };
+}
+
 export function parse(text: string, diagnostics = new DiagnosticBag()): ParseResult {
   const lexed = lex(text);
   const deep = tooDeep(lexed.tokens);
@@ -77,16 +91,36 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
       });
     }
   }
+  for (const t of lexed.tokens) {
+    const right = FOREIGN_SPELLINGS.get(t.tokenType);
+    const span = { start: t.startOffset, end: t.startOffset + t.image.length };
+    if (right) {
+      diagnostics.report('RN0101', span, `write \`${right}\` instead of \`${t.image}\``, {
+        label: `\`${right}\` in a flow`,
+        fixes: [{ message: `replace with \`${right}\``, span, replacement: right }],
+      });
+    } else if (t.tokenType === SingleQuotedString) {
+      const fixed = JSON.stringify(unquote(t.image));
+      diagnostics.report('RN0101', span, 'strings are written between double quotes', {
+        label: 'single quotes',
+        help: `write ${fixed}`,
+        fixes: [{ message: `replace with ${fixed}`, span, replacement: fixed }],
+      });
+    }
+  }
   const parser = getParser();
   parser.input = lexed.tokens;
   const cst = parser.file();
+  // An unterminated comment swallows the rest of the file: what the parser misses after it is no news.
+  const swallowedFrom = Math.min(...lexed.problems.filter((p) => p.kind === 'unterminated_comment').map((p) => p.offset), Infinity);
   let lastOffset = -1;
   for (const e of parser.errors) {
     const span = errorSpan(e, text.length);
     // Recovery can report a cascade at one spot; the first says it best.
-    if (span.start === lastOffset) continue;
+    if (span.start === lastOffset || span.start >= swallowedFrom) continue;
     lastOffset = span.start;
-    diagnostics.report('RN0104', span, e.message);
+    const keyword = keywordFix(e, span);
+    diagnostics.report('RN0104', span, e.message, keyword ?? {});
   }
   const builder = new AstBuilder(text.length);
   const ast = builder.file(cst);

@@ -25,9 +25,10 @@ export function suggest(word: string, candidates: Iterable<string>, max = 3): st
     .map(([, c]) => c);
 }
 
-/** ` did you mean `x`?` or empty. */
-export function didYouMean(options: string[]): string | undefined {
+/** "did you mean `x`?" (names, words) or "did you mean "x"?" (quoted names), or undefined. */
+export function didYouMean(options: string[], quoted = false): string | undefined {
+  const show = (o: string) => (quoted ? JSON.stringify(o) : `\`${o}\``);
   if (options.length === 0) return undefined;
-  if (options.length === 1) return `did you mean \`${options[0]}\`?`;
-  return `did you mean one of ${options.map((o) => `\`${o}\``).join(', ')}?`;
+  if (options.length === 1) return `did you mean ${show(options[0]!)}?`;
+  return `did you mean one of ${options.map(show).join(', ')}?`;
 }

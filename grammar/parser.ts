@@ -60,16 +60,35 @@ const RULE_PHRASES: Record<string, string> = {
   scheduleTrigger: 'a schedule (`every day at 10:00`, `every mon, thu at 9:30`, `every month on 1 at 10:00`)',
 };
 
+/** Keywords the parser expected where it met a token (for "did you mean"), by that token. */
+const expectedAt = new WeakMap<IToken, string[]>();
+export function expectedKeywords(token: IToken): string[] {
+  return expectedAt.get(token) ?? [];
+}
+const KEYWORD_SET = new Set<TokenType>(T.KEYWORDS);
+function remember(actual: IToken, types: TokenType[]): void {
+  const words = types.filter((t) => KEYWORD_SET.has(t)).map((t) => (t.PATTERN as RegExp).source);
+  if (words.length) expectedAt.set(actual, [...new Set([...(expectedAt.get(actual) ?? []), ...words])]);
+}
+
+const ACTION_KEYWORDS = new Set<TokenType>([T.Send, T.Webhook, T.Issue, T.Award, T.Set, T.Add, T.Remove]);
+/** An action where a block belongs: the one mistake worth its own sentence. */
+function actionHint(actual: IToken): string {
+  return ACTION_KEYWORDS.has(actual.tokenType) ? ` (\`${actual.image}\` is an action: actions go inside a \`steps { ... }\` block)` : '';
+}
+
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
-    return `expected ${describeTokenType(expected)} but found ${describeToken(actual)}`;
+    remember(actual, [expected]);
+    return `expected ${describeTokenType(expected)} but found ${describeToken(actual)}${expected === T.RBrace ? actionHint(actual) : ''}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describeToken(firstRedundant)}: expected \`flow\``;
   },
-  buildNoViableAltMessage({ actual, ruleName }) {
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const phrase = RULE_PHRASES[ruleName] ?? 'something else';
-    return `expected ${phrase} but found ${describeToken(actual[0]!)}`;
+    remember(actual[0]!, expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!)).filter(Boolean));
+    return `expected ${phrase} but found ${describeToken(actual[0]!)}${actionHint(actual[0]!)}`;
   },
   buildEarlyExitMessage({ actual, ruleName }) {
     const phrase = RULE_PHRASES[ruleName] ?? 'something else';

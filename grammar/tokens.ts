@@ -111,6 +111,25 @@ export const UnterminatedString = createToken({
   categories: [StringLiteral],
 });
 
+/**
+ * Spellings from other languages, read as what they mean so that one slip gives one error (with a
+ * fix) instead of a cascade: `&&` `||` `!` and single-quoted strings.
+ */
+export const AmpAmp = createToken({ name: 'AmpAmp', pattern: /&&/, categories: [And] });
+export const PipePipe = createToken({ name: 'PipePipe', pattern: /\|\|/, categories: [Or] });
+export const Bang = createToken({ name: 'Bang', pattern: /!/, categories: [Not] });
+export const SingleQuotedString = createToken({
+  name: 'SingleQuotedString',
+  pattern: /'(?:[^'\\\r\n]|\\.)*'/,
+  categories: [StringLiteral],
+});
+/** Spellings the parser accepts but the checker reports, with the right one. */
+export const FOREIGN_SPELLINGS: ReadonlyMap<TokenType, string> = new Map([
+  [AmpAmp, 'and'],
+  [PipePipe, 'or'],
+  [Bang, 'not'],
+]);
+
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\r\n]*/, group: 'comments' });
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments' });
 export const UnterminatedComment = createToken({
@@ -153,6 +172,7 @@ export const ALL_TOKENS: TokenType[] = [
   UnterminatedComment,
   StringLiteral,
   UnterminatedString,
+  SingleQuotedString,
   DateTimeLiteral,
   DateLiteral,
   DurationLiteral,
@@ -174,6 +194,9 @@ export const ALL_TOKENS: TokenType[] = [
   Dot,
   EqEq,
   NotEq,
+  AmpAmp,
+  PipePipe,
+  Bang,
   LtEq,
   GtEq,
   Lt,

@@ -42,7 +42,8 @@ export function runCheck(paths: string[], opts: CheckOptions, io: CliIO): number
     const files: SourceInput[] = [];
     for (const f of p.files) {
       try {
-        files.push({ path: f, text: readText(f) });
+        // Paths as the user sees them: they appear in notes ("the first is in flows/a.flow").
+        files.push({ path: displayPath(f, io.cwd), text: readText(f) });
       } catch (e) {
         errors++;
         const msg = `cannot read ${displayPath(f, io.cwd)}: ${(e as Error).message}`;
@@ -59,15 +60,16 @@ export function runCheck(paths: string[], opts: CheckOptions, io: CliIO): number
         io.stdout(`${displayPath(p.manifestPath, io.cwd)}:1:1 - error RN0503: cannot read runnel.json: ${(e as Error).message}\n`);
       }
     }
+    const requested = new Set([...p.requested].map((f) => displayPath(f, io.cwd)));
     const result = checkProject({ ...(manifest ? { manifest } : {}), files });
     if (result.manifestFile) {
       const mf = result.manifestFile;
       emit(displayPath(mf.path, io.cwd), mf.text, new LineMap(mf.text), mf.diagnostics);
     }
     for (const f of result.files) {
-      if (!p.requested.has(f.path)) continue;
+      if (!requested.has(f.path)) continue;
       fileCount++;
-      emit(displayPath(f.path, io.cwd), f.text, new LineMap(f.text), f.diagnostics);
+      emit(f.path, f.text, new LineMap(f.text), f.diagnostics);
     }
   }
   if (opts.format === 'json') {

@@ -453,7 +453,7 @@ export class ExprChecker {
     for (const [i, [t, lit]] of pairs.entries()) {
       if (t.kind === 'enum' && lit.kind === 'String' && !t.values.includes(lit.value)) {
         const options = suggest(lit.value, t.values);
-        const help = didYouMean(options);
+        const help = didYouMean(options, true);
         const other = i === 0 ? e.left : e.right;
         this.ctx.diagnostics.report('RN0301', lit.span, `"${lit.value}" is not a possible value of ${describeOperand(other, t)}`, {
           label: e.op === '==' ? 'never equal: the condition is always false' : 'never equal: the condition is always true',

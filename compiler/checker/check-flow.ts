@@ -203,7 +203,7 @@ export class FlowChecker {
             }
             d.report('RN0214', s.zone.span, `unknown time zone "${s.zone.value}"`, {
               notes: ['time zones are IANA names like "Europe/Berlin" or "America/New_York"'],
-              ...(didYouMean(options) ? { help: didYouMean(options)! } : {}),
+              ...(didYouMean(options, true) ? { help: didYouMean(options, true)! } : {}),
               fixes: options.length ? [{ message: `replace with "${options[0]}"`, span: s.zone.span, replacement: JSON.stringify(options[0]) }] : [],
             });
           }
@@ -638,7 +638,7 @@ export class FlowChecker {
     this.ctx.diagnostics.report('RN0212', lit.span, `webhook host "${host}" is not in runnel.json`, {
       label: 'host not allowed',
       notes: [allowed.length ? `"webhooks.allowedHosts" lists: ${allowed.join(', ')}` : '"webhooks.allowedHosts" is empty: no host may be called'],
-      help: didYouMean(options) ?? 'add the host to "webhooks.allowedHosts" in runnel.json',
+      help: didYouMean(options, true) ?? 'add the host to "webhooks.allowedHosts" in runnel.json',
     });
   }
 

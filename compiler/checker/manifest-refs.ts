@@ -57,7 +57,7 @@ export function checkManifestRef(
   const names = [...table.names(ctx, opts.channel), ...(opts.also ?? []).flatMap((k) => TABLES[k].names(ctx))];
   if (names.includes(name)) return true;
   const options = suggest(name, names);
-  const help = didYouMean(options);
+  const help = didYouMean(options, true);
   const notes: string[] = [];
   const where = kind === 'template' && opts.channel ? `templates.${opts.channel}` : table.key;
   if (kind === 'template' && opts.channel) {

@@ -225,6 +225,8 @@ export interface JoinBlock extends BlockBase {
 }
 export interface LimitBlock extends BlockBase {
   kind: 'limit';
+  /** `limit budget "sms"`: a runnel.json budget shared by every block naming it (count and period are the budget's). Absent: the block's own counter, kept under its id. */
+  budget?: string;
   count: number;
   period: LimitPeriod;
   /** Within the budget. */

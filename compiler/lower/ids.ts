@@ -96,7 +96,7 @@ export function windowText(w: A.TimeWindow): string {
  * - if: the first condition (each branch's condition is its branch label);
  * - split: the variant names (a new set of variants is a new experiment; shares may change);
  * - parallel: nothing (its branches are labelled by their ids, else by position);
- * - limit: count and period;
+ * - limit: its budget's name, or its count and period;
  * - stop: nothing.
  */
 export function headerText(b: A.Block): string {
@@ -116,7 +116,8 @@ export function headerText(b: A.Block): string {
     case 'Parallel':
       return '';
     case 'Limit':
-      return `${b.count.raw} per ${b.period.kind === 'Duration' ? b.period.raw : b.period.name}`;
+      if (b.budget) return `budget ${quoteString(b.budget.value)}`;
+      return `${b.count?.raw ?? ''} per ${b.period ? (b.period.kind === 'Duration' ? b.period.raw : b.period.name) : ''}`;
     case 'Stop':
       return '';
   }

@@ -196,6 +196,7 @@ class BlockLowerer {
   constructor(
     private readonly ids: BlockIds,
     private readonly settings: FlowSettings,
+    private readonly manifest: Manifest,
   ) {}
 
   private id(b: A.Block): BlockId {
@@ -295,8 +296,28 @@ class BlockLowerer {
         return;
       }
       case 'Limit': {
-        const period: LimitPeriod = b.period.kind === 'Duration' ? { ms: b.period.ms } : { unit: b.period.name as 'hour' | 'day' | 'week' | 'month' };
-        const block = { ...base, kind: 'limit' as const, count: b.count.value, period, next: '', else: '', hasElse: !!b.otherwise };
+        let count: number;
+        let period: LimitPeriod;
+        if (b.budget) {
+          const budget = this.manifest.json.budgets?.[b.budget.value];
+          if (!budget) throw new LowerError(`budget "${b.budget.value}" is not in runnel.json`);
+          count = budget.limit;
+          period = { unit: budget.period as 'hour' | 'day' | 'week' | 'month' };
+        } else {
+          if (!b.count || !b.period) throw new LowerError('a limit needs a count and a period');
+          count = b.count.value;
+          period = b.period.kind === 'Duration' ? { ms: b.period.ms } : { unit: b.period.name as 'hour' | 'day' | 'week' | 'month' };
+        }
+        const block = {
+          ...base,
+          kind: 'limit' as const,
+          ...(b.budget ? { budget: b.budget.value } : {}),
+          count,
+          period,
+          next: '',
+          else: '',
+          hasElse: !!b.otherwise,
+        };
         this.out.push(block);
         block.next = this.body(b.body, next, scope);
         block.else = this.body(b.otherwise ?? [], next, scope);
@@ -325,7 +346,7 @@ export function lowerFlow(flow: A.FlowDecl, options: LowerOptions): FlowGraph {
     return { kind: 'event', ...eventSpec(t.event), ...(t.when ? { when: lowerGExpr(t.when, customerOnly) } : {}) };
   });
   const ids = blockIds(flow);
-  const lowerer = new BlockLowerer(ids, settings);
+  const lowerer = new BlockLowerer(ids, settings, options.manifest);
   const entry = lowerer.body(flow.body, ids.end, scope);
   const all: GraphBlock[] = [...lowerer.out, { id: ids.end, explicit: false, kind: 'end' }];
   // Blocks after a `stop` can never run (the checker warns): leave them out.

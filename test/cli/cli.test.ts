@@ -41,7 +41,7 @@ describe('runnel check', () => {
     expect(r.stdout).toContain('flows/welcome.flow:3:22 - error RN0204: unknown email template "welcom"');
     expect(r.stdout).toContain('3 |   steps { send email "welcom" }');
     expect(r.stdout).toMatch(/\n {2}\| {22}\^{8} not declared in runnel.json/);
-    expect(r.stdout).toContain('help: did you mean `welcome`?');
+    expect(r.stdout).toContain('help: did you mean "welcome"?');
   });
 
   it('prints the JSON of contracts.md with --format json', () => {

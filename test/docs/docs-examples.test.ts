@@ -5,10 +5,11 @@
  * its sample output shows); the generated catalog is up to date.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { checkProject } from '../../compiler/project.js';
+import { renderDiagnostic } from '../../compiler/render.js';
 import { REPO } from '../helpers/flow-files.js';
 
 const shopManifest = { path: 'runnel.json', text: readFileSync(join(REPO, 'examples/shop/runnel.json'), 'utf8') };
@@ -63,6 +64,23 @@ describe('docs examples', () => {
       expect(r.files[0]!.diagnostics.map((d) => d.code)).toContain(b.section);
     });
   }
+
+  it('shows in docs/diagnostics.md the output the checker really prints (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const path = join(REPO, 'docs/diagnostics.md');
+    const doc = readFileSync(path, 'utf8');
+    // A ```flow wrong block followed by a ```text block whose first line names the example's file.
+    const re = /```flow wrong\n([\s\S]*?)```\n\n```text\n([^\n:]+)(:[\s\S]*?)```/g;
+    let count = 0;
+    const updated = doc.replace(re, (whole, flow: string, file: string, rest: string) => {
+      count++;
+      const r = checkProject({ manifest: conformanceManifest, files: [{ path: file, text: flow }] });
+      const out = r.files[0]!.diagnostics.map((d) => renderDiagnostic(file, flow, d)).join('\n');
+      if (process.env['UPDATE_GOLDEN'] !== '1') expect(file + rest, `sample output for ${file}`).toBe(out);
+      return '```flow wrong\n' + flow + '```\n\n```text\n' + out + '```';
+    });
+    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(path, updated);
+    expect(count).toBeGreaterThan(30);
+  });
 
   it('has an up-to-date generated catalog', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'docs/gen-catalog.ts', '--check'], { cwd: REPO, encoding: 'utf8' });
