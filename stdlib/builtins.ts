@@ -11,7 +11,9 @@ export type BuiltinKind =
   | 'string' // lower/upper(string)
   | 'contains' // contains(string, string)
   | 'number' // abs/round/floor/ceil(number)
-  | 'minmax'; // min/max(number, number)
+  | 'minmax' // min/max(number, number)
+  | 'clock' // today(), now(): the time the step runs, in the flow's time zone
+  | 'datePart'; // year/month/day/weekday(date or date-time), in the flow's time zone
 
 export interface BuiltinDef {
   name: string;
@@ -35,6 +37,12 @@ export const BUILTINS: readonly BuiltinDef[] = [
   { name: 'ceil', kind: 'number', signature: 'ceil(number) -> number', doc: 'Rounded up.' },
   { name: 'min', kind: 'minmax', signature: 'min(a, b) -> number', doc: 'The smaller of two numbers.' },
   { name: 'max', kind: 'minmax', signature: 'max(a, b) -> number', doc: 'The larger of two numbers.' },
+  { name: 'today', kind: 'clock', signature: 'today() -> date', doc: "The date when the block runs, in the flow's time zone." },
+  { name: 'now', kind: 'clock', signature: 'now() -> datetime', doc: 'The moment the block runs (the virtual clock in a simulation).' },
+  { name: 'year', kind: 'datePart', signature: 'year(date) -> number', doc: "The year of a date or date-time, in the flow's time zone." },
+  { name: 'month', kind: 'datePart', signature: 'month(date) -> number', doc: 'The month, 1 (January) to 12.' },
+  { name: 'day', kind: 'datePart', signature: 'day(date) -> number', doc: 'The day of the month, 1 to 31.' },
+  { name: 'weekday', kind: 'datePart', signature: 'weekday(date) -> number', doc: 'The day of the week, 1 (Monday) to 7 (Sunday).' },
 ];
 
 const byName = new Map(BUILTINS.map((b) => [b.name, b]));

@@ -190,6 +190,12 @@ export const BUILTIN_TABLE: ReadonlyArray<{ name: string; arity: number }> = [
   { name: 'ceil', arity: 1 },
   { name: 'min', arity: 2 },
   { name: 'max', arity: 2 },
+  { name: 'today', arity: 0 },
+  { name: 'now', arity: 0 },
+  { name: 'year', arity: 1 },
+  { name: 'month', arity: 1 },
+  { name: 'day', arity: 1 },
+  { name: 'weekday', arity: 1 },
 ];
 
 /** Customer methods by METHOD index, with how many arguments they take. Append only. */

@@ -109,8 +109,8 @@ export interface VerifiedProgram extends Program {
   formatVersion: number;
   /** SHA-256 of everything after the header, hex: the flow version's identity. */
   hash: string;
-  /** Per code chunk: the deepest its stack gets, and whether it reads `it` (a helper body). */
-  codeInfo: Array<{ maxStack: number; usesIt: boolean }>;
+  /** Per code chunk: where it starts in the file, the deepest its stack gets, and whether it reads `it` (a helper body). */
+  codeInfo: Array<{ offset: number; maxStack: number; usesIt: boolean }>;
 }
 
 export type { BlockKindName };

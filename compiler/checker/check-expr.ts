@@ -321,6 +321,21 @@ export class ExprChecker {
       }
       return ty(fn.kind === 'predicate' ? T.boolean : T.number, list.optional);
     }
+    if (fn.kind === 'clock') {
+      if (!arity(0, 0)) this.checkArgs(e, scope);
+      return ty(name === 'today' ? T.date : T.datetime);
+    }
+    if (fn.kind === 'datePart') {
+      if (!arity(1, 1)) {
+        this.checkArgs(e, scope);
+        return ty(T.number);
+      }
+      const t = this.check(args[0]!.value, scope);
+      if (!isLoose(t.type) && t.type.kind !== 'date' && t.type.kind !== 'datetime') {
+        d.report('RN0304', args[0]!.value.span, `${name}() needs a date or a date-time, not ${article(t.type)}`, { notes: [fn.signature] });
+      }
+      return ty(T.number, t.optional);
+    }
     const want: Type = fn.kind === 'string' || fn.kind === 'contains' ? T.string : T.number;
     const n = fn.kind === 'contains' || fn.kind === 'minmax' ? 2 : 1;
     if (!arity(n, n)) {

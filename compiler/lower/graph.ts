@@ -35,7 +35,8 @@ export type LiteralValue =
   /** `10%` → 10 */
   | { kind: 'percent'; value: number };
 
-export type BuiltinName = 'exists' | 'lower' | 'upper' | 'contains' | 'abs' | 'round' | 'floor' | 'ceil' | 'min' | 'max';
+/** A builtin function other than the collection helpers (see stdlib/builtins.ts). */
+export type BuiltinName = string;
 export type HelperName = 'any' | 'all' | 'count' | 'sum';
 export type UnaryOp = 'neg' | 'not';
 export type BinaryOp = 'and' | 'or' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in' | '+' | '-' | '*' | '/';
