@@ -13,17 +13,28 @@ import { checkFile } from '../compiler/checker/index.js';
 import { buildManifest } from '../compiler/manifest.js';
 import { BENCH_MANIFEST, generateFlow, generateProject } from './gen-flow.js';
 
-function measure(fn: () => void, minMs = 1500, minRuns = 30): { median: number; p95: number; runs: number } {
-  for (let i = 0; i < 10; i++) fn(); // warm-up: JIT and caches
-  const times: number[] = [];
+/**
+ * Times several functions in interleaved rounds, so a busy machine slows them all alike. Medians.
+ * (A forced GC before each call would be fairer in theory, but it discards V8's warm code and
+ * inline caches and makes every stage slower than it is in use.)
+ */
+function measureAll(fns: Array<() => void>, minMs = 2000, minRounds = 40): Array<{ median: number; p95: number }> {
+  for (let i = 0; i < 20; i++) fns.forEach((f) => f()); // warm-up: JIT and caches
+  const times: number[][] = fns.map(() => []);
   const start = performance.now();
-  while (times.length < minRuns || performance.now() - start < minMs) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
+  let rounds = 0;
+  while (rounds < minRounds || performance.now() - start < minMs) {
+    fns.forEach((f, i) => {
+      const t = performance.now();
+      f();
+      times[i]!.push(performance.now() - t);
+    });
+    rounds++;
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, p95: times[Math.floor(times.length * 0.95)]!, runs: times.length };
+  return times.map((ts) => {
+    ts.sort((a, b) => a - b);
+    return { median: ts[Math.floor(ts.length / 2)]!, p95: ts[Math.floor(ts.length * 0.95)]! };
+  });
 }
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -35,9 +46,11 @@ function benchSources(label: string, files: Array<{ path: string; text: string }
   const sanity = checkProject({ manifest: { path: 'runnel.json', text: JSON.stringify(BENCH_MANIFEST) }, files });
   const errors = sanity.files.flatMap((f) => f.diagnostics.filter((d) => d.severity === 'error'));
   if (errors.length) throw new Error(`${label}: generated source has errors: ${errors[0]!.message}`);
-  const lexT = measure(() => files.forEach((f) => lex(f.text)));
-  const parseT = measure(() => files.forEach((f) => parse(f.text)));
-  const fullT = measure(() => files.forEach((f) => checkFile(parse(f.text).ast, manifest)));
+  const [lexT, parseT, fullT] = measureAll([
+    () => files.forEach((f) => lex(f.text)),
+    () => files.forEach((f) => parse(f.text)),
+    () => files.forEach((f) => checkFile(parse(f.text).ast, manifest)),
+  ]) as [{ median: number; p95: number }, { median: number; p95: number }, { median: number; p95: number }];
   rows.push([label, String(lines), ms(lexT.median), ms(parseT.median), ms(fullT.median), ms(fullT.p95), `${(fullT.median / lexT.median).toFixed(1)}x`]);
 }
 
@@ -50,7 +63,7 @@ function table(head: string[], body: string[][]): string {
   return [line(head), '|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|', ...body.map(line)].join('\n');
 }
 
-console.log('\nFront end, warm (median of repeated runs; Node ' + process.version + ')\n');
+console.log('\nFront end, warm (medians of interleaved runs; Node ' + process.version + ')\n');
 console.log(table(['input', 'lines', 'lex', 'lex+parse', 'lex+parse+check', 'check p95', 'front end / lex'], rows));
 
 // The CLI as a user runs it: a new process each time.

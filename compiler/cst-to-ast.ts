@@ -4,7 +4,7 @@
  */
 import type { CstNode, IToken, CstElement } from 'chevrotain';
 import * as A from './ast.js';
-import { FOREIGN_SPELLINGS } from '../grammar/tokens.js';
+import { Bang, FOREIGN_SPELLINGS, Not } from '../grammar/tokens.js';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -18,7 +18,7 @@ function onlyChild(c: Children): [string, CstElement | undefined] | undefined {
 }
 
 const COMPARISON = A.PRECEDENCE['=='];
-const operatorEnd = (o: CstNode | undefined): number => (o?.location && !Number.isNaN(o.location.endOffset ?? NaN) ? (o.location.endOffset as number) + 1 : 0);
+const operatorEnd = (o: CstElement | undefined): number => (o && isToken(o) && !Number.isNaN(o.endOffset ?? NaN) ? (o.endOffset as number) + 1 : 0);
 
 const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
 
@@ -57,6 +57,7 @@ export function badEscapes(image: string): Array<{ offset: number; length: numbe
 export function unquote(image: string): string {
   const quote = image[0];
   const body = image.length >= 2 && image.endsWith(quote!) ? image.slice(1, -1) : image.slice(1);
+  if (!body.includes('\\')) return body;
   return body.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
     switch (e[0]) {
       case 'n':
@@ -576,17 +577,14 @@ export class AstBuilder {
     if (!n) return this.errorExpr(this.nodeSpan(parent));
     const c = n.children as Children;
     const operands = this.nodes(c, 'operand');
-    const operators = this.nodes(c, 'operator');
-    if (operands.length === 0) return this.errorExpr(this.nodeSpan(n));
+    // One token per operator (`not in` is labelled by its `not`); recovery may have invented some.
+    const operators = c['op'] ?? [];
     let next = 0; // the operand being read
     let prefixPos = 0; // how many of its prefix operators are applied already
     const opAfter = (i: number): A.BinaryOp | undefined => {
-      const o = operators[i];
-      if (!o) return undefined;
-      const oc = o.children as Children;
-      if (oc['Not']) return 'not in';
-      const t = onlyChild(oc)?.[1];
+      const t = operators[i];
       if (!isToken(t) || t.isInsertedInRecovery) return undefined;
+      if (t.tokenType === Not || t.tokenType === Bang) return 'not in';
       // `&&` and `||` are read as `and` and `or` (and reported): the category is the meaning.
       return (FOREIGN_SPELLINGS.get(t.tokenType) ?? t.image) as A.BinaryOp;
     };

@@ -3,7 +3,7 @@ import type { IToken, IRecognitionException } from 'chevrotain';
 import { lex } from '../grammar/lexer.js';
 import { getParser } from '../grammar/parser.js';
 import { AstBuilder, badEscapes, unquote } from './cst-to-ast.js';
-import { SingleQuotedString, FOREIGN_SPELLINGS } from '../grammar/tokens.js';
+import { SingleQuotedString, FOREIGN_SPELLINGS, StringLiteral, UnterminatedString, LBrace, LParen, LBracket, RBrace, RParen, RBracket } from '../grammar/tokens.js';
 import { expectedKeywords } from '../grammar/parser.js';
 import { suggest, didYouMean } from './suggest.js';
 import type { Fix } from './diagnostics.js';
@@ -37,16 +37,54 @@ function errorSpan(e: IRecognitionException, textLength: number): Span {
  */
 export const MAX_NESTING = 64;
 
-/** The first token that opens a bracket deeper than MAX_NESTING. */
-function tooDeep(tokens: IToken[]): IToken | undefined {
+const OPENERS = new Set([LBrace, LParen, LBracket]);
+const CLOSERS = new Set([RBrace, RParen, RBracket]);
+
+/**
+ * One pass over the tokens for what the grammar does not see: nesting depth (returns the first
+ * token past MAX_NESTING), spellings from other languages, single quotes, invalid escapes.
+ */
+function scanTokens(tokens: IToken[], diagnostics: DiagnosticBag): IToken | undefined {
   let depth = 0;
+  let tooDeep: IToken | undefined;
   for (const t of tokens) {
-    const name = t.tokenType.name;
-    if (name === 'LBrace' || name === 'LParen' || name === 'LBracket') {
-      if (++depth > MAX_NESTING) return t;
-    } else if (name === 'RBrace' || name === 'RParen' || name === 'RBracket') depth = Math.max(0, depth - 1);
+    const type = t.tokenType;
+    if (OPENERS.has(type)) {
+      if (++depth > MAX_NESTING && !tooDeep) tooDeep = t;
+    } else if (CLOSERS.has(type)) {
+      depth = Math.max(0, depth - 1);
+    } else if (type === StringLiteral || type === UnterminatedString) {
+      if (t.image.includes('\\')) reportEscapes(t, diagnostics);
+    } else if (type === SingleQuotedString) {
+      const span = { start: t.startOffset, end: t.startOffset + t.image.length };
+      const fixed = JSON.stringify(unquote(t.image));
+      diagnostics.report('RN0101', span, 'strings are written between double quotes', {
+        label: 'single quotes',
+        help: `write ${fixed}`,
+        fixes: [{ message: `replace with ${fixed}`, span, replacement: fixed }],
+      });
+    } else {
+      const right = FOREIGN_SPELLINGS.get(type);
+      if (right) {
+        const span = { start: t.startOffset, end: t.startOffset + t.image.length };
+        diagnostics.report('RN0101', span, `write \`${right}\` instead of \`${t.image}\``, {
+          label: `\`${right}\` in a flow`,
+          fixes: [{ message: `replace with \`${right}\``, span, replacement: right }],
+        });
+      }
+    }
   }
-  return undefined;
+  return tooDeep;
+}
+
+function reportEscapes(t: IToken, diagnostics: DiagnosticBag): void {
+  for (const b of badEscapes(t.image)) {
+    const start = t.startOffset + b.offset;
+    diagnostics.report('RN0105', { start, end: start + b.length }, b.why, {
+      label: 'invalid escape',
+      help: 'escapes are \\" \\\\ \\n \\t \\r \\uXXXX and \\u{X}; write \\\\ for a backslash',
+    });
+  }
 }
 
 /** A misspelt keyword where the parser expected keywords: `entry onse` → `once`. */
@@ -61,7 +99,7 @@ function keywordFix(e: IRecognitionException, span: Span): { help: string; fixes
 
 export function parse(text: string, diagnostics = new DiagnosticBag()): ParseResult {
   const lexed = lex(text);
-  const deep = tooDeep(lexed.tokens);
+  const deep = scanTokens(lexed.tokens, diagnostics);
   if (deep) {
     diagnostics.report('RN0106', { start: deep.startOffset, end: deep.startOffset + 1 }, `brackets are nested more than ${MAX_NESTING} levels deep`, {
       label: 'too deep',
@@ -91,23 +129,6 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
       });
     }
   }
-  for (const t of lexed.tokens) {
-    const right = FOREIGN_SPELLINGS.get(t.tokenType);
-    const span = { start: t.startOffset, end: t.startOffset + t.image.length };
-    if (right) {
-      diagnostics.report('RN0101', span, `write \`${right}\` instead of \`${t.image}\``, {
-        label: `\`${right}\` in a flow`,
-        fixes: [{ message: `replace with \`${right}\``, span, replacement: right }],
-      });
-    } else if (t.tokenType === SingleQuotedString) {
-      const fixed = JSON.stringify(unquote(t.image));
-      diagnostics.report('RN0101', span, 'strings are written between double quotes', {
-        label: 'single quotes',
-        help: `write ${fixed}`,
-        fixes: [{ message: `replace with ${fixed}`, span, replacement: fixed }],
-      });
-    }
-  }
   const parser = getParser();
   parser.input = lexed.tokens;
   const cst = parser.file();
@@ -126,16 +147,5 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
   const ast = builder.file(cst);
   // Only in a file that parsed: in a recovered one, operands and operators may not line up.
   if (parser.errors.length === 0) for (const p of builder.problems) diagnostics.report('RN0104', p.span, p.message, { help: p.help });
-  for (const t of lexed.tokens) {
-    if (t.tokenType.name !== 'StringLiteral' && t.tokenType.name !== 'UnterminatedString') continue;
-    if (!t.image.includes('\\')) continue;
-    for (const b of badEscapes(t.image)) {
-      const start = t.startOffset + b.offset;
-      diagnostics.report('RN0105', { start, end: start + b.length }, b.why, {
-        label: 'invalid escape',
-        help: 'escapes are \\" \\\\ \\n \\t \\r \\uXXXX and \\u{X}; write \\\\ for a backslash',
-      });
-    }
-  }
   return { ast, comments: lexed.comments, tokens: lexed.tokens, diagnostics };
 }
