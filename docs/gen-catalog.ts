@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENTS } from '../stdlib/events.js';
 import { CATEGORY_TITLES, eventsByCategory } from '../stdlib/catalog.js';
+import { exampleOptionValue } from '../stdlib/option-examples.js';
 import type { Cardinality, ContextName, EventDef, EventOption, OptionType } from '../stdlib/catalog-types.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,27 +85,7 @@ function optionType(t: OptionType): string {
 
 /** A value for an option in a generated example line. */
 function sampleValue(o: EventOption): string {
-  const one = (t: OptionType): string => {
-    switch (t.kind) {
-      case 'enum':
-        return t.values[0]!;
-      case 'string':
-        return '"shipped"';
-      case 'number':
-        return '1';
-      case 'boolean':
-        return 'true';
-      case 'threshold':
-        return '10%';
-      case 'duration':
-        return '2h';
-      case 'ref':
-        return `"<${REF_WORDS[t.ref]}>"`;
-      case 'list':
-        return `[${one(t.of)}]`;
-    }
-  };
-  return one(o.type);
+  return exampleOptionValue(o.type, (t) => `"<${REF_WORDS[t.ref]}>"`);
 }
 
 function exampleLine(e: EventDef): string {

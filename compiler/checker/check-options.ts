@@ -2,6 +2,7 @@
 import type * as A from '../ast.js';
 import type { EventDef, EventOption, OptionType } from '../../stdlib/catalog-types.js';
 import type { CheckContext } from './check-context.js';
+import { exampleOptionValue } from '../../stdlib/option-examples.js';
 import { checkManifestRef } from './manifest-refs.js';
 import { suggest, didYouMean } from '../suggest.js';
 import { T } from '../../stdlib/types.js';
@@ -41,29 +42,9 @@ export function checkOptions(ctx: CheckContext, ref: A.EventRef, def: EventDef):
       d.report('RN0216', ref.name.span, `${def.name} needs the option \`${opt.name}\``, {
         label: `${opt.name} missing`,
         notes: [opt.doc],
-        help: ref.options.length > 0 ? `add \`${opt.name}: ${example(opt.type)}\` between the parentheses` : `write ${def.name}(${opt.name}: ${example(opt.type)})`,
+        help: ref.options.length > 0 ? `add \`${opt.name}: ${exampleOptionValue(opt.type)}\` between the parentheses` : `write ${def.name}(${opt.name}: ${exampleOptionValue(opt.type)})`,
       });
     }
-  }
-}
-
-function example(t: OptionType): string {
-  switch (t.kind) {
-    case 'enum':
-      return t.values[0] ?? '...';
-    case 'string':
-    case 'ref':
-      return '"..."';
-    case 'number':
-      return '1';
-    case 'boolean':
-      return 'true';
-    case 'threshold':
-      return '10%';
-    case 'duration':
-      return '1d';
-    case 'list':
-      return `[${example(t.of)}]`;
   }
 }
 
@@ -87,7 +68,7 @@ function describe(t: OptionType): string {
     case 'duration':
       return 'a duration (like 2h or 3d)';
     case 'list':
-      return `a list of ${describe(t.of).replace(/^an? /, '')}s, like [${example(t.of)}]`;
+      return `a list of ${describe(t.of).replace(/^an? /, '')}s, like [${exampleOptionValue(t.of)}]`;
   }
 }
 
