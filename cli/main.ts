@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { CHECK_HELP, runCheck } from './commands/check.js';
 import { FMT_HELP, runFmt } from './commands/fmt.js';
+import { BUILD_HELP, runBuild } from './commands/build.js';
+import { DISASM_HELP, runDisasm } from './commands/disasm.js';
 import { UsageError } from './files.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 
@@ -13,6 +15,8 @@ Usage: runnel <command> [options]
 Commands:
   check [paths...]        parse and type-check flows (--format json for tools)
   fmt [--check] [paths...] format flows in the canonical layout
+  build [paths...] -o <dir> compile flows to verified bytecode (.flowb) and a manifest.json
+  disasm <file.flowb>     print compiled bytecode for people
 
 Run \`runnel <command> --help\` for a command's options.
 Options: -h, --help  show this help;  -v, --version  print the version
@@ -62,6 +66,21 @@ export function main(argv: string[], io: CliIO): number {
         const width = values.width === undefined ? undefined : Number(values.width);
         if (width !== undefined && (!Number.isInteger(width) || width < 20)) throw new UsageError('--width must be a whole number of at least 20');
         return runFmt(positionals, { check: values.check, ...(width ? { width } : {}) }, io);
+      }
+      case 'build': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+        });
+        if (values.help) return io.stdout(BUILD_HELP), EXIT.ok;
+        if (!values.out) throw new UsageError('say where to write: -o <dir>');
+        return runBuild(positionals, values.out, io);
+      }
+      case 'disasm': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+        if (values.help) return io.stdout(DISASM_HELP), EXIT.ok;
+        return runDisasm(positionals, io);
       }
       default:
         io.stderr(`runnel: unknown command \`${command}\`\n\n${HELP}`);

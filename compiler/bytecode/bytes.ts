@@ -12,7 +12,7 @@ export class VerifyError extends Error {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class ByteWriter {
   private buf = new Uint8Array(1024);

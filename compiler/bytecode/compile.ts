@@ -5,7 +5,8 @@
 import type { ProjectResult } from '../project.js';
 import { folderSegment, lowerFlow } from '../lower/lower.js';
 import type { FlowGraph } from '../lower/graph.js';
-import { emitProgram } from './emit.js';
+import { emitProgram, EmitError } from './emit.js';
+import { LowerError } from '../lower/expr.js';
 import { encodeProgram } from './encode.js';
 import { verifyFlow, VerifyError } from './verify.js';
 
@@ -25,8 +26,20 @@ export function compileGraph(graph: FlowGraph): { bytes: Uint8Array; hash: strin
   try {
     return { bytes, hash: verifyFlow(bytes).hash };
   } catch (e) {
-    if (e instanceof VerifyError) throw new Error(`internal compiler error: flow ${graph.id} does not verify: ${e.message}`);
+    // A limit of the format (a list literal longer than the stack, say) or a compiler bug.
+    if (e instanceof VerifyError) throw new EmitError(`its bytecode does not verify: ${e.message}`);
     throw e;
+  }
+}
+
+/** A flow that checked without errors but cannot be compiled (a gap in the checker). */
+export class CompileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly flowId: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: flow ${flowId}: cannot compile: ${reason}`);
   }
 }
 
@@ -39,7 +52,7 @@ export interface CompileProjectOptions {
 
 /**
  * Compiles the flows of a checked project. The caller makes sure the files it includes have no
- * errors; a flow the checker would have rejected makes lowering throw.
+ * errors; a flow that still cannot be compiled throws a CompileError.
  */
 export function compileProject(project: ProjectResult, options: CompileProjectOptions = {}): CompiledFlow[] {
   const out: CompiledFlow[] = [];
@@ -48,9 +61,14 @@ export function compileProject(project: ProjectResult, options: CompileProjectOp
     const rel = options.relativePath?.(f.path);
     const segment = rel !== undefined ? folderSegment(project.manifest, rel) : undefined;
     for (const flow of f.parse.ast.flows) {
-      const graph = lowerFlow(flow, { manifest: project.manifest, ...(segment ? { segment } : {}) });
-      const { bytes, hash } = compileGraph(graph);
-      out.push({ id: graph.id, path: f.path, graph, bytes, hash });
+      try {
+        const graph = lowerFlow(flow, { manifest: project.manifest, ...(segment ? { segment } : {}) });
+        const { bytes, hash } = compileGraph(graph);
+        out.push({ id: graph.id, path: f.path, graph, bytes, hash });
+      } catch (e) {
+        if (e instanceof LowerError || e instanceof EmitError) throw new CompileError(f.path, flow.name.name, e.message);
+        throw e;
+      }
     }
   }
   return out;

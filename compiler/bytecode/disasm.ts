@@ -114,103 +114,108 @@ class Printer {
 
   /** Decompiles the instructions in [from, to) (chunk offsets) to one expression. */
   private range(instrs: Instr[], from: number, to: number): string {
-    const stack: string[] = [];
-    const pop = (): string => stack.pop() ?? '?';
-    const wrap = (s: string): string => (/^[\w.$()"[\]@:-]+$/.test(s) || /^[\w.]+\(.*\)$/.test(s) ? s : `(${s})`);
+    return this.items(instrs, from, to).map((x) => x.t).join(' ; ') || '?';
+  }
+
+  private items(instrs: Instr[], from: number, to: number): Array<{ t: string; atom: boolean }> {
+    type Item = { t: string; atom: boolean };
+    const stack: Item[] = [];
+    const atom = (t: string): Item => ({ t, atom: true });
+    const compound = (t: string): Item => ({ t, atom: false });
+    const pop = (): Item => stack.pop() ?? atom('?');
+    const wrap = (x: Item): string => (x.atom ? x.t : `(${x.t})`);
+    const popN = (n: number): string[] => stack.splice(Math.max(0, stack.length - n), n).map((x) => x.t);
     let i = instrs.findIndex((x) => x.at === from);
-    if (i < 0) return '?';
+    if (i < 0) return [atom('?')];
     while (i < instrs.length && instrs[i]!.at < to) {
       const x = instrs[i]!;
       const [a = 0, b = 0] = x.operands;
       switch (x.name) {
         case 'CONST':
-          stack.push(this.k(a));
+          stack.push(atom(this.k(a)));
           break;
         case 'INT':
-          stack.push(String(a));
+          stack.push(a < 0 ? compound(String(a)) : atom(String(a)));
           break;
         case 'TRUE':
         case 'FALSE':
         case 'NULL':
-          stack.push(x.name.toLowerCase());
+          stack.push(atom(x.name.toLowerCase()));
           break;
         case 'CUSTOMER':
-          stack.push('customer');
+          stack.push(atom('customer'));
           break;
         case 'CTX':
-          stack.push(this.name(a));
+          stack.push(atom(this.name(a)));
           break;
         case 'EVENT':
-          stack.push(`(event).${this.name(a)}`);
+          stack.push(atom(`(event).${this.name(a)}`));
           break;
         case 'AWAITED':
-          stack.push(`(${this.name(this.p.blocks[a]?.id ?? null)}).${this.name(b)}`);
+          stack.push(atom(`(${this.name(this.p.blocks[a]?.id ?? null)}).${this.name(b)}`));
           break;
         case 'IT':
-          stack.push('it');
+          stack.push(atom('it'));
           break;
         case 'GET':
-          stack.push(`${wrap(pop())}.${this.name(a)}`);
+          stack.push(atom(`${wrap(pop())}.${this.name(a)}`));
           break;
         case 'INDEX': {
           const idx = pop();
-          stack.push(`${wrap(pop())}[${idx}]`);
+          stack.push(atom(`${wrap(pop())}[${idx.t}]`));
           break;
         }
         case 'NEG':
-          stack.push(`-${wrap(pop())}`);
+          stack.push(compound(`-${wrap(pop())}`));
           break;
         case 'NOT':
-          stack.push(`not ${wrap(pop())}`);
+          stack.push(compound(`not ${wrap(pop())}`));
           break;
         case 'AND':
         case 'OR': {
           const left = pop();
           const end = x.at + x.size + a;
-          const right = this.range(instrs, x.at + x.size, end);
-          stack.push(`${wrap(left)} ${x.name.toLowerCase()} ${wrap(right)}`);
+          const right = this.items(instrs, x.at + x.size, end);
+          const r = right.length === 1 ? right[0]! : atom('?');
+          stack.push(compound(`${wrap(left)} ${x.name.toLowerCase()} ${wrap(r)}`));
           i = instrs.findIndex((y) => y.at >= end);
           if (i < 0) i = instrs.length;
           continue;
         }
-        case 'LIST': {
-          const items = stack.splice(Math.max(0, stack.length - a), a);
-          stack.push(`[${items.join(', ')}]`);
+        case 'LIST':
+          stack.push(atom(`[${popN(a).join(', ')}]`));
           break;
-        }
-        case 'CALL': {
-          const args = stack.splice(Math.max(0, stack.length - b), b);
-          stack.push(`${BUILTIN_TABLE[a]?.name ?? '?'}(${args.join(', ')})`);
+        case 'CALL':
+          stack.push(atom(`${BUILTIN_TABLE[a]?.name ?? '?'}(${popN(b).join(', ')})`));
           break;
-        }
         case 'METHOD': {
-          const args = stack.splice(Math.max(0, stack.length - b), b);
           const params = METHOD_TABLE[a]?.params ?? [];
-          const shown = args.map((v, j) => (j === 0 ? v : v === 'null' ? '' : `${params[j]}: ${v}`)).filter((v) => v !== '');
-          stack.push(`customer.${METHOD_TABLE[a]?.name ?? '?'}(${shown.join(', ')})`);
+          const shown = popN(b)
+            .map((v, j) => (j === 0 ? v : v === 'null' ? '' : `${params[j]}: ${v}`))
+            .filter((v) => v !== '');
+          stack.push(atom(`customer.${METHOD_TABLE[a]?.name ?? '?'}(${shown.join(', ')})`));
           break;
         }
         case 'COUNT':
-          stack.push(`count(${pop()})`);
+          stack.push(atom(`count(${pop().t})`));
           break;
         case 'ANY':
         case 'ALL':
         case 'COUNT_IF':
         case 'SUM': {
           const fn = x.name === 'COUNT_IF' ? 'count' : x.name.toLowerCase();
-          stack.push(`${fn}(${pop()}, ${this.exprText(a)})`);
+          stack.push(atom(`${fn}(${pop().t}, ${this.exprText(a)})`));
           break;
         }
         default: {
-          const op = INFIX[x.name];
           const right = pop();
           const left = pop();
-          stack.push(`${wrap(left)} ${op} ${wrap(right)}`);
+          stack.push(compound(`${wrap(left)} ${INFIX[x.name]} ${wrap(right)}`));
         }
       }
       i++;
     }
-    return stack.length === 1 ? stack[0]! : stack.join(' ; ');
+    return stack;
   }
 
   options(opts: ProgramOption[]): string {
@@ -248,7 +253,7 @@ class Printer {
 
   days(mask: number): string {
     const days = WEEKDAY_NAMES.filter((_, i) => mask & (1 << i));
-    return days.length === 7 ? 'every day' : days.join(',');
+    return days.length === 7 ? 'day' : days.join(',');
   }
 
   blockLines(b: ProgramBlock, i: number): string[] {
@@ -271,7 +276,7 @@ class Printer {
         ];
       case 'wait_within':
         return [
-          `${head}${b.durationMs ? ` ${durationText(b.durationMs)}` : ''} within ${this.days(b.days)} ${formatMinutes(b.from)}..${formatMinutes(b.to)}`,
+          `${head}${b.durationMs ? ` ${durationText(b.durationMs)}` : ''} within ${b.days === 127 ? '' : `${this.days(b.days)} `}${formatMinutes(b.from)}..${formatMinutes(b.to)}`,
           `      keeps ${this.keeps(b.keeps)}`,
           `      ${to(b.next)}`,
         ];
@@ -283,7 +288,7 @@ class Printer {
           `      timeout ${to(b.onTimeout)}`,
         ];
       case 'if':
-        return [head, ...b.branches.map((br) => `      code#${br.cond} ${to(br.next)}`), `      ${b.hasElse ? 'else' : 'none'} ${to(b.else)}`];
+        return [head, ...b.branches.map((br) => `      code#${br.cond} ${to(br.next)}`), `      ${b.hasElse ? 'else' : 'no match'} ${to(b.else)}`];
       case 'split': {
         const total = b.variants.reduce((s, v) => s + (this.p.constants[v.percent] as { value: number }).value, 0);
         return [

@@ -7,6 +7,6 @@ export { emitProgram, EmitError } from './emit.js';
 export { encodeProgram } from './encode.js';
 export { verifyFlow, decodeFlow } from './verify.js';
 export { disassemble, constantText, durationText } from './disasm.js';
-export { compileGraph, compileProject, type CompiledFlow, type CompileProjectOptions } from './compile.js';
+export { compileGraph, compileProject, CompileError, type CompiledFlow, type CompileProjectOptions } from './compile.js';
 export { sha256, sha256Hex, toHex } from './sha256.js';
 export { COMPILER_VERSION, PACKAGE_VERSION } from './version.js';

@@ -267,7 +267,7 @@ class Verifier {
         }
         case 'datetime': {
           const raw = this.r.string('a date-time constant');
-          if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$/.test(raw) || !isValidDateTime(raw)) this.r.fail(`"${raw}" is not a date-time`, at);
+          if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(raw) || !isValidDateTime(raw)) this.r.fail(`"${raw}" is not a date-time`, at);
           c = { tag: 'datetime', raw };
           break;
         }

@@ -8,7 +8,7 @@ import type * as A from '../ast.js';
 import type { Manifest } from '../manifest.js';
 import { findEvent, findOption } from '../../stdlib/catalog.js';
 import type { EventDef, OptionType } from '../../stdlib/catalog-types.js';
-import { sortSettings } from '../format/format-flow.js';
+import { quoteString, sortSettings } from '../format/format-flow.js';
 import type {
   Action,
   BlockId,
@@ -29,7 +29,6 @@ import { blockIds, type BlockIds } from './ids.js';
 import { LowerError, lowerGExpr, type ContextScope } from './expr.js';
 import { computeKeeps } from './liveness.js';
 import { literalToEpoch, timeMinutes, weekdayIndex, formatMinutes } from './time.js';
-import { quoteString } from '../format/format-flow.js';
 
 export const DEFAULT_RELEVANCE_MS = 86_400_000;
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -137,7 +136,10 @@ function windowSpec(w: A.TimeWindow): TimeWindowSpec {
     }
   }
   const all = days.size === 0 ? [0, 1, 2, 3, 4, 5, 6] : [...days].sort((a, b) => a - b);
-  return { days: all, from: timeMinutes(w.from.raw), to: timeMinutes(w.to.raw) };
+  const from = timeMinutes(w.from.raw);
+  const to = timeMinutes(w.to.raw);
+  if (from === to) throw new LowerError(`the window ${w.from.raw}..${w.to.raw} is empty: it starts and ends at the same time`);
+  return { days: all, from, to };
 }
 
 function settingsOf(flow: A.FlowDecl, manifest: Manifest, scope: ContextScope, segment: string | undefined): FlowSettings {
@@ -163,6 +165,9 @@ function settingsOf(flow: A.FlowDecl, manifest: Manifest, scope: ContextScope, s
   };
   if (active?.from) settings.active.from = literalToEpoch(active.from.raw, timezone);
   if (active?.until) settings.active.until = literalToEpoch(active.until.raw, timezone);
+  if (settings.active.from !== undefined && settings.active.until !== undefined && settings.active.until <= settings.active.from) {
+    throw new LowerError(`the flow schedule ends (${active!.until!.raw}) before it starts (${active!.from!.raw}) in ${timezone}`);
+  }
   if (brand) settings.brand = brand.brand.value;
   if (segment) settings.segment = segment;
   return settings;
@@ -349,17 +354,19 @@ export function lowerFlow(flow: A.FlowDecl, options: LowerOptions): FlowGraph {
   const lowerer = new BlockLowerer(ids, settings, options.manifest);
   const entry = lowerer.body(flow.body, ids.end, scope);
   const all: GraphBlock[] = [...lowerer.out, { id: ids.end, explicit: false, kind: 'end' }];
-  // Blocks after a `stop` can never run (the checker warns): leave them out.
+  // Blocks after a `stop` can never run (the checker warns): leave them out. The end block stays.
   const byId = new Map(all.map((b) => [b.id, b]));
-  const reachable = new Set<BlockId>([ids.end]);
+  const reachable = new Set<BlockId>([ids.end, entry]);
   const stack = [entry];
   while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (reachable.has(id) && id !== ids.end) continue;
-    reachable.add(id);
-    const b = byId.get(id);
-    if (!b) throw new LowerError(`dangling successor ${id}`);
-    for (const s of successors(b)) if (!reachable.has(s)) stack.push(s);
+    const b = byId.get(stack.pop()!);
+    if (!b) throw new LowerError('a successor names no block');
+    for (const s of successors(b)) {
+      if (!reachable.has(s)) {
+        reachable.add(s);
+        stack.push(s);
+      }
+    }
   }
   const graph: FlowGraph = {
     id: flow.name.name,

@@ -57,17 +57,18 @@ export function zonedToEpoch(year: number, month: number, day: number, hour: num
 }
 
 /**
- * `2026-12-01` (midnight), `2026-12-01T10:00[:30]` (wall clock in `zone`), or with `Z` / `+01:00`
+ * `2026-12-01` (midnight), `2026-12-01T10:00[:30[.5]]` (wall clock in `zone`), or with `Z` / `+01:00`
  * (exact): epoch ms. NaN for text that is none of these.
  */
 export function literalToEpoch(raw: string, zone: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/.exec(raw);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(raw);
   if (!m) return NaN;
-  const [y, mo, d, h = '0', mi = '0', s = '0', off] = m.slice(1);
+  const [y, mo, d, h = '0', mi = '0', s = '0', frac, off] = m.slice(1);
+  const ms = frac ? Math.floor(Number(frac) * 1000) : 0;
   if (off) {
     const sign = off === 'Z' ? 0 : off.startsWith('-') ? -1 : 1;
     const offMs = off === 'Z' ? 0 : sign * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6))) * 60_000;
-    return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offMs;
+    return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + ms - offMs;
   }
-  return zonedToEpoch(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone);
+  return zonedToEpoch(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone) + ms;
 }
