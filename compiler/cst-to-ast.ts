@@ -530,7 +530,8 @@ export class AstBuilder {
           kind: 'Set',
           id: this.id(),
           span,
-          target: target ? this.postfix(target) : this.errorExpr(span),
+          // The target is an operand; a prefix operator there (`set -x = 1`) is not a field: the checker says so.
+          target: target ? this.operandWithPrefixes(target) : this.errorExpr(span),
           value: this.expression(this.node(c, 'value'), sub),
         };
       }
@@ -601,8 +602,7 @@ export class AstBuilder {
       }
       prefixPos = 0;
       next++;
-      const post = this.node(node.children as Children, 'postfix');
-      return post ? this.postfix(post) : this.errorExpr(this.nodeSpan(node));
+      return this.postfix(node);
     };
     const climb = (minPrec: number): A.Expr => {
       let left = operand();
@@ -627,9 +627,20 @@ export class AstBuilder {
     return climb(0);
   }
 
+  private operandWithPrefixes(n: CstNode): A.Expr {
+    let expr = this.postfix(n);
+    const prefixes = this.toks(n.children as Children, 'prefix');
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      const t = prefixes[i]!;
+      expr = { kind: 'Unary', id: this.id(), span: { start: t.startOffset, end: expr.span.end }, op: t.image === '-' ? '-' : 'not', operand: expr };
+    }
+    return expr;
+  }
+
+  /** An operand's value and its suffixes (its prefix operators are the caller's: they bind looser). */
   postfix(n: CstNode): A.Expr {
     const c = n.children as Children;
-    let expr = this.primary(this.node(c, 'primary'), n);
+    let expr = this.primary(n);
     for (const s of this.nodes(c, 'suffix')) {
       const sc = s.children as Children;
       const end = this.nodeSpan(s).end;
@@ -662,8 +673,8 @@ export class AstBuilder {
     return expr;
   }
 
-  private primary(n: CstNode | undefined, parent: CstNode): A.Expr {
-    if (!n) return this.errorExpr(this.nodeSpan(parent));
+  /** The primary value of an operand node: a literal, a name, `( ... )` or `[ ... ]`. */
+  private primary(n: CstNode): A.Expr {
     const c = n.children as Children;
     const lit = this.tok(c, 'literal');
     if (lit) {
@@ -671,6 +682,7 @@ export class AstBuilder {
       switch (lit.tokenType.name) {
         case 'StringLiteral':
         case 'UnterminatedString':
+        case 'SingleQuotedString':
           return this.string(lit);
         case 'NumberLiteral':
           return this.number(lit);
@@ -696,8 +708,12 @@ export class AstBuilder {
     if (name) return { kind: 'Name', id: this.id(), span: this.tokSpan(name), name: name.image };
     const inner = this.node(c, 'inner');
     if (inner) return this.expression(inner, n);
-    if (c['LBracket']) {
-      return { kind: 'List', id: this.id(), span: this.nodeSpan(n), elements: this.nodes(c, 'element').map((e) => this.expression(e, n)) };
+    const open = this.tok(c, 'LBracket');
+    if (open) {
+      const elements = this.nodes(c, 'element').map((e) => this.expression(e, n));
+      const close = this.tok(c, 'RBracket');
+      const end = close ? this.tokSpan(close).end : (elements[elements.length - 1]?.span.end ?? this.tokSpan(open).end);
+      return { kind: 'List', id: this.id(), span: { start: open.startOffset, end }, elements };
     }
     return this.errorExpr(this.nodeSpan(n));
   }

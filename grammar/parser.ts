@@ -47,16 +47,13 @@ const RULE_PHRASES: Record<string, string> = {
   flowItem: 'a setting, a trigger (`on`, `every`) or a block (`steps`, `wait`, `if`, `split`, `parallel`, `limit`, `stop`)',
   block: 'a block (`steps`, `wait`, `if`, `split`, `parallel`, `limit`, `stop`)',
   action: 'an action (`send`, `webhook`, `issue promo`, `award`, `set`, `add to segment`, `remove from segment`)',
-  primary: 'a value (a name, a string, a number, a duration, a date...)',
   operand: 'a value (a name, a string, a number, a duration, a date...)',
-  postfix: 'a value (a name, a string, a number, a duration, a date...)',
   dateValue: 'a date (like 2026-12-01) or a date and time (2026-12-01T10:00)',
   monthDay: 'a day of the month (1 to 31) or `last`',
   objectEntry: 'a name or a string before `:`',
   limitBlock: 'a count and period (`limit 1000 per day`) or a budget (`limit budget "sms"`)',
   waitBlock: 'a duration, `until`, `for` or `within` after `wait`',
   entrySetting: '`once`, `always` or `every <duration>` after `entry`',
-  comparison: 'an operator',
   scheduleTrigger: 'a schedule (`every day at 10:00`, `every mon, thu at 9:30`, `every month on 1 at 10:00`)',
 };
 
@@ -498,7 +495,7 @@ export class FlowParser extends CstParser {
 
   setAction = this.RULE('setAction', () => {
     this.CONSUME(T.Set);
-    this.SUBRULE(this.postfix, { LABEL: 'target' });
+    this.SUBRULE(this.operand, { LABEL: 'target' });
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
@@ -572,24 +569,56 @@ export class FlowParser extends CstParser {
   });
   private binaryAlternatives: Parameters<CstParser['OR']>[0] | undefined;
 
-  /** Prefix operators (`not`, `-`) then a postfix expression. */
+  /**
+   * One operand: prefix operators, a primary value, then member / call / index suffixes. One rule
+   * (not three nested ones): every value in a flow is an operand, and each rule level costs a CST
+   * node per value.
+   */
   operand = this.RULE('operand', () => {
     this.MANY(() => {
       this.OR([{ ALT: () => this.CONSUME(T.Not, { LABEL: 'prefix' }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: 'prefix' }) }]);
     });
-    this.SUBRULE(this.postfix);
-  });
-
-  postfix = this.RULE('postfix', () => {
-    this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.OR([
+    this.OR2(
+      (this.primaryAlternatives ??= [
+        { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.PercentLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.DurationLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.DateTimeLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.DateLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.TimeLiteral, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.True, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.False, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.Null, { LABEL: 'literal' }) },
+        { ALT: () => this.CONSUME(T.Name, { LABEL: 'name' }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.expression, { LABEL: 'inner' });
+            this.CONSUME(T.RParen);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.MANY2(() => {
+              this.SUBRULE2(this.expression, { LABEL: 'element' });
+              this.OPTION(() => this.CONSUME(T.Comma));
+            });
+            this.CONSUME(T.RBracket);
+          },
+        },
+      ]),
+    );
+    this.MANY3(() => {
+      this.OR3([
         { ALT: () => this.SUBRULE(this.memberSuffix, { LABEL: 'suffix' }) },
         { ALT: () => this.SUBRULE(this.callSuffix, { LABEL: 'suffix' }) },
         { ALT: () => this.SUBRULE(this.indexSuffix, { LABEL: 'suffix' }) },
       ]);
     });
   });
+  private primaryAlternatives: Parameters<CstParser['OR']>[0] | undefined;
 
   memberSuffix = this.RULE('memberSuffix', () => {
     this.CONSUME(T.Dot);
@@ -617,39 +646,6 @@ export class FlowParser extends CstParser {
     this.CONSUME(T.LBracket);
     this.SUBRULE(this.expression, { LABEL: 'index' });
     this.CONSUME(T.RBracket);
-  });
-
-  primary = this.RULE('primary', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.PercentLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.DurationLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.DateTimeLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.DateLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.TimeLiteral, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.True, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.False, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.Null, { LABEL: 'literal' }) },
-      { ALT: () => this.CONSUME(T.Name, { LABEL: 'name' }) },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.expression, { LABEL: 'inner' });
-          this.CONSUME(T.RParen);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LBracket);
-          this.MANY(() => {
-            this.SUBRULE2(this.expression, { LABEL: 'element' });
-            this.OPTION(() => this.CONSUME(T.Comma));
-          });
-          this.CONSUME(T.RBracket);
-        },
-      },
-    ]);
   });
 }
 
