@@ -45,8 +45,24 @@ export function badEscapes(image: string): Array<{ offset: number; length: numbe
       i++;
       continue;
     }
-    if (m[1]!.startsWith('u{') && parseInt(m[1]!.slice(2, -1), 16) > 0x10ffff) {
+    const esc = m[1]!;
+    if (esc.startsWith('u{') && parseInt(esc.slice(2, -1), 16) > 0x10ffff) {
       out.push({ offset: i, length: m[0].length, text: m[0], why: `\`${m[0]}\` is beyond the last Unicode code point (10FFFF)` });
+    } else if (esc.length === 5 && esc[0] === 'u') {
+      // JSON writes characters beyond U+FFFF as a surrogate pair: \uD83D\uDE00. Half a pair is no character.
+      const cu = parseInt(esc.slice(1), 16);
+      if (cu >= 0xd800 && cu <= 0xdbff) {
+        ESCAPE.lastIndex = i + 6;
+        const low = ESCAPE.exec(image);
+        const lowCu = low && low[1]!.length === 5 ? parseInt(low[1]!.slice(1), 16) : -1;
+        if (lowCu >= 0xdc00 && lowCu <= 0xdfff) {
+          i += 11;
+          continue;
+        }
+      }
+      if (cu >= 0xd800 && cu <= 0xdfff) {
+        out.push({ offset: i, length: 6, text: m[0], why: `\`${m[0]}\` is half of a surrogate pair, not a character` });
+      }
     }
     i += m[0].length - 1;
   }

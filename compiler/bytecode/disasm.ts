@@ -6,7 +6,7 @@
 import { ByteReader } from './bytes.js';
 import { BUILTIN_TABLE, HEADER_SIZE, METHOD_TABLE, OP_NAMES, OPERANDS, type OpName } from './format.js';
 import type { Constant, ProgramAction, ProgramBlock, ProgramKeep, ProgramOption, VerifiedProgram } from './program.js';
-import { formatMinutes, WEEKDAY_NAMES } from '../lower/time.js';
+import { formatMinutes, WEEKDAY_NAMES } from '../time.js';
 
 export function durationText(ms: number): string {
   if (ms === 0) return '0s';

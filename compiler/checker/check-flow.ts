@@ -12,7 +12,8 @@ import { checkOptions } from './check-options.js';
 import { checkManifestRef } from './manifest-refs.js';
 import { flowScope, eventBindings, type TriggerBinding } from './environment.js';
 import { assignable, isLoose } from './type-rules.js';
-import { DAY, MINUTE, WEEKDAYS, dateOrder, formatMs, isValidDate, isValidDateTime, isValidTime, isValidTimeZone, timeZones } from './literals.js';
+import { DAY, MINUTE, formatMs, isValidDate, isValidDateTime, isValidTime, isValidTimeZone, timeZones } from './literals.js';
+import { WEEKDAY_NAMES as WEEKDAYS, literalToEpoch, timeMinutes } from '../time.js';
 
 /** The reference product keeps flows stable up to 150 blocks (seed 001). */
 export const MAX_BLOCKS = 150;
@@ -188,7 +189,7 @@ export class FlowChecker {
             }
           }
           const real = (v: A.DateLit | A.DateTimeLit) => (v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw));
-          if (s.from && s.until && real(s.from) && real(s.until) && dateOrder(s.until.raw) <= dateOrder(s.from.raw)) {
+          if (s.from && s.until && real(s.from) && real(s.until) && literalToEpoch(s.until.raw, this.zone(flow)) <= literalToEpoch(s.from.raw, this.zone(flow))) {
             d.report('RN0407', s.until.span, 'the flow would end before it starts', { label: `not after ${s.from.raw}` });
           }
           if (!s.from && !s.until) d.report('RN0104', s.span, 'say when: `active from 2026-12-01 until 2027-03-01`');
@@ -222,6 +223,13 @@ export class FlowChecker {
         }
       }
     }
+  }
+
+  /** The zone the flow's date literals are read in: its own setting, else the manifest's, else UTC. */
+  private zone(flow: A.FlowDecl): string {
+    const own = flow.settings.find((s): s is A.TimezoneSetting => s.kind === 'TimezoneSetting')?.zone.value;
+    const zone = own ?? this.ctx.manifest.json.timezone ?? 'UTC';
+    return isValidTimeZone(zone) ? zone : 'UTC';
   }
 
   private duration(d: A.DurationLit, what: string, min: number, max: number): void {
@@ -465,7 +473,10 @@ export class FlowChecker {
     for (const t of [w.from, w.to]) {
       if (t.raw && !isValidTime(t.raw)) d.report('RN0105', t.span, `${t.raw} is not a time of day`, { label: 'hours go to 23, minutes to 59' });
     }
-    if (w.from.raw && w.from.raw === w.to.raw) d.report('RN0407', w.to.span, 'the window is empty: it starts and ends at the same time');
+    // A window may run across midnight (22:00..06:00); one that starts where it ends is empty.
+    if (w.from.raw && w.to.raw && isValidTime(w.from.raw) && isValidTime(w.to.raw) && timeMinutes(w.from.raw) === timeMinutes(w.to.raw)) {
+      d.report('RN0407', w.to.span, 'the window is empty: it starts and ends at the same time', { label: `same as ${w.from.raw}` });
+    }
   }
 
   /** 002: a dynamic wait may use dates of the contexts the event lists, or the customer's. */

@@ -23,11 +23,6 @@ export function isValidDateTime(raw: string): boolean {
   return !off || (Number(off[2]) <= 14 && Number(off[3]) < 60);
 }
 
-/** Milliseconds since the epoch, for ordering `active from ... until ...` (offsets ignored: same zone). */
-export function dateOrder(raw: string): number {
-  return Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw.replace(/(Z|[+-]\d{2}:\d{2})$/, '') + 'Z');
-}
-
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
@@ -38,7 +33,6 @@ export function formatMs(ms: number): string {
   return `${ms / 1000}s`;
 }
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 let zones: Set<string> | undefined;
 /** IANA time zones known to this JavaScript engine (browser-safe: Intl only). */

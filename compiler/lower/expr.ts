@@ -4,7 +4,7 @@ import { findBuiltin } from '../../stdlib/builtins.js';
 import { CUSTOMER_METHODS } from '../../stdlib/customer.js';
 import { exprToString } from '../format/format-flow.js';
 import type { BuiltinName, ContextSource, GExpr, HelperName, LExpr, LiteralValue } from './graph.js';
-import { timeMinutes } from './time.js';
+import { timeMinutes } from '../time.js';
 
 /** Which context names an expression can see, and where each comes from. */
 export type ContextScope = ReadonlyMap<string, ContextSource>;

@@ -28,7 +28,7 @@ import { successors } from './graph.js';
 import { blockIds, type BlockIds } from './ids.js';
 import { LowerError, lowerGExpr, type ContextScope } from './expr.js';
 import { computeKeeps } from './liveness.js';
-import { literalToEpoch, timeMinutes, weekdayIndex, formatMinutes } from './time.js';
+import { literalToEpoch, timeMinutes, weekdayIndex, formatMinutes } from '../time.js';
 
 export const DEFAULT_RELEVANCE_MS = 86_400_000;
 export const DEFAULT_TIMEZONE = 'UTC';
