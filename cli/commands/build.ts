@@ -1,13 +1,12 @@
 /** `runnel build [paths...] -o <dir>`: compile flows to verified .flowb bytecode and a manifest.json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { checkProject, type SourceInput } from '../../compiler/project.js';
 import { renderDiagnostic } from '../../compiler/render.js';
-import { LineMap } from '../../compiler/line-map.js';
-import type { Diagnostic } from '../../compiler/diagnostics.js';
 import { CompileError, compileProject, type CompiledFlow } from '../../compiler/bytecode/compile.js';
 import type { FlowGraph } from '../../compiler/lower/graph.js';
-import { collectProjects, displayPath, readText, UsageError } from '../files.js';
+import { displayPath, UsageError } from '../files.js';
+import { absolutePath, checkPaths } from '../check-paths.js';
+import { summary } from './check.js';
 import { EXIT, type CliIO } from '../io.js';
 
 export const BUILD_HELP = `Usage: runnel build [paths...] -o <dir>
@@ -48,61 +47,27 @@ function posix(p: string): string {
 }
 
 export function runBuild(paths: string[], out: string, io: CliIO): number {
-  const projects = collectProjects(paths, io.cwd);
-  let errors = 0;
-  let warnings = 0;
-  let fileCount = 0;
-  const print = (path: string, text: string, ds: Diagnostic[]): void => {
-    const lines = new LineMap(text);
-    for (const d of ds) {
-      if (d.severity === 'error') errors++;
-      else if (d.severity === 'warning') warnings++;
-      io.stdout(renderDiagnostic(path, text, d, lines, { color: io.color }) + '\n');
-    }
-  };
+  const checked = checkPaths(paths, io.cwd, (path, text, lines, ds) => {
+    for (const d of ds) io.stdout(renderDiagnostic(path, text, d, lines, { color: io.color }) + '\n');
+  });
+  if (checked.errors > 0) {
+    io.stderr(`${summary(checked)} Nothing was built.\n`);
+    return EXIT.inputErrors;
+  }
+  const { files: fileCount, warnings } = checked;
   const compiled: Array<{ flow: CompiledFlow; source: string }> = [];
-  for (const p of projects) {
-    const files: SourceInput[] = [];
-    for (const f of p.files) {
-      try {
-        files.push({ path: f, text: readText(f) });
-      } catch (e) {
-        errors++;
-        io.stdout(`${displayPath(f, io.cwd)}:1:1 - error RN0503: cannot read ${displayPath(f, io.cwd)}: ${(e as Error).message}\n`);
-      }
-    }
-    let manifest: SourceInput | undefined;
-    if (p.manifestPath) {
-      try {
-        manifest = { path: p.manifestPath, text: readText(p.manifestPath) };
-      } catch (e) {
-        errors++;
-        io.stdout(`${displayPath(p.manifestPath, io.cwd)}:1:1 - error RN0503: cannot read runnel.json: ${(e as Error).message}\n`);
-      }
-    }
-    const result = checkProject({ ...(manifest ? { manifest } : {}), files });
-    if (result.manifestFile) print(displayPath(result.manifestFile.path, io.cwd), result.manifestFile.text, result.manifestFile.diagnostics);
-    for (const f of result.files) {
-      if (!p.requested.has(f.path)) continue;
-      fileCount++;
-      print(displayPath(f.path, io.cwd), f.text, f.diagnostics);
-    }
-    if (errors > 0) continue;
-    const root = p.root;
-    const rel = (path: string): string => posix(relative(root ?? io.cwd, path));
+  for (const { project, result, requested } of checked.projects) {
+    const root = project.root;
+    const rel = (shown: string): string => posix(relative(root ?? io.cwd, absolutePath(shown, io.cwd)));
     let flows: CompiledFlow[];
     try {
-      flows = compileProject(result, { include: (path) => p.requested.has(path), ...(root ? { relativePath: rel } : {}) });
+      flows = compileProject(result, { include: (path) => requested.has(path), ...(root ? { relativePath: rel } : {}) });
     } catch (e) {
       if (!(e instanceof CompileError)) throw e;
-      io.stderr(`${displayPath(e.path, io.cwd)}: flow ${e.flowId}: cannot compile: ${e.reason}\n`);
+      io.stderr(`${e.path}: flow ${e.flowId}: cannot compile: ${e.reason}\n`);
       return EXIT.inputErrors;
     }
-    for (const flow of flows) compiled.push({ flow, source: root ? rel(flow.path) : displayPath(flow.path, io.cwd) });
-  }
-  if (errors > 0) {
-    io.stderr(`Checked ${fileCount} file${fileCount === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}. Nothing was built.\n`);
-    return EXIT.inputErrors;
+    for (const flow of flows) compiled.push({ flow, source: root ? rel(flow.path) : flow.path });
   }
   // Flow ids name the files: two projects built together must not share one.
   const seen = new Map<string, string>();
