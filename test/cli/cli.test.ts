@@ -64,6 +64,17 @@ describe('runnel check', () => {
     ]);
   });
 
+  it('lists every block id, written or derived, with --format json', () => {
+    const dir = project({ 'runnel.json': MANIFEST, 'w.flow': 'flow w {\n  on CustomerRegistered\n  wait 1d\n  steps hello { send email "welcome" }\n}\n' });
+    const out = JSON.parse(runCli(['check', '--format', 'json'], dir).stdout) as { flows: Array<{ id: string; blocks: Array<Record<string, unknown>> }> };
+    expect(out.flows).toHaveLength(1);
+    expect(out.flows[0]!.id).toBe('w');
+    const [wait, steps] = out.flows[0]!.blocks;
+    expect(wait).toMatchObject({ kind: 'wait', explicit: false, line: 3, column: 3 });
+    expect(wait!['id']).toMatch(/^wait_[0-9a-z]{6}$/);
+    expect(steps).toEqual({ id: 'hello', kind: 'steps', explicit: true, line: 4, column: 3 });
+  });
+
   it('uses the nearest runnel.json above a file', () => {
     const dir = project({
       'runnel.json': MANIFEST,
