@@ -122,3 +122,11 @@ describe('schema files', () => {
     expect(props.item).toMatchObject({ type: 'object', additionalProperties: true });
   });
 });
+
+describe('schemas against the JSON Schema meta-schema', () => {
+  it('every schema is a valid draft-07 schema (checked here, not at every start)', async () => {
+    const { createValidator, allSchemas } = await import('../../schemas/index.js');
+    const ajv = createValidator({ checkSchemas: true });
+    for (const schema of allSchemas) expect(ajv.validateSchema(schema as object), JSON.stringify(ajv.errors)).toBe(true);
+  });
+});
