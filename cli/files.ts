@@ -21,7 +21,11 @@ export class UsageError extends Error {}
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git']);
 
-export function findFlowFiles(dir: string, out: string[] = []): string[] {
+/**
+ * The .flow files below `dir`, sorted. With `ownOnly`, folders holding their own runnel.json are
+ * skipped: their files belong to that nested project, not to this one.
+ */
+export function findFlowFiles(dir: string, ownOnly = false, out: string[] = []): string[] {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -31,7 +35,9 @@ export function findFlowFiles(dir: string, out: string[] = []): string[] {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) findFlowFiles(join(dir, e.name), out);
+      const sub = join(dir, e.name);
+      if (SKIP_DIRS.has(e.name) || e.name.startsWith('.') || (ownOnly && existsSync(join(sub, MANIFEST)))) continue;
+      findFlowFiles(sub, ownOnly, out);
     } else if (e.isFile() && e.name.endsWith('.flow')) out.push(join(dir, e.name));
   }
   return out;
@@ -51,13 +57,20 @@ export function nearestManifest(fromDir: string): string | undefined {
 /** Groups the requested paths into projects. Throws UsageError for a path that does not exist. */
 export function collectProjects(paths: string[], cwd: string): ProjectFiles[] {
   const byRoot = new Map<string, ProjectFiles>();
-  const loose: ProjectFiles = { files: [], requested: new Set() };
-  const projectOf = (manifest: string | undefined): ProjectFiles => {
-    if (!manifest) return loose;
+  // A file outside any project is checked on its own, against an empty manifest (contracts.md):
+  // two such files share nothing, not even the space of flow ids.
+  const loose = new Map<string, ProjectFiles>();
+  const looseFile = (f: string): ProjectFiles => {
+    let p = loose.get(f);
+    if (!p) loose.set(f, (p = { files: [f], requested: new Set() }));
+    return p;
+  };
+  const projectOf = (manifest: string | undefined, file?: string): ProjectFiles => {
+    if (!manifest) return looseFile(file!);
     const root = dirname(manifest);
     let p = byRoot.get(root);
     if (!p) {
-      p = { root, manifestPath: manifest, files: findFlowFiles(root), requested: new Set() };
+      p = { root, manifestPath: manifest, files: findFlowFiles(root, true), requested: new Set() };
       byRoot.set(root, p);
     }
     return p;
@@ -74,23 +87,16 @@ export function collectProjects(paths: string[], cwd: string): ProjectFiles[] {
       // The folder's own project (if any) is reported whole, even with no .flow file yet.
       const own = nearestManifest(abs);
       if (own && dirname(own) === abs) projectOf(own);
-      for (const f of findFlowFiles(abs)) {
-        const p = projectOf(nearestManifest(dirname(f)));
-        if (p === loose && !loose.files.includes(f)) loose.files.push(f);
-        p.requested.add(f);
-      }
+      for (const f of findFlowFiles(abs)) projectOf(nearestManifest(dirname(f)), f).requested.add(f);
       if (own && dirname(own) === abs) projectOf(own).requested.add(own);
     } else {
       if (!abs.endsWith('.flow')) throw new UsageError(`not a .flow file: ${raw}`);
-      const p = projectOf(nearestManifest(dirname(abs)));
-      if (p === loose && !loose.files.includes(abs)) loose.files.push(abs);
+      const p = projectOf(nearestManifest(dirname(abs)), abs);
       if (!p.files.includes(abs)) p.files.push(abs);
       p.requested.add(abs);
     }
   }
-  const out = [...byRoot.values()];
-  if (loose.files.length) out.push(loose);
-  return out;
+  return [...byRoot.values(), ...loose.values()];
 }
 
 export function readText(path: string): string {

@@ -2,8 +2,9 @@
  * The project manifest (runnel.json): read, validated against schemas/manifest.schema.json, and
  * turned into the name tables the checker looks things up in. Problems point into the JSON text.
  */
-import { parseTree, findNodeAtLocation, printParseErrorCode, parse as parseJsonc, type ParseError, type Node as JsonNode } from 'jsonc-parser';
-import { validateManifest } from '../schemas/index.js';
+import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode, parse as parseJsonc, type ParseError, type Node as JsonNode } from 'jsonc-parser';
+import { manifestSchema, validateManifest } from '../schemas/index.js';
+import { isValidTimeZone, timeZones } from './checker/literals.js';
 import { buildContextTypes, schemaToType, type CustomFieldSchemas } from './schema-types.js';
 import { DiagnosticBag } from './diagnostics.js';
 import type { Span } from './ast.js';
@@ -74,10 +75,8 @@ function locate(root: JsonNode | undefined, pointer: string, preferKey: boolean)
   return node;
 }
 
-const KNOWN_KEYS = [
-  'name', 'timezone', 'brands', 'templates', 'segments', 'pointAccounts', 'promoPools', 'customFields', 'operations',
-  'folders', 'productSegments', 'actionTemplates', 'calculatedFields', 'campaigns', 'topics', 'budgets', 'webhooks',
-];
+/** The top-level keys of runnel.json, from its schema (for "did you mean"). */
+const KNOWN_KEYS = Object.keys((manifestSchema['properties'] ?? {}) as object).filter((k) => !k.startsWith('$'));
 
 /** Parses and validates runnel.json text; always returns a usable manifest (empty parts on error). */
 export function loadManifest(text: string, diagnostics = new DiagnosticBag()): { manifest: Manifest; diagnostics: DiagnosticBag } {
@@ -102,7 +101,7 @@ export function loadManifest(text: string, diagnostics = new DiagnosticBag()): {
     const json = loose && typeof loose === 'object' && !Array.isArray(loose) ? (loose as ManifestJson) : {};
     return { manifest: safeBuild(json), diagnostics };
   }
-  const json = parseJsonc(text) as unknown;
+  const json = getNodeValue(root) as unknown;
   const result = validateManifest(json);
   if (!result.ok) {
     for (const err of result.errors) {
@@ -131,7 +130,23 @@ export function loadManifest(text: string, diagnostics = new DiagnosticBag()): {
       });
     }
   }
+  checkTimeZone(root, json as ManifestJson, diagnostics);
   return { manifest: safeBuild(json as ManifestJson), diagnostics };
+}
+
+/** The schema only says "a string": the name must also be a time zone this engine knows. */
+function checkTimeZone(root: JsonNode, json: ManifestJson, diagnostics: DiagnosticBag): void {
+  const zone = json?.timezone;
+  if (typeof zone !== 'string' || zone === '' || isValidTimeZone(zone)) return;
+  const node = findNodeAtLocation(root, ['timezone']);
+  const span = nodeSpan(node, { start: 0, end: 1 });
+  const options = suggest(zone, timeZones());
+  diagnostics.report('RN0214', span, `unknown time zone "${zone}"`, {
+    label: 'not an IANA time zone',
+    notes: ['time zones are IANA names like "Europe/Berlin" or "America/New_York"'],
+    ...(didYouMean(options, true) ? { help: didYouMean(options, true)! } : {}),
+    fixes: options.length ? [{ message: `replace with "${options[0]}"`, span, replacement: JSON.stringify(options[0]) }] : [],
+  });
 }
 
 /** A manifest with wrong shapes must still give the checker something to work with. */
@@ -140,7 +155,7 @@ function safeBuild(json: ManifestJson): Manifest {
   const strArr = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
   const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
   if (typeof json.name === 'string') clean.name = json.name;
-  if (typeof json.timezone === 'string') clean.timezone = json.timezone;
+  if (typeof json.timezone === 'string' && isValidTimeZone(json.timezone)) clean.timezone = json.timezone;
   for (const k of ['brands', 'segments', 'pointAccounts', 'promoPools', 'productSegments', 'actionTemplates', 'calculatedFields', 'campaigns', 'topics'] as const) {
     const v = strArr(json[k]);
     if (v) clean[k] = v;
@@ -161,11 +176,29 @@ function safeBuild(json: ManifestJson): Manifest {
   const ops = obj(json.operations);
   if (ops) clean.operations = ops;
   const folders = obj(json.folders);
-  if (folders) clean.folders = folders as ManifestJson['folders'] & object;
+  if (folders) {
+    clean.folders = {};
+    for (const [path, rule] of Object.entries(folders)) {
+      const segment = obj(rule)?.['segment'];
+      if (typeof segment === 'string') clean.folders[path] = { segment };
+    }
+  }
   const budgets = obj(json.budgets);
-  if (budgets) clean.budgets = budgets as ManifestJson['budgets'] & object;
+  if (budgets) {
+    clean.budgets = {};
+    for (const [name, b] of Object.entries(budgets)) {
+      const limit = obj(b)?.['limit'];
+      const period = obj(b)?.['period'];
+      if (typeof limit === 'number' && typeof period === 'string') clean.budgets[name] = { limit, period };
+    }
+  }
   const webhooks = obj(json.webhooks);
-  if (webhooks) clean.webhooks = webhooks as ManifestJson['webhooks'] & object;
+  if (webhooks) {
+    clean.webhooks = {};
+    if (typeof webhooks['allowPrivateNetworks'] === 'boolean') clean.webhooks.allowPrivateNetworks = webhooks['allowPrivateNetworks'];
+    const hosts = strArr(webhooks['allowedHosts']);
+    if (hosts) clean.webhooks.allowedHosts = hosts;
+  }
   return buildManifest(clean, true);
 }
 

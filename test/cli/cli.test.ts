@@ -85,6 +85,32 @@ describe('runnel check', () => {
     expect(runCli(['check', '.'], dir).code).toBe(0);
   });
 
+  it('keeps a nested project out of its parent', () => {
+    const nested = JSON.stringify({ templates: { email: ['welcome'] } });
+    const dir = project({ 'runnel.json': MANIFEST, 'z.flow': GOOD, 'sub/runnel.json': nested, 'sub/b.flow': GOOD });
+    // Same flow id in two projects: no RN0409; each file checked once, against its own manifest.
+    const r = runCli(['check', '.'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Checked 2 files: 0 errors');
+    expect(runCli(['check', 'z.flow'], dir).code).toBe(0);
+  });
+
+  it('checks files outside any project one by one (flow ids are per project)', () => {
+    const dir = project({ 'a/x.flow': 'flow same {\n  on NewOrder\n  stop\n}\n', 'b/y.flow': 'flow same {\n  on NewOrder\n  stop\n}\n' });
+    const r = runCli(['check', 'a/x.flow', 'b/y.flow'], dir);
+    expect(r.stdout).not.toContain('RN0409');
+    expect(r.code).toBe(0);
+  });
+
+  it('does not crash on a manifest whose values have the wrong types', () => {
+    const bad = JSON.stringify({ webhooks: { allowedHosts: 'x' }, budgets: { sms: 5 }, folders: { a: 'vip' }, timezone: 'Mars/Base', segments: 'vip' });
+    const dir = project({ 'runnel.json': bad, 'a.flow': 'flow a {\n  on NewOrder\n  steps s { webhook post "https://x.example.com/h" { } }\n}\n' });
+    const r = runCli(['check'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('RN0501');
+    expect(r.stdout).toContain('error RN0214: unknown time zone "Mars/Base"');
+  });
+
   it('checks a file outside any project against an empty manifest', () => {
     const dir = project({ 'welcome.flow': GOOD });
     const r = runCli(['check', 'welcome.flow'], dir);
