@@ -635,8 +635,11 @@ export class AstBuilder {
             help: 'join two comparisons with `and`: `a < b and b < c`, or add parentheses',
           });
         }
+        const wasChained = prec === COMPARISON && chained;
         const right = climb(prec + 1);
-        left = { kind: 'Binary', id: this.id(), span: { start: left.span.start, end: right.span.end }, op, left, right };
+        const span = { start: left.span.start, end: right.span.end };
+        // A chained comparison is reported once, here: as an Error node the checker says no more.
+        left = wasChained ? this.errorExpr(span) : { kind: 'Binary', id: this.id(), span, op, left, right };
         chained = prec === COMPARISON;
       }
     };

@@ -3,7 +3,7 @@ import type { Span } from '../ast.js';
 import type { DiagnosticBag } from '../diagnostics.js';
 import type { Manifest } from '../manifest.js';
 import type { Type } from '../../stdlib/types.js';
-import type { ContextName } from '../../stdlib/catalog-types.js';
+import type { ContextName, EventDef } from '../../stdlib/catalog-types.js';
 
 /** What a name stands for inside an expression. */
 export interface Binding {
@@ -17,6 +17,8 @@ export interface Binding {
   /** For an unavailable context name: the caret's label (a default otherwise). */
   label?: string;
   context?: ContextName;
+  /** Bound by an awaited event (`wait for`), not by the triggers: its rules apply to it. */
+  awaited?: EventDef;
 }
 
 export interface Scope {

@@ -231,7 +231,7 @@ export class ExprChecker {
       const obj = e.callee.object;
       const objTy = this.check(obj, { ...scope, entryFilter: false });
       if (objTy.type.kind === 'object' && objTy.type.name === 'Customer') {
-        const method = CUSTOMER_METHODS.find((m) => m.name === e.callee.kind && false) ?? CUSTOMER_METHODS.find((m) => m.name === (e.callee as A.MemberExpr).property.name);
+        const method = CUSTOMER_METHODS.find((m) => m.name === (e.callee as A.MemberExpr).property.name);
         if (method) return this.record(e.callee, this.method(e, method, scope));
         const options = suggest(e.callee.property.name, CUSTOMER_METHODS.map((m) => m.name));
         const help = didYouMean(options);
@@ -376,11 +376,12 @@ export class ExprChecker {
           notes: [`customer.${m.name}(${m.params.map((x) => (x.named ? `${x.name}: ...` : x.name)).join(', ')})`],
           help: 'remove one of them',
         });
-        this.check(a.value, { ...scope, entryFilter: false }, p.type);
+        this.check(a.value, scope, p.type);
         continue;
       }
       seen.add(p.name);
-      const t = this.check(a.value, { ...scope, entryFilter: false }, p.type);
+      // The entry filter stays on: `when customer.inSegment(order.status)` still reads event data.
+      const t = this.check(a.value, scope, p.type);
       if (!isLoose(t.type) && !assignable(t.type, p.type)) {
         d.report('RN0304', a.value.span, `the ${p.name} of customer.${m.name}() must be ${article(p.type)}, not ${article(t.type)}`);
       } else if (p.ref && a.value.kind === 'String') {
@@ -408,6 +409,18 @@ export class ExprChecker {
       }
       case '==':
       case '!=': {
+        const nullSide = e.left.kind === 'Null' ? e.right : e.right.kind === 'Null' ? e.left : undefined;
+        if (nullSide) {
+          // A missing value makes every comparison false, so `x != null` would never hold.
+          this.check(nullSide, scope);
+          const text = e.op === '==' ? 'not exists(...)' : 'exists(...)';
+          d.report('RN0301', e.span, `comparing with null is always false`, {
+            label: 'never true',
+            notes: ['a comparison with a missing value is false, whatever the operator'],
+            help: `write ${text} to test whether a value is there`,
+          });
+          return ty(T.boolean);
+        }
         const { l, r } = this.sides(e, scope);
         if (!comparable(l.type, r.type)) this.mismatch(e, l.type, r.type);
         else this.enumLiteralCheck(e, l.type, r.type);

@@ -268,7 +268,7 @@ export class FlowChecker {
     let known = facts;
     for (const b of blocks) {
       if (stopped && !reported) {
-        this.ctx.diagnostics.report('RN0403', b.span, 'this block is never reached', {
+        this.ctx.diagnostics.report('RN0403', blockHead(b), 'this block is never reached', {
           label: 'unreachable',
           notes: ['every path before it ends with `stop`'],
           help: 'remove it, or move the `stop`',
@@ -336,7 +336,7 @@ export class FlowChecker {
             help: 'say what happens: `otherwise stop` or `otherwise wait 1d`',
           });
         }
-        this.dynamicWaitSources(b.at);
+        this.dynamicWaitSources(b.at, scope);
         if (b.otherwise?.kind === 'wait') this.duration(b.otherwise.duration, 'a wait', MINUTE, 365 * DAY);
         return false;
       }
@@ -395,8 +395,9 @@ export class FlowChecker {
         let over: A.SplitVariant | undefined;
         const names = new Map<string, A.Ident>();
         for (const v of b.variants) {
-          total += v.percent.value;
-          if (total > 100 && !over) over = v;
+          // Thousandths of a percent, in integers: 0.2% + 83.9% + 15.9% is exactly 100%.
+          total += Math.round(v.percent.value * 1000);
+          if (total > 100_000 && !over) over = v;
           if (v.percent.value <= 0) {
             d.report('RN0402', v.percent.span, 'a variant needs a share above 0%', {
               label: 'nobody gets this variant',
@@ -408,21 +409,20 @@ export class FlowChecker {
           all = this.body(v.body, scope, known) && all;
         }
         if (over) {
-          d.report('RN0402', over.percent.span, `the variants add up to ${round(total)}%, more than 100%`, {
-            label: `${b.variants.map((v) => v.percent.raw).join(' + ')} = ${round(total)}%`,
+          d.report('RN0402', over.percent.span, `the variants add up to ${total / 1000}%, more than 100%`, {
+            label: `${b.variants.map((v) => v.percent.raw).join(' + ')} = ${total / 1000}%`,
             notes: ['whatever is left below 100% is the control group, which gets nothing'],
             help: 'lower the shares so they add up to 100% or less',
           });
         }
         if (b.variants.length === 0) d.report('RN0411', headSpan(b, 5), 'this split has no variants', { label: 'no variants', help: 'add `50% a { ... }`' });
-        return all && total >= 100 && b.variants.length > 0;
+        return all && total >= 100_000 && b.variants.length > 0;
       }
       case 'Parallel': {
         this.blockId(b.blockId);
-        let all = b.branches.length > 0;
         for (const br of b.branches) {
           this.blockId(br.blockId);
-          all = this.body(br.body, scope, known) && all;
+          this.body(br.body, scope, known);
         }
         if (b.branches.length < 2) {
           d.report('RN0411', headSpan(b, 8), 'a parallel block needs at least two branches', {
@@ -430,7 +430,8 @@ export class FlowChecker {
             help: b.branches.length === 0 ? 'add `branch { ... }` for each path' : 'add another `branch { ... }`, or drop `parallel` and keep the blocks of the branch',
           });
         }
-        return all;
+        // A `stop` in a branch ends that branch only; the blocks after the parallel still run.
+        return false;
       }
       case 'Limit': {
         this.blockId(b.blockId);
@@ -480,7 +481,7 @@ export class FlowChecker {
   }
 
   /** 002: a dynamic wait may use dates of the contexts the event lists, or the customer's. */
-  private dynamicWaitSources(e: A.Expr): void {
+  private dynamicWaitSources(e: A.Expr, scope: Scope): void {
     const roots = new Set<A.NameRef>();
     const visit = (x: A.Expr): void => {
       switch (x.kind) {
@@ -513,7 +514,9 @@ export class FlowChecker {
     for (const r of roots) {
       const ctxName = r.name;
       if (ctxName === 'customer' || ctxName === 'it') continue;
-      for (const t of this.triggerDefs) {
+      // Data an awaited event brought (`wait for` ... `{ wait until item.x }`) follows that event's rules.
+      const awaited = scope.names.get(ctxName)?.awaited;
+      for (const t of awaited ? [{ def: awaited }] : this.triggerDefs) {
         if (t.def.binds[ctxName as keyof typeof t.def.binds] && !t.def.dynamicWaits.includes(ctxName as never)) {
           this.ctx.diagnostics.report('RN0307', r.span, `${t.def.name} does not allow waiting on a date from \`${ctxName}\``, {
             label: 'not a dynamic wait source',
@@ -781,12 +784,33 @@ function truth(e: A.Expr, facts: Facts, used: string[]): boolean | undefined {
   return undefined;
 }
 
+/** A block's first line (keyword, id, header), to point at the block without its whole body. */
+function blockHead(b: A.Block): A.Span {
+  const upTo = (end: number | undefined) => ({ start: b.span.start, end: Math.max(b.span.start + 1, Math.min(end ?? b.span.end, b.span.end)) });
+  switch (b.kind) {
+    case 'Steps':
+      return headSpan(b, 5);
+    case 'Split':
+    case 'Limit':
+      return headSpan(b, 5);
+    case 'Parallel':
+      return headSpan(b, 8);
+    case 'WaitFixed':
+      return upTo(b.within?.span.end ?? b.duration?.span.end);
+    case 'WaitUntil':
+      return upTo(b.at.span.end);
+    case 'WaitForEvent':
+      return upTo(b.timeout.span.end);
+    case 'If':
+      return upTo(b.branches[0]?.condition.span.end);
+    case 'Stop':
+      return b.span;
+  }
+}
+
 /** Where to point at a whole block: its keyword and id, not every line of it. */
 function headSpan(b: { span: A.Span; blockId?: A.Ident; title?: A.StringLit }, keywordLength: number): A.Span {
   const end = b.title?.span.end ?? b.blockId?.span.end ?? b.span.start + keywordLength;
   return { start: b.span.start, end: Math.max(end, b.span.start + keywordLength) };
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}

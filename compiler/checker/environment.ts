@@ -101,7 +101,7 @@ export function eventBindings(manifest: Manifest, t: TriggerBinding): Array<[str
   const out: Array<[string, Binding]> = [];
   for (const name of CONTEXT_NAMES) {
     const type = contextType(manifest, t, name);
-    if (type) out.push([name, { type, optional: false, kind: 'context', context: name }]);
+    if (type) out.push([name, { type, optional: false, kind: 'context', context: name, awaited: t.def }]);
   }
   return out;
 }

@@ -39,7 +39,7 @@ export function checkFile(ast: A.SourceFile, manifest: Manifest, diagnostics = n
   return { diagnostics, types: ctx.types, flows };
 }
 
-/** Diagnostics about something missing, which a syntax error elsewhere in the flow may explain. */
-const ABSENCE: ReadonlySet<string> = new Set(['RN0405', 'RN0411', 'RN0403']);
+/** Diagnostics about something missing (RN0104: `active` without dates), which a syntax error in the flow may explain. */
+const ABSENCE: ReadonlySet<string> = new Set(['RN0405', 'RN0411', 'RN0403', 'RN0104']);
 
 export type { FlowFacts };

@@ -291,7 +291,7 @@ describe('liveness: what a wait keeps', () => {
     expect(keepsOf(g, 'w2')).toEqual(['order.items']);
     const g2 = graphOf(`flow f { on NewOrder
       wait w1 1d
-      if any(order.items, it.price > 50) and order.fields.deliveryDate != null { steps a { send email "a" } }
+      if any(order.items, it.price > 50) and exists(order.fields.deliveryDate) { steps a { send email "a" } }
     }`);
     expect(keepsOf(g2, 'w1')).toEqual(['order.fields.deliveryDate', 'order.items[].price']);
   });

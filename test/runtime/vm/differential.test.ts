@@ -445,7 +445,7 @@ function build(t: Ty, depth: number, scope: Scope): fc.Arbitrary<string> {
   const leaves: Record<Ty, Array<fc.Arbitrary<string>>> = {
     num: [
       fc.integer({ min: -5, max: 20 }).map((n) => (n < 0 ? `(${n})` : String(n))),
-      lit('2.5', '0.1', '0.5', '1000'),
+      lit('2.5', '0.1', '0.5', '1000', '(-2.5)', '(-0.5)'),
       lit('order.total', 'order.subtotal', 'order.discount', 'customer.fields.score', 'count(order.items)', 'count(order.promoCodes)'),
       ...(scope === 'item' ? [lit('it.price', 'it.quantity', 'it.discount')] : []),
     ],
@@ -553,7 +553,7 @@ describe('the VM agrees with a reference evaluator over the AST', () => {
           expect(canon(got), `${text}\n  world ${wi}, now ${new Date(w.now).toISOString()}, zone ${zone.name}`).toEqual(canon(want));
         });
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
