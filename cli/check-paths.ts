@@ -24,6 +24,8 @@ export interface PathsCheck {
   warnings: number;
   /** How many requested files were checked. */
   files: number;
+  /** Files that could not be read: an environment error (exit 2), not an error in a flow. */
+  unreadable: number;
 }
 
 export type Emit = (path: string, text: string, lines: LineMap, diagnostics: Diagnostic[]) => void;
@@ -33,7 +35,7 @@ function unreadable(message: string): Diagnostic {
 }
 
 export function checkPaths(paths: string[], cwd: string, emit: Emit): PathsCheck {
-  const out: PathsCheck = { projects: [], errors: 0, warnings: 0, files: 0 };
+  const out: PathsCheck = { projects: [], errors: 0, warnings: 0, files: 0, unreadable: 0 };
   const report = (path: string, text: string, ds: Diagnostic[], project: { errors: number }): void => {
     for (const d of ds) {
       if (d.severity === 'error') {
@@ -50,6 +52,7 @@ export function checkPaths(paths: string[], cwd: string, emit: Emit): PathsCheck
       try {
         return { path: shown, text: readText(abs) };
       } catch (e) {
+        out.unreadable++;
         report(shown, '', [unreadable(`cannot read ${what}: ${(e as Error).message}`)], tally);
         return undefined;
       }

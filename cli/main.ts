@@ -36,11 +36,14 @@ export function main(argv: string[], io: CliIO): number {
   try {
     switch (command) {
       case undefined:
+        // No command is a usage error: the help goes where errors go.
+        io.stderr(HELP);
+        return EXIT.usage;
       case '-h':
       case '--help':
       case 'help':
         io.stdout(HELP);
-        return command === undefined ? EXIT.usage : EXIT.ok;
+        return EXIT.ok;
       case '-v':
       case '--version':
         io.stdout(`runnel ${version()}\n`);

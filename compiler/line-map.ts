@@ -19,7 +19,9 @@ export class LineMap {
       if (this.starts[mid]! <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: o - this.starts[lo]! + 1 };
+    // A byte-order mark is not a column editors show.
+    const bom = lo === 0 && o > 0 && this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    return { line: lo + 1, column: o - this.starts[lo]! + 1 - bom };
   }
 
   offset(line: number, column: number): number {
@@ -30,7 +32,8 @@ export class LineMap {
   lineText(line: number): string {
     const start = this.starts[line - 1] ?? this.text.length;
     const end = this.starts[line] ?? this.text.length;
-    return this.text.slice(start, end).replace(/\r?\n$|\r$/, '');
+    const text = this.text.slice(start, end).replace(/\r?\n$|\r$/, '');
+    return line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   get lineCount(): number {

@@ -52,7 +52,7 @@ export function runBuild(paths: string[], out: string, io: CliIO): number {
   });
   if (checked.errors > 0) {
     io.stderr(`${summary(checked)} Nothing was built.\n`);
-    return EXIT.inputErrors;
+    return checked.unreadable > 0 ? EXIT.usage : EXIT.inputErrors;
   }
   const { files: fileCount, warnings } = checked;
   const compiled: Array<{ flow: CompiledFlow; source: string }> = [];

@@ -16,7 +16,7 @@ Options:
   --color / --no-color  force colours on or off (default: on for a terminal)
   -h, --help            show this help
 
-Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error.
+Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error or unreadable file.
 `;
 
 export interface CheckOptions {
@@ -36,7 +36,7 @@ export function runCheck(paths: string[], opts: CheckOptions, io: CliIO): number
   } else {
     io.stderr(summary(result) + '\n');
   }
-  return result.errors > 0 ? EXIT.inputErrors : EXIT.ok;
+  return result.unreadable > 0 ? EXIT.usage : result.errors > 0 ? EXIT.inputErrors : EXIT.ok;
 }
 
 /** `Checked 3 files: 1 error, 0 warnings.` */

@@ -8,7 +8,7 @@ import { T, typeToString, type Type } from '../../stdlib/types.js';
 import { findBuiltin, BUILTINS } from '../../stdlib/builtins.js';
 import { CUSTOMER_METHODS, ENTRY_FILTER_FIELDS, type MethodDef } from '../../stdlib/customer.js';
 import { suggest, didYouMean } from '../suggest.js';
-import { isValidDate, isValidDateTime, isValidTime } from './literals.js';
+import { isValidDate, isValidDateTime, isValidTime, yearOutOfRange } from './literals.js';
 import { arithmetic, assignable, comparable, isLoose, ordered, unify } from './type-rules.js';
 import type { CheckContext, Scope, Ty } from './check-context.js';
 import { withNames } from './check-context.js';
@@ -59,10 +59,12 @@ export class ExprChecker {
       case 'Percent':
         return ty(T.percent);
       case 'Date':
-        if (!isValidDate(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a calendar date`, { label: 'no such day' });
+        if (yearOutOfRange(e.raw)) d.report('RN0407', e.span, `${e.raw} is out of range`, { label: 'years go from 1900 to 2200' });
+        else if (!isValidDate(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a calendar date`, { label: 'no such day' });
         return ty(T.date);
       case 'DateTime':
-        if (!isValidDateTime(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a valid date and time`, { label: 'no such moment' });
+        if (yearOutOfRange(e.raw)) d.report('RN0407', e.span, `${e.raw} is out of range`, { label: 'years go from 1900 to 2200' });
+        else if (!isValidDateTime(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a valid date and time`, { label: 'no such moment' });
         return ty(T.datetime);
       case 'Time':
         if (!isValidTime(e.raw)) d.report('RN0105', e.span, `${e.raw} is not a time of day`, { label: 'hours go to 23, minutes to 59' });
@@ -523,13 +525,23 @@ const CUSTOM_FIELD_OWNERS: Record<string, string> = {
 export function checkDurationLiteral(ctx: CheckContext, e: A.DurationLit): boolean {
   const units = [...e.raw.matchAll(/\d+([wdhms])/g)].map((m) => m[1]!);
   const twice = units.find((u, i) => units.indexOf(u) !== i);
-  if (!twice) return true;
-  ctx.diagnostics.report('RN0105', e.span, `${e.raw} names the unit \`${twice}\` twice`, {
-    label: 'not a duration',
-    notes: ['a duration is one number per unit, largest first: 1d12h, 2h30m'],
-    help: 'write each unit once',
-  });
-  return false;
+  const notes = ['a duration is one number per unit, largest first: 1d12h, 2h30m'];
+  if (twice) {
+    ctx.diagnostics.report('RN0105', e.span, `${e.raw} names the unit \`${twice}\` twice`, { label: 'not a duration', notes, help: 'write each unit once' });
+    return false;
+  }
+  const order = units.map((u) => 'wdhms'.indexOf(u));
+  if (order.some((o, i) => i > 0 && o < order[i - 1]!)) {
+    const sorted = [...e.raw.matchAll(/\d+[wdhms]/g)].map((m) => m[0]).sort((a, b) => 'wdhms'.indexOf(a.slice(-1)) - 'wdhms'.indexOf(b.slice(-1))).join('');
+    ctx.diagnostics.report('RN0105', e.span, `${e.raw} lists its units out of order`, {
+      label: 'largest unit first',
+      notes,
+      help: `write ${sorted}`,
+      fixes: [{ message: `replace with ${sorted}`, span: e.span, replacement: sorted }],
+    });
+    return false;
+  }
+  return true;
 }
 
 function numberInString(e: A.BinaryExpr): string | undefined {

@@ -12,7 +12,7 @@ import { checkOptions } from './check-options.js';
 import { checkManifestRef } from './manifest-refs.js';
 import { flowScope, eventBindings, type TriggerBinding } from './environment.js';
 import { assignable, isLoose } from './type-rules.js';
-import { DAY, MINUTE, formatMs, isValidDate, isValidDateTime, isValidTime, isValidTimeZone, timeZones } from './literals.js';
+import { DAY, MINUTE, formatMs, isValidDateLiteral, isValidTime, isValidTimeZone, timeZones } from './literals.js';
 import { WEEKDAY_NAMES as WEEKDAYS, literalToEpoch, timeMinutes } from '../time.js';
 
 /** The reference product keeps flows stable up to 150 blocks (seed 001). */
@@ -134,6 +134,11 @@ export class FlowChecker {
     const words = t.units.map((u) => u.name);
     if (t.interval) {
       this.duration(t.interval, 'a schedule interval', 15 * MINUTE, 31 * DAY);
+      if (t.times.length > 0) {
+        d.report('RN0412', t.times[0]!.span, `\`every ${t.interval.raw}\` runs at fixed intervals, so \`at\` has no meaning here`, {
+          help: 'drop `at ...`, or schedule by days: `every day at 10:00`',
+        });
+      }
     } else {
       const isMonth = words.includes('month');
       for (const u of t.units) {
@@ -183,13 +188,10 @@ export class FlowChecker {
           this.duration(s.duration, 'a relevance window', MINUTE, 365 * DAY);
           break;
         case 'ActiveSetting':
-          for (const v of [s.from, s.until]) {
-            if (v && !(v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw))) {
-              d.report('RN0105', v.span, `${v.raw} is not a calendar ${v.kind === 'Date' ? 'date' : 'date and time'}`, { label: 'no such day' });
-            }
-          }
-          const real = (v: A.DateLit | A.DateTimeLit) => (v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw));
-          if (s.from && s.until && real(s.from) && real(s.until) && literalToEpoch(s.until.raw, this.zone(flow)) <= literalToEpoch(s.from.raw, this.zone(flow))) {
+          // Literals are validated (and reported) as in any expression; only valid ones are compared.
+          if (s.from) this.expr.check(s.from, scope);
+          if (s.until) this.expr.check(s.until, scope);
+          if (s.from && s.until && isValidDateLiteral(s.from) && isValidDateLiteral(s.until) && literalToEpoch(s.until.raw, this.zone(flow)) <= literalToEpoch(s.from.raw, this.zone(flow))) {
             d.report('RN0407', s.until.span, 'the flow would end before it starts', { label: `not after ${s.from.raw}` });
           }
           if (!s.from && !s.until) d.report('RN0104', s.span, 'say when: `active from 2026-12-01 until 2027-03-01`');

@@ -5,9 +5,16 @@ export function isValidDate(raw: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (mo < 1 || mo > 12 || d < 1) return false;
+  // Years a journey can happen in: also keeps Date.UTC away from its two-digit-year mapping.
+  if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1) return false;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   return d <= (mo === 2 && !leap ? 28 : DAYS_IN_MONTH[mo - 1]!);
+}
+
+/** A date's year outside 1900..2200: a typo, not a plan. */
+export function yearOutOfRange(raw: string): boolean {
+  const y = Number(raw.slice(0, 4));
+  return y < 1900 || y > 2200;
 }
 
 export function isValidTime(raw: string): boolean {
@@ -21,6 +28,11 @@ export function isValidDateTime(raw: string): boolean {
   if (!t || Number(t[1]) > 23 || Number(t[2]) > 59 || Number(t[3] ?? 0) > 59) return false;
   const off = /([+-])(\d{2}):(\d{2})$/.exec(raw.slice(16));
   return !off || (Number(off[2]) <= 14 && Number(off[3]) < 60);
+}
+
+/** A date or date-time literal that names a real moment in a plausible year. */
+export function isValidDateLiteral(v: { kind: 'Date' | 'DateTime'; raw: string }): boolean {
+  return !yearOutOfRange(v.raw) && (v.kind === 'Date' ? isValidDate(v.raw) : isValidDateTime(v.raw));
 }
 
 export const MINUTE = 60_000;

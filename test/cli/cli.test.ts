@@ -146,7 +146,10 @@ describe('runnel check', () => {
     expect(runCli(['check', '--format', 'xml'], dir).code).toBe(2);
     expect(runCli(['check', '--bogus'], dir).code).toBe(2);
     expect(runCli(['frobnicate'], dir).code).toBe(2);
-    expect(runCli([], dir).code).toBe(2);
+    const bare = runCli([], dir);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/Usage: runnel/);
   });
 
   it('has --help for every command', () => {
