@@ -55,6 +55,12 @@ function scanTokens(tokens: IToken[], diagnostics: DiagnosticBag): IToken | unde
       depth = Math.max(0, depth - 1);
     } else if (type === StringLiteral || type === UnterminatedString) {
       if (t.image.includes('\\')) reportEscapes(t, diagnostics);
+      if (type === UnterminatedString) {
+        diagnostics.report('RN0102', { start: t.startOffset, end: t.startOffset + t.image.length }, 'this string has no closing quote', {
+          label: 'string starts here',
+          help: 'add a `"` at the end of the string; strings cannot span lines (use \\n)',
+        });
+      }
     } else if (type === SingleQuotedString) {
       const span = { start: t.startOffset, end: t.startOffset + t.image.length };
       const fixed = JSON.stringify(unquote(t.image));
@@ -116,11 +122,6 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
         ...(p.text.startsWith("'")
           ? { help: 'strings are written between double quotes: "like this"' }
           : {}),
-      });
-    } else if (p.kind === 'unterminated_string') {
-      diagnostics.report('RN0102', span, 'this string has no closing quote', {
-        label: 'string starts here',
-        help: 'add a `"` at the end of the string; strings cannot span lines (use \\n)',
       });
     } else {
       diagnostics.report('RN0103', span, 'this comment is never closed', {

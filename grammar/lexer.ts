@@ -1,9 +1,12 @@
-/** The lexer: text to tokens, with lexing errors as positioned problems (never exceptions). */
+/**
+ * The lexer: text to tokens, with lexing errors as positioned problems (never exceptions).
+ * Unterminated strings are tokens (UnterminatedString): the parser's token scan reports them.
+ */
 import { Lexer, type IToken } from 'chevrotain';
-import { ALL_TOKENS, UnterminatedComment, UnterminatedString } from './tokens.js';
+import { ALL_TOKENS, UnterminatedComment } from './tokens.js';
 
 export interface LexProblem {
-  kind: 'unexpected_character' | 'unterminated_string' | 'unterminated_comment';
+  kind: 'unexpected_character' | 'unterminated_comment';
   offset: number;
   length: number;
   text: string;
@@ -31,11 +34,6 @@ export function lex(text: string): LexResult {
       length: e.length,
       text: text.substr(e.offset, e.length),
     });
-  }
-  for (const t of result.tokens) {
-    if (t.tokenType === UnterminatedString) {
-      problems.push({ kind: 'unterminated_string', offset: t.startOffset, length: t.image.length, text: t.image });
-    }
   }
   const comments = result.groups['comments'] ?? [];
   for (const c of comments) {

@@ -208,9 +208,3 @@ export const ALL_TOKENS: TokenType[] = [
   Star,
   Slash,
 ];
-
-/** Words that the language reserves or gives meaning to: for completion and "did you mean". */
-export const KEYWORD_WORDS: readonly string[] = keywordTokens.map((t) => {
-  const src = (t.PATTERN as RegExp).source;
-  return src;
-});

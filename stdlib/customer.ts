@@ -56,8 +56,6 @@ export interface MethodDef {
   name: string;
   params: MethodParam[];
   returns: Type;
-  /** May the entry filter (`when`) use it? (002's customer conditions.) */
-  entryFilter: boolean;
   doc: string;
 }
 
@@ -66,7 +64,6 @@ export const CUSTOMER_METHODS: readonly MethodDef[] = [
     name: 'inSegment',
     params: [{ name: 'segment', type: T.string, ref: 'segment' }],
     returns: T.boolean,
-    entryFilter: true,
     doc: 'True when the customer belongs to the segment (declared in runnel.json).',
   },
   {
@@ -77,7 +74,6 @@ export const CUSTOMER_METHODS: readonly MethodDef[] = [
       { name: 'topic', type: T.string, optional: true, named: true, ref: 'topic' },
     ],
     returns: SUBSCRIPTION_STATUS,
-    entryFilter: true,
     doc: 'The subscription status in a channel (and optionally a brand and topic): subscribed, pending or unsubscribed.',
   },
   {
@@ -88,7 +84,6 @@ export const CUSTOMER_METHODS: readonly MethodDef[] = [
       { name: 'topic', type: T.string, optional: true, named: true, ref: 'topic' },
     ],
     returns: T.boolean,
-    entryFilter: true,
     doc: 'True when the customer is subscribed in the channel (and optionally the brand and topic).',
   },
 ];

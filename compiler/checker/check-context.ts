@@ -40,9 +40,6 @@ export interface CheckContext {
   types: Map<number, Type>;
 }
 
-export function spanOf(n: { span: Span }): Span {
-  return n.span;
-}
 
 export function withNames(scope: Scope, extra: Iterable<[string, Binding]>): Scope {
   const names = new Map(scope.names);

@@ -10,7 +10,7 @@ import { withNames } from './check-context.js';
 import { ExprChecker, article, checkDurationLiteral } from './check-expr.js';
 import { checkOptions } from './check-options.js';
 import { checkManifestRef } from './manifest-refs.js';
-import { flowScope, eventBindings, type TriggerBinding } from './environment.js';
+import { CONTEXT_NAMES, flowScope, eventBindings, type TriggerBinding } from './environment.js';
 import { assignable, isLoose } from './type-rules.js';
 import { DAY, MINUTE, formatMs, isValidDateLiteral, isValidTime, isValidTimeZone, timeZones } from './literals.js';
 import { WEEKDAY_NAMES as WEEKDAYS, literalToEpoch, timeMinutes } from '../time.js';
@@ -94,8 +94,7 @@ export class FlowChecker {
       const mine: Facts = new Map(conjuncts(t.when).map((c) => [exprText(c), 'the entry filter (`when`)']));
       entryFacts = i === 0 ? mine : new Map([...entryFacts].filter(([k]) => mine.has(k)));
     });
-    const terminated = this.body(flow.body, scope, entryFacts);
-    void terminated;
+    this.body(flow.body, scope, entryFacts);
     if (this.blockCount > MAX_BLOCKS) {
       d.report('RN0413', flow.name.span, `flow \`${flow.name.name}\` has ${this.blockCount} blocks; flows stay manageable up to ${MAX_BLOCKS}`, {
         help: 'split it into several flows',
@@ -671,13 +670,8 @@ export class FlowChecker {
 
 /** After an unknown event, every context name is unknown-but-silent. */
 function looseScope(ctx: CheckContext): Scope {
-  return flowScopeLoose(ctx);
-}
-function flowScopeLoose(ctx: CheckContext): Scope {
   const names = new Map(flowScope(ctx.manifest, [], false).names);
-  for (const n of ['order', 'item', 'product', 'action', 'view', 'session', 'promo', 'balance', 'card', 'params']) {
-    names.set(n, { type: T.any, optional: false, kind: 'context' });
-  }
+  for (const n of CONTEXT_NAMES) names.set(n, { type: T.any, optional: false, kind: 'context' });
   return { names, entryFilter: false };
 }
 
@@ -740,10 +734,13 @@ export function exprText(e: A.Expr): string {
 
 /** The value of a condition if it is known before the flow runs; `used` collects the facts it relied on. */
 function truth(e: A.Expr, facts: Facts, used: string[]): boolean | undefined {
-  const text = exprText(e);
-  if (facts.has(text)) {
-    if (!used.includes(text)) used.push(text);
-    return true;
+  // Keys are built only when there is something to look up (most conditions have no facts).
+  if (facts.size > 0) {
+    const text = exprText(e);
+    if (facts.has(text)) {
+      if (!used.includes(text)) used.push(text);
+      return true;
+    }
   }
   switch (e.kind) {
     case 'Boolean':

@@ -8,6 +8,7 @@
  * parentheses from the precedence table; long conditions break before `and`/`or`; long option lists,
  * call arguments, lists and object literals break one item per line with a trailing comma.
  */
+import { LineMap } from '../line-map.js';
 import type * as A from '../ast.js';
 import { PRECEDENCE, NOT_PRECEDENCE } from '../ast.js';
 import { parse } from '../parse.js';
@@ -41,15 +42,8 @@ export function sortSettings<S extends { kind: A.Setting['kind'] }>(settings: re
 }
 
 function lineCol(text: string, offset: number): string {
-  let lineNo = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === '\n') {
-      lineNo++;
-      lineStart = i + 1;
-    }
-  }
-  return `${lineNo}:${offset - lineStart + 1}`;
+  const { line, column } = new LineMap(text).position(offset);
+  return `${line}:${column}`;
 }
 
 export function formatSource(text: string, options: FormatOptions = {}): FormatResult {
