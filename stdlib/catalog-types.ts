@@ -113,7 +113,7 @@ export interface EventDef {
   /** Backdated events: 'relevance' = accepted within the step relevance window (002);
    * 'latest_only' = also only if no later change of the same order arrived; 'no' = not accepted. */
   backdated: 'relevance' | 'latest_only' | 'no';
-  /** Name of the runtime matcher in stdlib/matchers.ts that decides whether a payload fires. */
+  /** Name of the runtime matcher that decides whether a payload fires (the engine implements one per name). */
   matcher: string;
   /** Fixed arguments for the matcher, so mirror events share one matcher:
    * { direction: 'drop' | 'rise' } for price changes, { to: 'in_stock' | 'out_of_stock' } for stock. */

@@ -450,10 +450,16 @@ export class ExprChecker {
       }
       default: {
         const { l, r } = this.sides(e, scope);
-        const t = arithmetic(e.op, l.type, r.type);
+        let t = arithmetic(e.op, l.type, r.type);
         if (!t) {
           this.mismatch(e, l.type, r.type);
           return ERR;
+        }
+        // A date moved by whole days stays a date; by hours or minutes it becomes a date-time
+        // (midnight in the flow's time zone, plus the duration), as the VM computes it.
+        if (t.kind === 'date') {
+          const dur = l.type.kind === 'duration' ? e.left : e.right;
+          if (!(dur.kind === 'Duration' && dur.ms % 86_400_000 === 0)) t = T.datetime;
         }
         return ty(t, l.optional || r.optional);
       }

@@ -82,6 +82,16 @@ describe('docs examples', () => {
     expect(count).toBeGreaterThan(30);
   });
 
+  it('shows in README.md the output the checker really prints', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const sample = /A typo is caught before launch:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(sample, 'the sample in README.md').toBeDefined();
+    const flow = 'flow welcome {\n  on CustomerRegistered\n  steps { send email "welcom" }\n}\n';
+    const manifest = { path: 'runnel.json', text: JSON.stringify({ templates: { email: ['welcome', 'reminder'] } }) };
+    const r = checkProject({ manifest, files: [{ path: 'flows/welcome.flow', text: flow }] });
+    expect(r.files[0]!.diagnostics.map((d) => renderDiagnostic('flows/welcome.flow', flow, d)).join('\n')).toBe(sample);
+  });
+
   it('has an up-to-date generated catalog', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'docs/gen-catalog.ts', '--check'], { cwd: REPO, encoding: 'utf8' });
     expect(r.stdout + r.stderr).not.toMatch(/out of date/);
