@@ -4,42 +4,41 @@
  */
 import { T, type Field, type Type } from './types.js';
 
-const contact = (what: string): Type =>
-  T.objectOf(
+/** `customer.email` / `customer.phone`: the address and its status, as the entry filter reads them. */
+function contact(what: string, address: Field | undefined, status: Field | undefined): Type {
+  const statusType = status?.type.kind === 'enum' ? status.type : T.enumOf(['valid', 'invalid', 'unknown'], 'ContactStatus');
+  return T.objectOf(
     {
-      address: { type: T.string, optional: true, doc: `The customer's ${what}.` },
+      address: { type: address?.type ?? T.string, optional: true, doc: address?.doc ?? `The customer's ${what}.` },
       filled: { type: T.boolean, optional: false, doc: `True when the customer has an ${what}.` },
       valid: { type: T.boolean, optional: false, doc: `True when the ${what} is filled and its status is valid.` },
-      status: {
-        type: T.enumOf(['valid', 'invalid', 'unknown'], 'ContactStatus'),
-        optional: false,
-        doc: `The ${what} status: valid, invalid or unknown.`,
-      },
+      status: { type: statusType, optional: false, doc: status?.doc ?? `The ${what} status: valid, invalid or unknown.` },
     },
     'Contact',
   );
+}
 
 export const SUBSCRIPTION_STATUS = T.enumOf(['subscribed', 'pending', 'unsubscribed'], 'SubscriptionStatus');
 export const SUBSCRIPTION_CHANNELS = ['email', 'sms', 'push', 'webpush', 'whatsapp', 'viber'] as const;
 export const CHANNEL = T.enumOf(SUBSCRIPTION_CHANNELS, 'Channel');
 
-/** Builds the customer type with the manifest's custom fields under `fields`. */
-export function customerType(customFields: Record<string, Field>): Type {
-  return T.objectOf(
-    {
-      id: { type: T.string, optional: false, doc: 'The customer id.' },
-      firstName: { type: T.string, optional: true, doc: 'First name.' },
-      lastName: { type: T.string, optional: true, doc: 'Last name.' },
-      email: { type: contact('email address'), optional: false, doc: 'Email address and its status.' },
-      phone: { type: contact('mobile phone number'), optional: false, doc: 'Mobile phone and its status.' },
-      segments: { type: T.arrayOf(T.string), optional: false, doc: 'Segments the customer belongs to.' },
-      zone: { type: T.string, optional: true, doc: 'Region, for regional product availability.' },
-      mobilePush: { type: T.boolean, optional: false, doc: 'Has an app with permission to receive mobile push.' },
-      webPush: { type: T.boolean, optional: false, doc: 'Has a device with permission to receive web push.' },
-      fields: { type: T.objectOf(customFields, 'CustomerFields'), optional: false, doc: 'Custom fields declared in runnel.json.' },
-    },
-    'Customer',
-  );
+/**
+ * The `customer` of the language, derived from the profile's type (schemas/context/Customer.schema.json,
+ * custom fields merged): `email` + `emailStatus` become `customer.email.{address, filled, valid,
+ * status}`, the same for the phone; subscriptions are read through the methods below.
+ */
+export function customerView(profile: Type): Type {
+  if (profile.kind !== 'object') return profile;
+  const f = profile.fields;
+  const fields: Record<string, Field> = {};
+  for (const [key, field] of Object.entries(f)) {
+    if (key === 'emailStatus' || key === 'phoneStatus' || key === 'subscriptions') continue;
+    if (key === 'email' || key === 'phone') {
+      const what = key === 'email' ? 'email address' : 'mobile phone number';
+      fields[key] = { type: contact(what, field, f[`${key}Status`]), optional: false, doc: `${field.doc ?? what} Filled, valid and status too.` };
+    } else fields[key] = field;
+  }
+  return T.objectOf(fields, 'Customer');
 }
 
 /** Methods callable on `customer`: `customer.inSegment("vip")`. */

@@ -4,9 +4,8 @@
  * refused with the names of the triggers that lack it).
  */
 import type { ContextName, EventDef } from '../../stdlib/catalog-types.js';
-import { customerType } from '../../stdlib/customer.js';
+import { customerView } from '../../stdlib/customer.js';
 import { T, typeToString, type Field, type Type } from '../../stdlib/types.js';
-import { customFieldsType } from '../schema-types.js';
 import type { Manifest } from '../manifest.js';
 import type { Binding, Scope } from './check-context.js';
 
@@ -25,13 +24,12 @@ const ARTICLE: Record<ContextName, string> = {
   params: 'operation parameters',
 };
 
-let customerCache: { manifest: Manifest; type: Type } | undefined;
+const customerCache = new WeakMap<Manifest, Type>();
+/** The language's `customer`, from the profile schema with the project's custom fields. */
 export function customerOf(manifest: Manifest): Type {
-  if (customerCache?.manifest !== manifest) {
-    const fields = customFieldsType(manifest.json.customFields?.customer, 'CustomerFields');
-    customerCache = { manifest, type: customerType(fields.kind === 'object' ? (fields.fields as Record<string, Field>) : {}) };
-  }
-  return customerCache.type;
+  let t = customerCache.get(manifest);
+  if (!t) customerCache.set(manifest, (t = customerView(manifest.contextTypes.Customer)));
+  return t;
 }
 
 /** One trigger's contribution: its event and (for OperationCalled) the operation it names. */
