@@ -19,7 +19,8 @@ export const BENCH_MANIFEST = {
   },
 };
 
-function rng(seed: number): () => number {
+/** A small deterministic random generator (xorshift32): same seed, same flows. */
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;

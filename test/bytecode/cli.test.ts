@@ -1,26 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST, runCli, tempProject } from '../helpers/cli.js';
+import { MANIFEST, runCli, useTempProjects } from '../helpers/cli.js';
 import { SHOP } from './helpers.js';
 import { verifyFlow } from '../../compiler/bytecode/verify.js';
 import { disassemble } from '../../compiler/bytecode/disasm.js';
 
-let cleanups: Array<() => void> = [];
-afterEach(() => {
-  cleanups.forEach((c) => c());
-  cleanups = [];
-});
-function project(files: Record<string, string>): string {
-  const p = tempProject(files);
-  cleanups.push(p.cleanup);
-  return p.dir;
-}
-/** A copy of examples/shop in a temporary folder. */
+const project = useTempProjects();
+/** A copy of examples/shop in a temporary folder (removed after the test, like any project). */
 function shopCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'runnel-build-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = project({});
   cpSync(SHOP, join(dir, 'shop'), { recursive: true });
   return dir;
 }

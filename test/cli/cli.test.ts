@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST, runCli, tempProject } from '../helpers/cli.js';
+import { MANIFEST, runCli, useTempProjects } from '../helpers/cli.js';
 
 const GOOD = `flow welcome {
   on CustomerRegistered
@@ -14,16 +14,7 @@ const BAD = `flow welcome {
 }
 `;
 
-let cleanups: Array<() => void> = [];
-afterEach(() => {
-  cleanups.forEach((c) => c());
-  cleanups = [];
-});
-function project(files: Record<string, string>): string {
-  const p = tempProject(files);
-  cleanups.push(p.cleanup);
-  return p.dir;
-}
+const project = useTempProjects();
 
 describe('runnel check', () => {
   it('exits 0 on a clean project and says what it checked', () => {

@@ -2,6 +2,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import { main } from '../../cli/main.js';
 
 export interface CliRun {
@@ -38,3 +39,17 @@ export const MANIFEST = JSON.stringify({
   promoPools: ['WELCOME10'],
   customFields: { customer: { tier: { type: 'string', enum: ['bronze', 'silver', 'gold'] } }, order: {}, product: {}, action: {} },
 });
+
+/** `project(files)` for a test file: temporary folders removed after each test. */
+export function useTempProjects(): (files: Record<string, string>) => string {
+  let cleanups: Array<() => void> = [];
+  afterEach(() => {
+    cleanups.forEach((c) => c());
+    cleanups = [];
+  });
+  return (files) => {
+    const p = tempProject(files);
+    cleanups.push(p.cleanup);
+    return p.dir;
+  };
+}

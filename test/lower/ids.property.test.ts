@@ -1,3 +1,4 @@
+import { rng } from '../../bench/gen-flow.js';
 /**
  * Property: a block's derived id does not change when an UNRELATED part of the flow changes
  * (another block inserted, deleted or edited anywhere, a setting or trigger added). Related are
@@ -20,15 +21,6 @@ type Node =
   | { kind: 'parallel'; key: number; id?: string; x: Node[]; y: Node[] }
   | { kind: 'limit'; key: number; id?: string; n: number; body: Node[]; else: Node[] };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   key = 0;

@@ -37,8 +37,8 @@ const num = (v: number): R => (Number.isFinite(v) ? { k: 'num', v } : MISSING);
 const str = (v: string): R => ({ k: 'str', v });
 const bool = (v: boolean): R => ({ k: 'bool', v });
 const dur = (ms: number): R => (Number.isFinite(ms) ? { k: 'dur', ms } : MISSING);
-// Years 1 to 9999.
-const FIRST_DAY = Math.round(new Date('0001-01-01T00:00:00Z').getTime() / DAY);
+// Years 1000 to 9999.
+const FIRST_DAY = Math.round(new Date('1000-01-01T00:00:00Z').getTime() / DAY);
 const LAST_DAY = Math.round(new Date('9999-12-31T00:00:00Z').getTime() / DAY);
 const date = (day: number): R => (day >= FIRST_DAY && day <= LAST_DAY ? { k: 'date', day } : MISSING);
 const dt = (ms: number): R => (ms >= FIRST_DAY * DAY && ms < (LAST_DAY + 1) * DAY ? { k: 'dt', ms } : MISSING);
@@ -195,14 +195,18 @@ class Reference {
     }
   }
 
+  /** A date-time moves by exact time; a date by calendar days, then to the wall-clock time of the rest. */
   private plusDuration(t: R, ms: number): R {
     if (t.k === 'dt') return dt(t.ms + ms);
     if (t.k !== 'date') return MISSING;
-    const days = ms < 0 ? -Math.floor(-ms / DAY) : Math.floor(ms / DAY);
+    const days = Math.floor(ms / DAY);
     const rest = ms - days * DAY;
     const d = date(t.day + days);
     if (d.k !== 'date' || rest === 0) return d;
-    return dt(this.w.zone.midnight(d.day) + rest);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const sec = Math.floor(rest / 1000);
+    const wall = `${isoOfDay(d.day)}T${p2(Math.floor(sec / 3600))}:${p2(Math.floor(sec / 60) % 60)}:${p2(sec % 60)}`;
+    return dt(literalToEpoch(wall, this.w.zone.name) + (rest - sec * 1000));
   }
 
   private arith(op: string, a: R, b: R): R {
@@ -502,8 +506,13 @@ function build(t: Ty, depth: number, scope: Scope): fc.Arbitrary<string> {
       f((a, b) => `(${a} + ${b})`, sub('str'), sub('str')),
       f((i) => `order.items[${i}].status`, lit('0', '2', '5')),
     ],
-    date: [f((a, o, b) => `(${a} ${o} ${b})`, sub('date'), lit('+', '-'), sub('dur'))],
-    dt: [f((a, o, b) => `(${a} ${o} ${b})`, sub('dt'), lit('+', '-'), sub('dur')), f((a, b) => `(${a} + ${b})`, sub('dur'), sub('dt'))],
+    // The checker types a date moved by a whole-days literal as a date, by anything else as a date-time.
+    date: [f((a, o, b) => `(${a} ${o} ${b})`, sub('date'), lit('+', '-'), lit('1d', '2d', '1w'))],
+    dt: [
+      f((a, o, b) => `(${a} ${o} ${b})`, sub('dt'), lit('+', '-'), sub('dur')),
+      f((a, b) => `(${a} + ${b})`, sub('dur'), sub('dt')),
+      f((a, o, b) => `(${a} ${o} ${b})`, sub('date'), lit('+', '-'), fc.oneof(lit('12h', '30m', '1d12h', '45s', '23h'), f((x, y) => `(${x} + ${y})`, sub('dur'), sub('dur')))),
+    ],
     dur: [
       f((a, o, b) => `(${a} ${o} ${b})`, sub('dur'), lit('+', '-'), sub('dur')),
       f((a, b) => `(${a} - ${b})`, sub('dt'), sub('dt')),

@@ -173,6 +173,14 @@ describe('a bad environment', () => {
     expect(evaluate(program, chunks[1]!, { now: 1e300 })).toBeNull();
   });
 
+  it('a budget that is not a number is the default one', () => {
+    const code = asm((w) => {
+      w.u8(OP.TRUE);
+      for (let i = 0; i < 200_000; i++) w.u8(OP.NOT);
+    });
+    expect(evalError(handMade([code]), 0, { now: NOW, budget: Number.NaN }).reason).toMatch(/budget of 100000/);
+  });
+
   it('no contexts at all: missing', () => {
     expect(evaluate(program, chunks[2]!, { now: NOW })).toBeNull();
   });
