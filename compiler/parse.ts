@@ -3,7 +3,10 @@ import type { IToken, IRecognitionException } from 'chevrotain';
 import { lex } from '../grammar/lexer.js';
 import { getParser } from '../grammar/parser.js';
 import { AstBuilder, badEscapes, unquote } from './cst-to-ast.js';
-import { SingleQuotedString, FOREIGN_SPELLINGS, StringLiteral, UnterminatedString, LBrace, LParen, LBracket, RBrace, RParen, RBracket } from '../grammar/tokens.js';
+import {
+  SingleQuotedString, FOREIGN_SPELLINGS, StringLiteral, UnterminatedString, LBrace, LParen, LBracket, RBrace, RParen, RBracket,
+  Or, And, Not, EqEq, NotEq, Lt, LtEq, Gt, GtEq, In, Plus, Minus, Star, Slash, Dot, AmpAmp, PipePipe, Bang,
+} from '../grammar/tokens.js';
 import { expectedKeywords } from '../grammar/parser.js';
 import { suggest, didYouMean } from './suggest.js';
 import type { Fix } from './diagnostics.js';
@@ -41,16 +44,26 @@ const OPENERS = new Set([LBrace, LParen, LBracket]);
 const CLOSERS = new Set([RBrace, RParen, RBracket]);
 
 /**
+ * Operators between two braces. Chains of them (`a or b or ...`, `not not ...`, `a.b.c...`) nest
+ * as deep as they are long in every recursive stage; 500 is far beyond any real condition.
+ */
+export const MAX_OPERATORS = 500;
+const OPERATORS = new Set([Or, And, Not, EqEq, NotEq, Lt, LtEq, Gt, GtEq, In, Plus, Minus, Star, Slash, Dot, AmpAmp, PipePipe, Bang]);
+
+/**
  * One pass over the tokens for what the grammar does not see: nesting depth (returns the first
  * token past MAX_NESTING), spellings from other languages, single quotes, invalid escapes.
  */
-function scanTokens(tokens: IToken[], diagnostics: DiagnosticBag): IToken | undefined {
+function scanTokens(tokens: IToken[], diagnostics: DiagnosticBag): { token: IToken; why: 'nesting' | 'operators' } | undefined {
   let depth = 0;
-  let tooDeep: IToken | undefined;
+  let operators = 0;
+  let tooDeep: { token: IToken; why: 'nesting' | 'operators' } | undefined;
   for (const t of tokens) {
     const type = t.tokenType;
+    if (type === LBrace || type === RBrace) operators = 0;
+    else if (OPERATORS.has(type) && ++operators > MAX_OPERATORS && !tooDeep) tooDeep = { token: t, why: 'operators' };
     if (OPENERS.has(type)) {
-      if (++depth > MAX_NESTING && !tooDeep) tooDeep = t;
+      if (++depth > MAX_NESTING && !tooDeep) tooDeep = { token: t, why: 'nesting' };
     } else if (CLOSERS.has(type)) {
       depth = Math.max(0, depth - 1);
     } else if (type === StringLiteral || type === UnterminatedString) {
@@ -107,10 +120,12 @@ export function parse(text: string, diagnostics = new DiagnosticBag()): ParseRes
   const lexed = lex(text);
   const deep = scanTokens(lexed.tokens, diagnostics);
   if (deep) {
-    diagnostics.report('RN0106', { start: deep.startOffset, end: deep.startOffset + 1 }, `brackets are nested more than ${MAX_NESTING} levels deep`, {
+    const at = deep.token.startOffset;
+    const nesting = deep.why === 'nesting';
+    diagnostics.report('RN0106', { start: at, end: at + deep.token.image.length }, nesting ? `brackets are nested more than ${MAX_NESTING} levels deep` : `more than ${MAX_OPERATORS} operators in one expression`, {
       label: 'too deep',
       notes: ['the file is not read any further'],
-      help: 'split the flow, or flatten the conditions (`else if` instead of nesting)',
+      help: nesting ? 'split the flow, or flatten the conditions (`else if` instead of nesting)' : 'split the condition over several `if` blocks, or use a segment',
     });
     return { ast: { kind: 'File', id: 0, span: { start: 0, end: text.length }, flows: [] }, comments: lexed.comments, tokens: lexed.tokens, diagnostics };
   }

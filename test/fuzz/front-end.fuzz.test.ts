@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { checkProject } from '../../compiler/project.js';
 import { formatSource } from '../../compiler/format/format-flow.js';
-import { MAX_NESTING } from '../../compiler/parse.js';
+import { MAX_NESTING, MAX_OPERATORS } from '../../compiler/parse.js';
 import { repoFlowFiles } from '../helpers/flow-files.js';
 import { MANIFEST } from '../helpers/cli.js';
 
@@ -105,6 +105,28 @@ describe('front end under fuzzing', () => {
       expect(r.files[0]!.diagnostics.map((d) => d.code)).toEqual([]);
       expect('error' in formatSource(src)).toBe(false);
     }
+  });
+
+  it('reads the longest allowed expressions, and refuses longer ones with RN0106', () => {
+    // One operator under the limit: `or` chains, `not` prefixes, `.x` member chains.
+    const n = MAX_OPERATORS - 1;
+    const shapes = [
+      Array.from({ length: n + 1 }, () => 'x').join(' or '),
+      'not '.repeat(n) + 'true',
+      'customer.fields' + '.x'.repeat(n - 1) + ' == 1',
+    ];
+    for (const cond of shapes) {
+      const ok = `flow f {\n  on NewOrder\n  if ${cond} { stop }\n}\n`;
+      const r = checkProject({ manifest, files: [{ path: 'long.flow', text: ok }] });
+      expect(r.files[0]!.diagnostics.map((d) => d.code)).not.toContain('RN0106');
+      formatSource(ok); // must not throw
+      const tooLong = `flow f {\n  on NewOrder\n  if ${cond} and x and y { stop }\n}\n`;
+      const r2 = checkProject({ manifest, files: [{ path: 'long.flow', text: tooLong }] });
+      expect(r2.files[0]!.diagnostics.map((d) => d.code)).toEqual(['RN0106']);
+    }
+    // Far beyond: refused, not a stack overflow.
+    frontEnd(`flow f {\n  on NewOrder\n  if ${'a or '.repeat(20_000)}a { stop }\n}\n`);
+    frontEnd(`flow f {\n  on NewOrder\n  if ${'not '.repeat(20_000)}a { stop }\n}\n`);
   });
 
   it('survives deep nesting without a stack overflow', () => {
