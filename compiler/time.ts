@@ -38,18 +38,25 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Date.UTC with full years: Date.UTC itself reads years 0 to 99 as 1900 to 1999. */
+function utc(year: number, month0: number, day: number, hour: number, minute: number, second: number): number {
+  const d = new Date(Date.UTC(2000, month0, day, hour, minute, second));
+  d.setUTCFullYear(year, month0, day);
+  return d.getTime();
+}
+
 /** The zone's offset from UTC at instant `ms`, in ms (Berlin in winter: +3_600_000). */
 export function zoneOffset(ms: number, zone: string): number {
   if (zone === 'UTC') return 0;
   const parts: Record<string, number> = {};
   for (const p of formatter(zone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']! % 24, parts['minute']!, parts['second']!);
+  const asUtc = utc(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']! % 24, parts['minute']!, parts['second']!);
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
 /** Epoch ms of a wall-clock time in a zone (a time skipped by a DST change moves forward with it). */
 export function zonedToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: string): number {
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  const wall = utc(year, month - 1, day, hour, minute, second);
   let t = wall - zoneOffset(wall, zone);
   const again = wall - zoneOffset(t, zone);
   if (again !== t) t = Math.max(t, again);
@@ -68,7 +75,7 @@ export function literalToEpoch(raw: string, zone: string): number {
   if (off) {
     const sign = off === 'Z' ? 0 : off.startsWith('-') ? -1 : 1;
     const offMs = off === 'Z' ? 0 : sign * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6))) * 60_000;
-    return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + ms - offMs;
+    return utc(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + ms - offMs;
   }
   return zonedToEpoch(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), zone) + ms;
 }

@@ -227,6 +227,8 @@ function contextSection(): string[] {
     out.push(...fieldTable(s, s, PREFIX[name]!, name), '');
     if (name === 'Customer') {
       out.push(
+        'This table is the profile as it is sent (contracts.md). A flow reads it slightly differently: `email` and `emailStatus` become `customer.email.address`, `customer.email.status`, `customer.email.filled` and `customer.email.valid` (the same for the phone), and `subscriptions` are read through `customer.subscription(...)` and `customer.subscribed(...)`.',
+        '',
         'Helpers on the customer (see [Customer helpers](language.md#customer-helpers)): `customer.email.filled`, `customer.email.valid`, `customer.phone.filled`, `customer.phone.valid`, `customer.inSegment("<segment>")`, `customer.subscription(<channel>[, brand: "<brand>"][, topic: "<topic>"])`.',
         '',
       );

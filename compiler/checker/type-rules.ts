@@ -45,6 +45,8 @@ export function arithmetic(op: BinaryOp, a: Type, b: Type): Type | undefined {
       return T.date;
     case 'datetime - datetime':
     case 'date - date':
+    case 'date - datetime':
+    case 'datetime - date':
     case 'duration + duration':
     case 'duration - duration':
     case 'duration * number':
