@@ -17,6 +17,7 @@ const ENTRIES = [
   'compiler/bytecode/index.ts',
   'schemas/index.ts',
   'stdlib/catalog.ts',
+  'stdlib/matchers.ts',
   'runtime/vm/index.ts',
 ].filter((e) => existsSync(join(REPO, e)));
 
