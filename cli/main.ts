@@ -5,6 +5,7 @@ import { CHECK_HELP, runCheck } from './commands/check.js';
 import { FMT_HELP, runFmt } from './commands/fmt.js';
 import { BUILD_HELP, runBuild } from './commands/build.js';
 import { DISASM_HELP, runDisasm } from './commands/disasm.js';
+import { SIMULATE_HELP, runSimulate } from './commands/simulate.js';
 import { UsageError } from './files.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 
@@ -17,6 +18,7 @@ Commands:
   fmt [--check] [paths...] format flows in the canonical layout
   build [paths...] -o <dir> compile flows to verified bytecode (.flowb) and a manifest.json
   disasm <file.flowb>     print compiled bytecode for people
+  simulate <paths...> --events <file.jsonl> run flows on a virtual clock (--customers, --until, --json)
 
 Run \`runnel <command> --help\` for a command's options.
 Options: -h, --help  show this help;  -v, --version  print the version
@@ -84,6 +86,21 @@ export function main(argv: string[], io: CliIO): number {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
         if (values.help) return io.stdout(DISASM_HELP), EXIT.ok;
         return runDisasm(positionals, io);
+      }
+      case 'simulate': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            events: { type: 'string' },
+            customers: { type: 'string' },
+            until: { type: 'string' },
+            json: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h' },
+          },
+        });
+        if (values.help) return io.stdout(SIMULATE_HELP), EXIT.ok;
+        return runSimulate(positionals, values, io);
       }
       default:
         io.stderr(`runnel: unknown command \`${command}\`\n\n${HELP}`);

@@ -1,0 +1,182 @@
+/**
+ * `runnel simulate`: runs compiled flows over the embedded store with a virtual clock (contracts.md).
+ * Browser-safe (the CLI reads the files; this takes their text), so the playground can use it.
+ *
+ * The clock moves to each event's `receivedAt` (default `at`); timers due at or before it fire
+ * first, in due order. Events are taken in time order (stable: file order among equal times). At
+ * the end, timers fire up to `until`, else until none is left, at most HORIZON_MS past the last event.
+ */
+import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { EffectRecord, InstanceRecord, NotEnteredRecord } from '../store/store.js';
+import type { CustomerProfile } from '../vm/customer.js';
+import { validateCustomer } from '../../schemas/index.js';
+import { Engine, VirtualClock, type FlowStatus } from './engine.js';
+
+export const HORIZON_MS = 400 * 86_400_000;
+
+/** ISO 8601 UTC with a `Z`; milliseconds only when there are some. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+export interface SimulateOptions {
+  /** Fire timers up to this moment (epoch ms) at the end; default: until none is left (at most 400 days on). */
+  until?: number;
+}
+
+export interface SimulateJson {
+  effects: Array<Record<string, unknown>>;
+  activity: Array<Record<string, unknown>>;
+  notEntered: Array<Record<string, unknown>>;
+}
+
+export interface SimulateResult {
+  output: SimulateJson;
+  /** Problems that are not about events: bad customer lines, control lines not supported. */
+  errors: string[];
+  warnings: string[];
+}
+
+function effectJson(e: EffectRecord): Record<string, unknown> {
+  return { ...e, at: iso(e.at) };
+}
+
+function activityJson(i: InstanceRecord): Record<string, unknown> {
+  return {
+    flow: i.flow,
+    customer: i.customer,
+    instance: i.id,
+    event: i.event,
+    enteredAt: iso(i.enteredAt),
+    status: i.status,
+    reason: i.reason,
+    ...(i.message !== undefined ? { message: i.message } : {}),
+    steps: i.steps.map((s) => ({ ...s, at: iso(s.at), ...(s.until !== undefined ? { until: iso(s.until) } : {}) })),
+    waitingUntil: i.waitingUntil === null ? null : iso(i.waitingUntil),
+  };
+}
+
+function notEnteredJson(n: NotEnteredRecord): Record<string, unknown> {
+  return { ...n, at: n.at === null ? null : iso(n.at) };
+}
+
+interface Line {
+  n: number;
+  time: number;
+  json?: Record<string, unknown>;
+  error?: string;
+}
+
+function parseLines(text: string): Line[] {
+  const out: Line[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (!raw.trim()) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (e) {
+      out.push({ n: i + 1, time: last, error: `line ${i + 1}: not JSON: ${(e as Error).message}` });
+      return;
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      out.push({ n: i + 1, time: last, error: `line ${i + 1}: not a JSON object` });
+      return;
+    }
+    const rec = json as Record<string, unknown>;
+    const t = Date.parse(String(rec['receivedAt'] ?? rec['at']));
+    if (Number.isFinite(t)) last = t;
+    out.push({ n: i + 1, time: Number.isFinite(t) ? t : last, json: rec });
+  });
+  // Stable: equal times keep their file order.
+  return out.map((l, i) => ({ l, i })).sort((a, b) => a.l.time - b.l.time || a.i - b.i).map((x) => x.l);
+}
+
+export function simulate(programs: readonly VerifiedProgram[], eventsText: string, customersText = '', opts: SimulateOptions = {}): SimulateResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const store = new MemoryStore();
+  customersText.split(/\r?\n/).forEach((raw, i) => {
+    if (!raw.trim()) return;
+    try {
+      const c = JSON.parse(raw) as unknown;
+      const v = validateCustomer(c);
+      if (!v.ok) errors.push(`customers line ${i + 1}: ${v.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
+      else store.putCustomer(c as CustomerProfile);
+    } catch (e) {
+      errors.push(`customers line ${i + 1}: not JSON: ${(e as Error).message}`);
+    }
+  });
+  const lines = parseLines(eventsText);
+  const first = lines.find((l) => Number.isFinite(l.time))?.time ?? 0;
+  const clock = new VirtualClock(first);
+  const engine = new Engine(store, programs, clock);
+  for (const line of lines) {
+    if (Number.isFinite(line.time)) {
+      engine.fireDueSync(line.time);
+      clock.advanceTo(line.time);
+    }
+    if (line.error !== undefined) {
+      store.appendNotEntered({ flow: null, customer: null, event: null, at: clock.now(), reason: 'invalid_event', message: line.error });
+      continue;
+    }
+    const json = line.json!;
+    if ('control' in json) {
+      const kind = json['control'];
+      if ((kind === 'pause' || kind === 'resume' || kind === 'stop') && typeof json['flow'] === 'string') {
+        const status: FlowStatus = kind === 'pause' ? 'paused' : kind === 'stop' ? 'stopped' : 'active';
+        try {
+          engine.setFlowStatusSync(json['flow'], status);
+        } catch (e) {
+          warnings.push(`events line ${line.n}: ${(e as Error).message}`);
+        }
+      } else warnings.push(`events line ${line.n}: control ${String(kind)}: not supported yet, ignored`);
+      continue;
+    }
+    engine.ingestSync(json);
+  }
+  engine.fireDueSync(opts.until ?? clock.now() + HORIZON_MS);
+  if (opts.until !== undefined) clock.advanceTo(opts.until);
+  return {
+    output: {
+      effects: store.listEffects().map(effectJson),
+      activity: store.listInstances().map(activityJson),
+      notEntered: store.listNotEntered().map(notEnteredJson),
+    },
+    errors,
+    warnings,
+  };
+}
+
+/** The readable form: per customer, a timeline of what happened. */
+export function formatTimeline(out: SimulateJson): string {
+  const byCustomer = new Map<string, Array<{ at: string; text: string }>>();
+  const add = (customer: unknown, at: unknown, text: string) => {
+    const c = typeof customer === 'string' ? customer : '(unknown customer)';
+    const list = byCustomer.get(c) ?? [];
+    list.push({ at: typeof at === 'string' ? at : '', text });
+    byCustomer.set(c, list);
+  };
+  for (const a of out.activity) {
+    const end = `${a['status']} ${a['reason']}${a['message'] ? ` (${a['message']})` : ''}${a['waitingUntil'] ? ` until ${a['waitingUntil']}` : ''}`;
+    add(a['customer'], a['enteredAt'], `${a['flow']}: entered (event ${a['event']}), now ${end}`);
+    for (const s of a['steps'] as Array<Record<string, unknown>>)
+      if (s['kind'] !== 'steps') add(a['customer'], s['at'], `${a['flow']}: ${s['kind']} ${s['block']}${s['until'] ? ` until ${s['until']}` : ''}${s['variant'] ? ` variant ${s['variant']}` : ''}`);
+  }
+  for (const e of out.effects) {
+    const what = Object.entries(e)
+      .filter(([k]) => !['at', 'flow', 'version', 'customer', 'block', 'action', 'key', 'instance'].includes(k))
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    add(e['customer'], e['at'], `${e['flow']}: ${e['block']}: ${e['action']} ${what}`);
+  }
+  for (const n of out.notEntered) add(n['customer'], n['at'], `${n['flow'] ?? '(no flow)'}: did not enter (event ${n['event'] ?? '?'}): ${n['reason']}${n['message'] ? ` (${n['message']})` : ''}`);
+  const lines: string[] = [];
+  for (const c of [...byCustomer.keys()].sort()) {
+    lines.push(`customer ${c}`);
+    const list = byCustomer.get(c)!.map((x, i) => ({ ...x, i })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.i - b.i));
+    for (const x of list) lines.push(`  ${x.at.padEnd(20)}  ${x.text}`);
+  }
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}

@@ -1,0 +1,40 @@
+/**
+ * `wait within`: the first moment at or after `t` inside a window of allowed days and times of
+ * day, in a time zone. DST-safe: wall-clock times go through compiler/time.ts (a time a DST change
+ * skips moves forward). Browser-safe.
+ */
+import { zoneOffset, zonedToEpoch } from '../../compiler/time.js';
+
+const DAY = 86_400_000;
+
+/** The calendar day (year, month, day) and weekday (0 Monday) of instant `ms` in `zone`. */
+export function localDay(ms: number, zone: string): { y: number; m: number; d: number; weekday: number } {
+  const local = new Date(ms + zoneOffset(ms, zone));
+  return { y: local.getUTCFullYear(), m: local.getUTCMonth() + 1, d: local.getUTCDate(), weekday: (local.getUTCDay() + 6) % 7 };
+}
+
+/**
+ * `days`: a mask, bit 0 Monday (0 = every day); `from`/`to`: minutes after midnight; `to < from`
+ * is a window across midnight (it belongs to the day it starts on).
+ */
+export function nextWindowOpen(t: number, days: number, from: number, to: number, zone: string): number {
+  const mask = days === 0 ? 0x7f : days;
+  const start = localDay(t, zone);
+  // Calendar arithmetic on a UTC date: day k after (or before) the local day of t.
+  const base = Date.UTC(start.y, start.m - 1, start.d);
+  for (let k = -1; k <= 8; k++) {
+    const day = new Date(base + k * DAY);
+    const y = day.getUTCFullYear();
+    const m = day.getUTCMonth() + 1;
+    const d = day.getUTCDate();
+    const weekday = (day.getUTCDay() + 6) % 7;
+    if (!(mask & (1 << weekday))) continue;
+    const open = zonedToEpoch(y, m, d, Math.floor(from / 60), from % 60, 0, zone);
+    const next = new Date(base + (k + (to <= from ? 1 : 0)) * DAY);
+    const close = zonedToEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), Math.floor(to / 60), to % 60, 0, zone);
+    if (open <= t && t < close) return t;
+    if (open > t && open < close) return open;
+  }
+  // Unreachable for a verified program (some day is allowed and from != to).
+  return t;
+}

@@ -1,0 +1,139 @@
+/**
+ * The store interface of the runtime (architecture.md): everything the engine keeps between
+ * events. Browser-safe. Every method returns `Awaitable<T>`: the Redis store answers with
+ * promises, the embedded in-memory store (memory-store.ts) answers at once, so the engine can
+ * drive it synchronously (the CLI is synchronous) or asynchronously (see engine/co.ts).
+ */
+import type { CustomerProfile } from '../vm/customer.js';
+
+export type Awaitable<T> = T | PromiseLike<T>;
+
+/** `in_progress` | `completed` | `stopped` | `error` with the reason codes of contracts.md. */
+export type InstanceStatus = 'in_progress' | 'completed' | 'stopped' | 'error';
+
+/** One block an instance passed through (the activity log's `steps`). */
+export interface ActivityStep {
+  block: string;
+  kind: string;
+  /** Epoch ms: when it ran. */
+  at: number;
+  /** The flow version (content hash) that executed it. */
+  version: string;
+  /** Waits: the expected exit time (epoch ms). */
+  until?: number;
+  /** Splits: the variant taken (`control` for the control group). */
+  variant?: string;
+  /** Ifs: the index of the branch taken, -1 for else / no match. */
+  branch?: number;
+}
+
+/** A customer's journey through one flow, started by one event. */
+export interface InstanceRecord {
+  id: string;
+  flow: string;
+  /** The version it runs on (content hash). */
+  version: string;
+  customer: string;
+  /** The id of the event that started it. */
+  event: string;
+  /** Epoch ms: when it entered (the virtual clock at entry). */
+  enteredAt: number;
+  /** Epoch ms: the schedule time reached so far (the event's own time plus the waits). */
+  due: number;
+  /** The block index to run next (when the timer fires, or now). */
+  block: number;
+  /** The trigger's context values (`order`, `item`...) as JSON. */
+  contexts: Record<string, unknown>;
+  /** What each `wait for` received, by block id. */
+  awaited: Record<string, Record<string, unknown>>;
+  status: InstanceStatus;
+  reason: string;
+  message?: string;
+  /** Epoch ms of the expected exit of the current wait, or null. */
+  waitingUntil: number | null;
+  /** For `wait for`: the block index waited in (it reacts to events), else null. */
+  waitingFor: number | null;
+  /** Whether a step group ran successfully in this pass (a launch counts once per pass). */
+  launched: boolean;
+  steps: ActivityStep[];
+}
+
+/** Per flow and customer: the launch-limit record (survives edits of the flow). */
+export interface LaunchRecord {
+  /** How many launches (passes with at least one successful step group). */
+  launches: number;
+  /** Epoch ms of the last successful step group, or null. */
+  lastStepAt: number | null;
+}
+
+export interface Timer {
+  instance: string;
+  /** Epoch ms. */
+  due: number;
+}
+
+/** An effect in the outbox (contracts.md `effects[]`, times as epoch ms here). */
+export interface EffectRecord {
+  /** Idempotency key: instance id, block id and the action's index in the block. */
+  key: string;
+  at: number;
+  flow: string;
+  version: string;
+  customer: string;
+  instance: string;
+  block: string;
+  action: 'send' | 'webhook' | 'promo' | 'points' | 'set' | 'segment_add' | 'segment_remove';
+  [field: string]: unknown;
+}
+
+/** An event that did not enter a flow (contracts.md `notEntered[]`). */
+export interface NotEnteredRecord {
+  flow: string | null;
+  customer: string | null;
+  event: string | null;
+  /** Epoch ms: when it was refused (the virtual clock), or null when unknown. */
+  at: number | null;
+  reason: 'historical_too_old' | 'condition_not_applied' | 'launch_limit' | 'flow_inactive' | 'trigger_mismatch' | 'duplicate_event' | 'invalid_event';
+  message?: string;
+}
+
+export interface Store {
+  // customers
+  getCustomer(id: string): Awaitable<CustomerProfile | undefined>;
+  putCustomer(profile: CustomerProfile): Awaitable<void>;
+
+  // instances (by id and by customer)
+  getInstance(id: string): Awaitable<InstanceRecord | undefined>;
+  putInstance(instance: InstanceRecord): Awaitable<void>;
+  /** The customer's instances, in the order they were created. */
+  instancesOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
+  /** Every instance, in the order they were created (the activity log). */
+  listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
+
+  // launch limits
+  getLaunchRecord(flow: string, customer: string): Awaitable<LaunchRecord | undefined>;
+  putLaunchRecord(flow: string, customer: string, record: LaunchRecord): Awaitable<void>;
+
+  // dedupe
+  /** Marks an event id as seen; false when it had been seen before. */
+  markEventSeen(id: string): Awaitable<boolean>;
+
+  // timers (one per instance at most)
+  /** Sets the instance's timer (replacing any it had). */
+  addTimer(timer: Timer): Awaitable<void>;
+  removeTimer(instance: string): Awaitable<void>;
+  /** Takes the timers due at or before `upTo`, in due order (ties: in the order they were added), at most `limit`. */
+  claimDueTimers(upTo: number, limit?: number): Awaitable<Timer[]>;
+  /** The earliest due time, or null when there is no timer. */
+  nextTimerDue(): Awaitable<number | null>;
+
+  // outbox, activity, did-not-enter
+  appendEffect(effect: EffectRecord): Awaitable<void>;
+  listEffects(): Awaitable<EffectRecord[]>;
+  appendNotEntered(record: NotEnteredRecord): Awaitable<void>;
+  listNotEntered(): Awaitable<NotEnteredRecord[]>;
+
+  // per-block counters (limit blocks, budgets): a value under a key, incremented atomically
+  getCounter(key: string): Awaitable<number>;
+  incrementCounter(key: string, by?: number): Awaitable<number>;
+}

@@ -1,0 +1,64 @@
+/** The embedded store. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MemoryStore } from '../../../runtime/store/memory-store.js';
+
+describe('MemoryStore', () => {
+  it('claims due timers in due order, ties in the order they were added, up to a limit', () => {
+    const s = new MemoryStore();
+    s.addTimer({ instance: 'a', due: 30 });
+    s.addTimer({ instance: 'b', due: 10 });
+    s.addTimer({ instance: 'c', due: 10 });
+    s.addTimer({ instance: 'd', due: 50 });
+    expect(s.nextTimerDue()).toBe(10);
+    expect(s.claimDueTimers(30, 2)).toEqual([{ instance: 'b', due: 10 }, { instance: 'c', due: 10 }]);
+    expect(s.claimDueTimers(30)).toEqual([{ instance: 'a', due: 30 }]);
+    expect(s.claimDueTimers(40)).toEqual([]);
+    expect(s.nextTimerDue()).toBe(50);
+  });
+
+  it('one timer per instance: adding replaces, removing removes', () => {
+    const s = new MemoryStore();
+    s.addTimer({ instance: 'a', due: 30 });
+    s.addTimer({ instance: 'a', due: 20 });
+    s.addTimer({ instance: 'b', due: 25 });
+    s.removeTimer('b');
+    expect(s.claimDueTimers(100)).toEqual([{ instance: 'a', due: 20 }]);
+  });
+
+  it('timers come out sorted whatever order they go in (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 50 }), (dues) => {
+        const s = new MemoryStore();
+        dues.forEach((due, i) => s.addTimer({ instance: `i${i}`, due }));
+        const out = s.claimDueTimers(1000, 1000).map((t) => t.due);
+        expect(out).toEqual([...dues].sort((a, b) => a - b));
+      }),
+    );
+  });
+
+  it('dedupes event ids, keeps launch records and counters, and copies records in and out', () => {
+    const s = new MemoryStore();
+    expect(s.markEventSeen('e1')).toBe(true);
+    expect(s.markEventSeen('e1')).toBe(false);
+    s.putLaunchRecord('f', 'c1', { launches: 1, lastStepAt: 5 });
+    expect(s.getLaunchRecord('f', 'c1')).toEqual({ launches: 1, lastStepAt: 5 });
+    expect(s.getLaunchRecord('f', 'c2')).toBeUndefined();
+    expect(s.incrementCounter('k')).toBe(1);
+    expect(s.incrementCounter('k', 2)).toBe(3);
+    const profile = { id: 'c1', segments: ['vip'] };
+    s.putCustomer(profile);
+    profile.segments.push('x');
+    expect(s.getCustomer('c1')).toEqual({ id: 'c1', segments: ['vip'] });
+  });
+
+  it('lists instances by customer and in creation order', () => {
+    const s = new MemoryStore();
+    const inst = (id: string, customer: string) => ({ id, flow: 'f', version: 'v', customer, event: id, enteredAt: 0, due: 0, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'in_step', waitingUntil: null, waitingFor: null, launched: false, steps: [] });
+    s.putInstance(inst('i1', 'c1'));
+    s.putInstance(inst('i2', 'c2'));
+    s.putInstance({ ...inst('i1', 'c1'), status: 'completed' });
+    expect(s.instancesOfCustomer('c1').map((i) => [i.id, i.status])).toEqual([['i1', 'completed']]);
+    expect(s.listInstances().map((i) => i.id)).toEqual(['i1', 'i2']);
+  });
+});
