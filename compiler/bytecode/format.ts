@@ -204,3 +204,10 @@ export const METHOD_TABLE: ReadonlyArray<{ name: string; minArgs: number; maxArg
   { name: 'subscription', minArgs: 1, maxArgs: 3, params: ['channel', 'brand', 'topic'] },
   { name: 'subscribed', minArgs: 1, maxArgs: 3, params: ['channel', 'brand', 'topic'] },
 ];
+
+/**
+ * The longest duration a block may carry: ten years, the largest any setting allows in the
+ * checker (`entry every 3650d`, points lifetimes). The verifier refuses more, so the engine's date
+ * arithmetic never leaves the range of a JavaScript Date.
+ */
+export const MAX_DURATION_MS = 3650 * 86_400_000;

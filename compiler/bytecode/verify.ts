@@ -25,6 +25,7 @@ import {
   LIMIT_UNITS,
   LIMITS,
   MAGIC,
+  MAX_DURATION_MS,
   METHOD_TABLE,
   OP_NAMES,
   OPERANDS,
@@ -149,9 +150,18 @@ class Verifier {
     return c;
   }
 
-  private positive(what: string): number {
+  /** A duration operand of a block or setting: at most MAX_DURATION_MS. */
+  private duration(what: string): number {
     const at = this.r.pos;
     const v = this.r.varint(what);
+    if (v > MAX_DURATION_MS) this.r.fail(`${what} of ${v} ms is longer than ten years`, at);
+    return v;
+  }
+
+  /** A duration that must be above 0. */
+  private positive(what: string): number {
+    const at = this.r.pos;
+    const v = this.duration(what);
     if (v === 0) this.r.fail(`${what} must be above 0`, at);
     return v;
   }
@@ -446,7 +456,7 @@ class Verifier {
     const mode = ENTRY_MODES[modeByte];
     if (!mode) this.r.fail(`unknown entry mode ${modeByte}`, modeAt);
     const periodAt = this.r.pos;
-    const periodMs = this.r.varint('the entry period');
+    const periodMs = this.duration('the entry period');
     if ((mode === 'every') !== periodMs > 0) this.r.fail(mode === 'every' ? '`entry every` needs a period above 0' : `entry ${mode} has no period`, periodAt);
     const relevanceMs = this.positive('the relevance window');
     const optTime = (what: string): number | null => {
@@ -541,7 +551,7 @@ class Verifier {
       case 'points': {
         const amount = this.rootChunk('a points amount');
         const account = this.str('a points account');
-        const expires = this.r.varint('a points lifetime');
+        const expires = this.duration('a points lifetime');
         return { kind, amount, account, expiresMs: expires === 0 ? null : expires };
       }
       case 'set':
@@ -572,7 +582,7 @@ class Verifier {
         break;
       }
       case 'wait_fixed':
-        body = { kind, durationMs: this.r.varint('a wait duration'), keeps: this.keeps(), next: next() };
+        body = { kind, durationMs: this.duration('a wait duration'), keeps: this.keeps(), next: next() };
         break;
       case 'wait_until': {
         const at = this.rootChunk('a wait-until moment');
@@ -587,7 +597,7 @@ class Verifier {
         break;
       }
       case 'wait_within': {
-        const durationMs = this.r.varint('a wait duration');
+        const durationMs = this.duration('a wait duration');
         const daysAt = this.r.pos;
         const days = this.r.u8('window days');
         if (days === 0 || days > 127) this.r.fail(`window days 0x${days.toString(16)} name no day or a day past Sunday`, daysAt);

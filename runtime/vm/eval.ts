@@ -219,8 +219,12 @@ class Prepared {
     }
     ats.push(bytes.length);
     const a = Int32Array.from(as);
+    // Byte offset → instruction index, filled once: looking each jump target up in `ats` would
+    // make decoding quadratic in the number of jumps (a hostile chunk of 80k `and`s took seconds).
+    const indexAt = new Int32Array(bytes.length + 1).fill(-1);
+    for (let i = 0; i < ats.length; i++) indexAt[ats[i]!] = i;
     for (const j of jumps) {
-      const target = ats.indexOf(j.target);
+      const target = j.target >= 0 && j.target <= bytes.length ? indexAt[j.target]! : -1;
       if (target < 0) return this.error(index, ats[j.instr]!, `jump to byte ${j.target}, which is not an instruction boundary of the chunk`);
       a[j.instr] = target;
     }
@@ -670,11 +674,22 @@ export function evaluateCondition(program: Program, chunk: number, env: EvalEnv)
  */
 export function evaluateMoment(program: Program, chunk: number, env: EvalEnv): number | null {
   const v = evaluate(program, chunk, env);
-  return toEpoch(v, env.zone ?? prepare(program).zone);
+  return afterEvaluation(program, chunk, () => toEpoch(v, env.zone ?? prepare(program).zone));
 }
 
 /** An action parameter, webhook body value or field value, as JSON (values.ts toJson). */
 export function evaluateJson(program: Program, chunk: number, env: EvalEnv): Json {
-  return toJson(evaluate(program, chunk, env));
+  const v = evaluate(program, chunk, env);
+  return afterEvaluation(program, chunk, () => toJson(v));
+}
+
+/** Converting a result (an unknown time zone, data nested too deep) fails as an EvalError too. */
+function afterEvaluation<T>(program: Program, chunk: number, convert: () => T): T {
+  try {
+    return convert();
+  } catch (e) {
+    if (e instanceof EvalError) throw e;
+    throw prepare(program).error(chunk, 0, `cannot convert the result: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
