@@ -8,6 +8,9 @@ import { BUILTIN_TABLE, HEADER_SIZE, METHOD_TABLE, OP_NAMES, OPERANDS, type OpNa
 import type { Constant, ProgramAction, ProgramBlock, ProgramKeep, ProgramOption, VerifiedProgram } from './program.js';
 import { formatMinutes, WEEKDAY_NAMES } from '../time.js';
 
+/** Longest reconstructed expression shown; longer ones are named by their chunk. */
+const MAX_TEXT = 300;
+
 export function durationText(ms: number): string {
   if (ms === 0) return '0s';
   const units: Array<[string, number]> = [
@@ -106,8 +109,17 @@ class Printer {
   exprText(chunk: number): string {
     const cached = this.texts.get(chunk);
     if (cached !== undefined) return cached;
-    const instrs = decodeChunk(this.p.code[chunk]!);
-    const text = this.range(instrs, 0, this.p.code[chunk]!.length);
+    // Readable source for real flows; for verified-but-hostile code (helper bodies used many times,
+    // ten thousand nested `and`s) the chunk's name instead, so output stays small and nothing throws.
+    this.texts.set(chunk, `code#${chunk}`);
+    let text: string;
+    try {
+      const instrs = decodeChunk(this.p.code[chunk]!);
+      text = this.range(instrs, 0, this.p.code[chunk]!.length);
+    } catch {
+      text = `code#${chunk}`;
+    }
+    if (text.length > MAX_TEXT) text = `code#${chunk}`;
     this.texts.set(chunk, text);
     return text;
   }

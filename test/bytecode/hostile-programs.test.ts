@@ -10,6 +10,7 @@ import { verifyFlow } from '../../compiler/bytecode/verify.js';
 import { VerifyError, ByteWriter } from '../../compiler/bytecode/bytes.js';
 import { OP } from '../../compiler/bytecode/format.js';
 import { EvalError, evaluate } from '../../runtime/vm/index.js';
+import { disassemble } from '../../compiler/bytecode/disasm.js';
 
 const base = compiledOf(`flow f {
   on NewOrder
@@ -40,6 +41,19 @@ describe('hostile programs that pass the header and hash checks', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(EvalError);
     }
+  });
+
+  it('disassembles 20,000 nested `and`s without overflowing the stack or the output', () => {
+    let inner = new Uint8Array([OP.TRUE]);
+    for (let i = 0; i < 20_000; i++) {
+      const x = new ByteWriter();
+      x.u8(OP.TRUE).u8(OP.AND).varint(inner.length).bytes(inner);
+      inner = x.finish();
+    }
+    const bytes = withParamCode(inner);
+    const text = disassemble(verifyFlow(bytes), bytes.length);
+    expect(text.length).toBeLessThan(2_000_000);
+    expect(text).toMatch(/code#\d+/);
   });
 
   it('refuses a wait longer than ten years', () => {
