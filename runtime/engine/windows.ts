@@ -38,3 +38,28 @@ export function nextWindowOpen(t: number, days: number, from: number, to: number
   // Unreachable for a verified program (some day is allowed and from != to).
   return t;
 }
+
+/**
+ * The calendar period of `limit ... per hour|day|week|month` that instant `ms` falls in, in `zone`,
+ * as a key: `2026-03-29` (day), `W2026-03-23` (the week's Monday), `2026-03` (month), and for
+ * hours the local hour with its UTC offset (so the hour a DST change repeats counts twice).
+ */
+export function calendarPeriodKey(ms: number, unit: 'hour' | 'day' | 'week' | 'month', zone: string): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const { y, m, d, weekday } = localDay(ms, zone);
+  switch (unit) {
+    case 'hour': {
+      const off = zoneOffset(ms, zone);
+      const local = new Date(ms + off);
+      return `${y}-${pad(m)}-${pad(d)}T${pad(local.getUTCHours())}${off >= 0 ? '+' : '-'}${Math.abs(off / 60_000)}`;
+    }
+    case 'day':
+      return `${y}-${pad(m)}-${pad(d)}`;
+    case 'week': {
+      const monday = new Date(Date.UTC(y, m - 1, d) - weekday * DAY);
+      return `W${monday.getUTCFullYear()}-${pad(monday.getUTCMonth() + 1)}-${pad(monday.getUTCDate())}`;
+    }
+    case 'month':
+      return `${y}-${pad(m)}`;
+  }
+}

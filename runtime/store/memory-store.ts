@@ -3,7 +3,7 @@
  * synchronously, and copies records in and out so callers never share state with it (as with Redis).
  */
 import type { CustomerProfile } from '../vm/customer.js';
-import type { EffectRecord, InstanceRecord, LaunchRecord, NotEnteredRecord, Store, Timer } from './store.js';
+import type { EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
 
 const copy = <T>(v: T): T => structuredClone(v);
 
@@ -23,6 +23,10 @@ export class MemoryStore implements Store {
   private readonly effects: EffectRecord[] = [];
   private readonly notEntered: NotEnteredRecord[] = [];
   private readonly counters = new Map<string, number>();
+  private readonly windows = new Map<string, number[]>();
+  private readonly matchStates = new Map<string, MatchState>();
+  private readonly orders = new Map<string, Record<string, unknown>>();
+  private readonly products = new Map<string, Record<string, unknown>>();
 
   getCustomer(id: string): CustomerProfile | undefined {
     const c = this.customers.get(id);
@@ -111,5 +115,34 @@ export class MemoryStore implements Store {
     const v = (this.counters.get(key) ?? 0) + by;
     this.counters.set(key, v);
     return v;
+  }
+  admitInWindow(key: string, at: number, windowMs: number, max: number): boolean {
+    const kept = (this.windows.get(key) ?? []).filter((t) => t > at - windowMs);
+    const ok = kept.filter((t) => t <= at).length < max;
+    if (ok) kept.push(at);
+    this.windows.set(key, kept);
+    return ok;
+  }
+
+  getMatchState(key: string): MatchState | undefined {
+    const s = this.matchStates.get(key);
+    return s && copy(s);
+  }
+  putMatchState(key: string, state: MatchState): void {
+    this.matchStates.set(key, copy(state));
+  }
+  getOrder(id: string): Record<string, unknown> | undefined {
+    const o = this.orders.get(id);
+    return o && copy(o);
+  }
+  putOrder(order: Record<string, unknown> & { id: string }): void {
+    this.orders.set(order.id, copy(order));
+  }
+  getProduct(id: string): Record<string, unknown> | undefined {
+    const p = this.products.get(id);
+    return p && copy(p);
+  }
+  putProduct(product: Record<string, unknown> & { id: string }): void {
+    this.products.set(product.id, copy(product));
   }
 }

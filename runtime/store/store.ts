@@ -5,6 +5,9 @@
  * drive it synchronously (the CLI is synchronous) or asynchronously (see engine/co.ts).
  */
 import type { CustomerProfile } from '../vm/customer.js';
+import type { MatchState } from '../../stdlib/matchers.js';
+
+export type { MatchState };
 
 export type Awaitable<T> = T | PromiseLike<T>;
 
@@ -25,6 +28,30 @@ export interface ActivityStep {
   variant?: string;
   /** Ifs: the index of the branch taken, -1 for else / no match. */
   branch?: number;
+  /** Steps run inside a parallel branch: the branch path, `<parallel id>/<branch label or index>` (nested: joined with `/`). */
+  path?: string;
+  /** Limits: whether the customer was within the limit (took the first branch). */
+  within?: boolean;
+}
+
+/**
+ * One branch of a `parallel` the instance is in (engine: the instance's main path forks into
+ * branch cursors kept on the instance; the main path rests at the join until every branch has
+ * arrived or stopped).
+ */
+export interface BranchRecord {
+  /** The path this branch forked from: '' for the instance's main path, else another branch's key. */
+  parent: string;
+  /** Block index of its parallel and of the join it ends at. */
+  parallel: number;
+  join: number;
+  /** Like the instance's own fields, for this branch. */
+  block: number;
+  due: number;
+  waitingUntil: number | null;
+  waitingFor: number | null;
+  /** null while running or waiting; `arrived` at the join; `stopped` by a `stop` (or a split's control group). */
+  done: 'arrived' | 'stopped' | null;
 }
 
 /** A customer's journey through one flow, started by one event. */
@@ -56,6 +83,10 @@ export interface InstanceRecord {
   /** Whether a step group ran successfully in this pass (a launch counts once per pass). */
   launched: boolean;
   steps: ActivityStep[];
+  /** The launch key of the matcher (`once`, `item:<order>/<id>`, `product:<id>`...) when not `once`. */
+  launch?: string;
+  /** Parallel branches in progress, by branch key (see BranchRecord); absent or empty outside a parallel. */
+  branches?: Record<string, BranchRecord>;
 }
 
 /** Per flow and customer: the launch-limit record (survives edits of the flow). */
@@ -67,6 +98,7 @@ export interface LaunchRecord {
 }
 
 export interface Timer {
+  /** The instance id; for a parallel branch, the instance id, U+0000 and the branch key. */
   instance: string;
   /** Epoch ms. */
   due: number;
@@ -136,4 +168,20 @@ export interface Store {
   // per-block counters (limit blocks, budgets): a value under a key, incremented atomically
   getCounter(key: string): Awaitable<number>;
   incrementCounter(key: string, by?: number): Awaitable<number>;
+  /**
+   * Rolling-window limits: admits `at` when fewer than `max` admissions under `key` fall in
+   * (at - windowMs, at]; records it and returns true, else returns false (atomically).
+   */
+  admitInWindow(key: string, at: number, windowMs: number, max: number): Awaitable<boolean>;
+
+  // trigger matching (stdlib/matchers.ts)
+  /** Per (flow, trigger, customer) matcher state; the key is the engine's (see Engine.matchStateKey). */
+  getMatchState(key: string): Awaitable<MatchState | undefined>;
+  putMatchState(key: string, state: MatchState): Awaitable<void>;
+  /** The last order seen, by order id (the `previous.order` snapshot of the next event about it). */
+  getOrder(id: string): Awaitable<Record<string, unknown> | undefined>;
+  putOrder(order: Record<string, unknown> & { id: string }): Awaitable<void>;
+  /** The last product feed data seen, by product id (`previous.products`). */
+  getProduct(id: string): Awaitable<Record<string, unknown> | undefined>;
+  putProduct(product: Record<string, unknown> & { id: string }): Awaitable<void>;
 }

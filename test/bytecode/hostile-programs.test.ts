@@ -44,7 +44,7 @@ describe('hostile programs that pass the header and hash checks', () => {
   });
 
   it('disassembles 20,000 nested `and`s without overflowing the stack or the output', () => {
-    let inner = new Uint8Array([OP.TRUE]);
+    let inner: Uint8Array = new Uint8Array([OP.TRUE]);
     for (let i = 0; i < 20_000; i++) {
       const x = new ByteWriter();
       x.u8(OP.TRUE).u8(OP.AND).varint(inner.length).bytes(inner);

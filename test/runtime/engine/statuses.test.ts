@@ -115,12 +115,6 @@ describe('activity statuses', () => {
     expect(timeout.effects.map((e) => [e['block'], e['at']])).toEqual([['none', '2026-06-01T12:00:00Z']]);
   });
 
-  it('parallel and limit blocks: error, not supported yet', () => {
-    const flow = `flow f { on CustomerRegistered parallel p { branch a { steps x { send email "a" } } branch b { steps y { send email "b" } } } }`;
-    const out = sim(flow, [reg('e1')]);
-    expect(out.activity[0]).toMatchObject({ status: 'error', message: 'parallel blocks: not supported yet' });
-  });
-
   it('pause and stop control lines stop customers in the flow (flow_stopped) and refuse entries (flow_inactive)', () => {
     const flow = `flow f { on CustomerRegistered wait 1d steps s { send email "welcome" } }`;
     const out = sim(flow, [reg('e1'), { control: 'pause', flow: 'f', at: '2026-06-01T12:00:00Z' }, reg('e2', { at: '2026-06-01T13:00:00Z' })]);

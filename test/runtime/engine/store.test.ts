@@ -61,4 +61,24 @@ describe('MemoryStore', () => {
     expect(s.instancesOfCustomer('c1').map((i) => [i.id, i.status])).toEqual([['i1', 'completed']]);
     expect(s.listInstances().map((i) => i.id)).toEqual(['i1', 'i2']);
   });
+
+  it('rolling windows admit at most max in (at - window, at]', () => {
+    const s = new MemoryStore();
+    expect(s.admitInWindow('k', 0, 100, 2)).toBe(true);
+    expect(s.admitInWindow('k', 50, 100, 2)).toBe(true);
+    expect(s.admitInWindow('k', 99, 100, 2)).toBe(false);
+    expect(s.admitInWindow('k', 100, 100, 2)).toBe(true);
+  });
+
+  it('keeps match states, orders and products as copies', () => {
+    const s = new MemoryStore();
+    const state = { orders: { o1: { fired: 1 } } };
+    s.putMatchState('m', state);
+    state.orders.o1.fired = 5;
+    expect(s.getMatchState('m')).toEqual({ orders: { o1: { fired: 1 } } });
+    expect(s.getMatchState('x')).toBeUndefined();
+    s.putOrder({ id: 'o1', status: 'new' });
+    s.putProduct({ id: 'p1', price: 3 });
+    expect([s.getOrder('o1'), s.getProduct('p1'), s.getProduct('p2')]).toEqual([{ id: 'o1', status: 'new' }, { id: 'p1', price: 3 }, undefined]);
+  });
 });
