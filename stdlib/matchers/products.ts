@@ -193,6 +193,14 @@ const stock =
  * A price change of at least the threshold against the reference price (the saved list price, the
  * price at view time, or the previous feed price), in `matcherArgs.direction`. Every time (further
  * drops, a new drop after a rise), never on a price being filled in (no earlier price data).
+ *
+ * "Filled in" means the product is KNOWN to have had no price before (a `previous.products`
+ * snapshot, or the remembered state, without a price). When nothing is known about the price before
+ * (no snapshot, nothing remembered: e.g. the first event of a list product), a list/view trigger
+ * still decides on its own reference, the saved list price / the price at view time (seed 002: "the
+ * flow compares whether the current price has dropped below the price the customer saved the
+ * product at"); only the previous-price triggers (preferred product) need the earlier price.
+ * When the earlier price is known, the price must have moved in the trigger's direction.
  */
 const priceChange =
   (anchor: Anchor | 'none'): Matcher =>
@@ -206,19 +214,25 @@ const priceChange =
       if (s.feed.excluded) continue;
       const now = s.feed.price;
       const before = s.before.price;
+      const fromPrevious = input.def.referencePrice === 'previous' || anchor === 'none';
       if (now === undefined) {
         reasons.push(`product ${s.id} has no price`);
         continue;
       }
       if (before === undefined) {
-        reasons.push(`product ${s.id}: price filled in (no earlier price)`);
-        continue;
-      }
-      if (direction === 'drop' ? !(now < before) : !(now > before)) {
+        if (s.before.known) {
+          reasons.push(`product ${s.id}: price filled in (no earlier price)`);
+          continue;
+        }
+        if (fromPrevious) {
+          reasons.push(`product ${s.id}: no earlier price to compare with`);
+          continue;
+        }
+      } else if (direction === 'drop' ? !(now < before) : !(now > before)) {
         reasons.push(`product ${s.id}: price did not ${direction} (${before} → ${now})`);
         continue;
       }
-      const ref = input.def.referencePrice === 'previous' || anchor === 'none' ? before : (s.anchor['price'] as number | undefined);
+      const ref = fromPrevious ? before : (s.anchor['price'] as number | undefined);
       if (typeof ref !== 'number') {
         reasons.push(`product ${s.id}: no reference price`);
         continue;

@@ -197,10 +197,51 @@ describe('list products: price changes (listPriceChange, viewedPriceChange)', ()
   });
 
   it('does not react to a price being filled in', () => {
+    // the snapshot says the product had no price before
     const r = drop(100, {}, { price: 50 }, { percent: 10 });
     expect(r.fires).toHaveLength(0);
     expect(r.reason).toMatch(/filled in/);
-    expect(drop(100, undefined, { price: 50 }, { percent: 10 }).fires).toHaveLength(0);
+    // remembered: the first event had no price, the next one fills it in, the one after changes it
+    const e = (price?: number) => ({ item: line('p1', 100), product: product('p1', price === undefined ? {} : { price }) });
+    expect(sequence('ListProductPriceDropped', { by: { percent: 10 } }, [e(), e(50), e(40)])).toEqual([0, 0, 1]);
+  });
+
+  it('needs no earlier feed price: with none known, it compares with the saved list price', () => {
+    // seed 002: the reference is the price the customer added the product at (item.price); no
+    // snapshot and nothing remembered is not "filled in" (that needs the product to have had no price)
+    const r = drop(100, undefined, { price: 80 }, { percent: 10 });
+    expect(r.fires).toHaveLength(1);
+    expect(r.fires[0]!.context).toEqual({ item: line('p1', 100), product: product('p1', { price: 80 }) });
+    const small = drop(100, undefined, { price: 95 }, { percent: 10 });
+    expect(small.fires).toHaveLength(0);
+    expect(small.reason).toMatch(/less than 10%/);
+    expect(drop(100, undefined, { price: 110 }, { percent: 10 }, 'ListProductPriceIncreased').fires).toHaveLength(1);
+    // the same for viewed products (the price at view time)
+    const viewed = run('ViewedProductPriceDropped', { by: { percent: 10 } }, { view: { productId: 'p1', price: 200 }, product: product('p1', { price: 170 }) });
+    expect(viewed.fires).toHaveLength(1);
+  });
+
+  it('a batch without feed snapshots fires per product that dropped by the threshold (conformance price-drop-per-product)', () => {
+    const r = run('ListProductPriceDropped', { by: { percent: 10 } }, {
+      lines: [line('p1', 100, { list: 'wishlist' }), line('p2', 100, { list: 'wishlist' }), line('p3', 50, { list: 'wishlist' })],
+      products: [product('p1', { price: 80 }), product('p2', { price: 95 }), product('p3', { price: 40 })],
+    });
+    expect(r.fires.map((f) => f.key)).toEqual(['product:p1', 'product:p3']);
+    expect(r.fires.map((f) => (f.context['item'] as ProductListItem).productId)).toEqual(['p1', 'p3']);
+    expect(r.fires.map((f) => (f.context['product'] as Product).price)).toEqual([80, 40]);
+  });
+
+  it('with an earlier feed price known, the price must have moved in the direction', () => {
+    // unchanged (a repeated feed update) or risen: no drop, even below the saved price
+    expect(drop(100, { price: 80 }, { price: 80 }, { percent: 10 }).reason).toMatch(/did not drop \(80 → 80\)/);
+    expect(drop(100, { price: 70 }, { price: 80 }, { percent: 10 }).fires).toHaveLength(0);
+    expect(drop(100, { price: 90 }, { price: 80 }, { percent: 10 }).fires).toHaveLength(1);
+  });
+
+  it('previous-price triggers (preferred product) still need the earlier price', () => {
+    const r = run('PreferredProductPriceDropped', { field: 'fav', by: { percent: 10 } }, { field: 'fav', product: product('p1', { price: 50 }) });
+    expect(r.fires).toHaveLength(0);
+    expect(r.reason).toMatch(/no earlier price/);
   });
 
   it('fires again on further drops and on a new drop after a rise (remembered state)', () => {
@@ -254,6 +295,16 @@ describe('list products: price changes (listPriceChange, viewedPriceChange)', ()
       fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 100 }), (saved, before, now, pct) => {
         const r = drop(saved, { price: before }, { price: now }, { percent: pct });
         const expected = now < before && ((saved - now) / saved) * 100 >= pct - 1e-9;
+        expect(r.fires.length).toBe(expected ? 1 : 0);
+      }),
+    );
+  });
+
+  it('property: without an earlier price, a drop fires iff the price is at least the threshold below the saved price', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 100 }), (saved, now, pct) => {
+        const r = drop(saved, undefined, { price: now }, { percent: pct });
+        const expected = ((saved - now) / saved) * 100 >= pct - 1e-9 && now < saved;
         expect(r.fires.length).toBe(expected ? 1 : 0);
       }),
     );

@@ -51,14 +51,14 @@ describe('002: price dropped fires per product, against the price saved on the l
     products: Object.entries(prices).map(([pid, price]) => ({ id: pid, price })),
   });
 
-  it('the first price is a fill-in; later drops of 10% or more fire once per product', () => {
+  it('the first feed is judged against the saved price; later drops of 10% or more fire once per product', () => {
     const out = sim(FLOW, [
       feed('f1', '2026-06-01T10:00:00Z', { p1: 100, p2: 100 }),
       feed('f2', '2026-06-02T10:00:00Z', { p1: 80, p2: 95 }),
       feed('f3', '2026-06-03T10:00:00Z', { p1: 70, p2: 85 }),
     ]);
     expect(out.notEntered.map((n) => [n['event'], n['reason']])).toEqual([['f1', 'trigger_mismatch']]);
-    expect(out.notEntered[0]!['message']).toContain('price filled in');
+    expect(out.notEntered[0]!['message']).toContain('100 → 100 is less than 10%');
     expect(out.activity.map((a) => a['instance'])).toEqual(['drop/c1/f2/product:p1', 'drop/c1/f3/product:p1', 'drop/c1/f3/product:p2']);
     expect(out.effects.map((e) => e['params'])).toEqual([{ product: 'p1' }, { product: 'p1' }, { product: 'p2' }]);
   });
