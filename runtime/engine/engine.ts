@@ -455,9 +455,22 @@ export class Engine {
 
   private *fireDueCo(upTo: number): Co<number> {
     let fired = 0;
+    // Claimed in batches. A timer set while firing may be due before the rest of a batch: the
+    // store's earliest goes first whenever it sorts strictly before the next claimed one (a tie
+    // was added later, so it comes after), which keeps the one-at-a-time order.
+    let batch: Array<{ instance: string; due: number }> = [];
+    let next = 0;
     for (;;) {
-      // One at a time: a timer set while firing may be due before the rest of a batch.
-      const [timer] = yield* aw(this.store.claimDueTimers(upTo, 1));
+      let timer: { instance: string; due: number } | undefined;
+      if (next < batch.length) {
+        const head = yield* aw(this.store.nextTimerDue());
+        if (head !== null && head < batch[next]!.due) [timer] = yield* aw(this.store.claimDueTimers(upTo, 1));
+        else timer = batch[next++];
+      } else {
+        batch = yield* aw(this.store.claimDueTimers(upTo, 256));
+        next = 0;
+        timer = batch[next++];
+      }
       if (!timer) return fired;
       fired++;
       this.clock.advanceTo(timer.due);
@@ -533,6 +546,8 @@ export class Engine {
   private *advanceCo(inst: InstanceRecord, flow: LoadedFlow, key = ''): Co<void> {
     const p = flow.program;
     const cur = this.cursor(inst, key);
+    // Fetched once per run of the path; step groups that edit the profile hand back the new one.
+    let profile: CustomerProfile = (yield* aw(this.store.getCustomer(inst.customer))) ?? { id: inst.customer };
     try {
       for (;;) {
         const now = this.clock.now();
@@ -540,7 +555,6 @@ export class Engine {
         const blockId = str(p, b.id);
         const step: ActivityStep = { block: blockId, kind: b.kind, at: now, version: p.hash, ...(key !== '' ? { path: key } : {}) };
         const env = (profile: CustomerProfile): EvalEnv => ({ now, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited });
-        const profile = (yield* aw(this.store.getCustomer(inst.customer))) ?? { id: inst.customer };
         switch (b.kind) {
           case 'steps': {
             if (cur.due > now) return yield* this.park(inst, key, cur.due);
@@ -551,7 +565,7 @@ export class Engine {
             // Every action is evaluated before any goes out: a group runs whole or not at all.
             const effects = b.actions.map((a, i) => this.effect(p, a, env(profile), { key: `${inst.id}/${blockId}/${i}`, at: now, flow: flow.id, version: p.hash, customer: inst.customer, instance: inst.id, block: blockId }));
             for (const e of effects) yield* aw(this.store.appendEffect(e));
-            yield* this.applyToProfile(inst.customer, effects);
+            profile = yield* this.applyToProfile(profile, effects);
             const rec = (yield* aw(this.store.getLaunchRecord(flow.id, inst.customer))) ?? { launches: 0, lastStepAt: null };
             rec.lastStepAt = now;
             if (!inst.launched) rec.launches++;
@@ -677,14 +691,16 @@ export class Engine {
   }
 
   /** The embedded store applies data edits and segment moves to the profile at once, so later blocks see them. */
-  private *applyToProfile(customer: string, effects: EffectRecord[]): Co<void> {
-    if (!effects.some((e) => e.action === 'set' || e.action === 'segment_add' || e.action === 'segment_remove')) return;
-    const profile = (yield* aw(this.store.getCustomer(customer))) ?? { id: customer };
+  private *applyToProfile(current: CustomerProfile, effects: EffectRecord[]): Co<CustomerProfile> {
+    if (!effects.some((e) => e.action === 'set' || e.action === 'segment_add' || e.action === 'segment_remove')) return current;
+    // Copy-on-write: the store owns the profile it handed out (and the VM may hold it).
+    const profile: CustomerProfile = { ...current };
     for (const e of effects) {
       if (e.action === 'set') profile.fields = { ...profile.fields, [e['field'] as string]: e['value'] };
       else if (e.action === 'segment_add' && !(profile.segments ?? []).includes(e['segment'] as string)) profile.segments = [...(profile.segments ?? []), e['segment'] as string];
       else if (e.action === 'segment_remove') profile.segments = (profile.segments ?? []).filter((s) => s !== e['segment']);
     }
     yield* aw(this.store.putCustomer(profile));
+    return profile;
   }
 }

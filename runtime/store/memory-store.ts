@@ -1,11 +1,13 @@
 /**
  * The embedded store: everything in memory (simulator, playground, tests). Browser-safe. It answers
- * synchronously, and copies records in and out so callers never share state with it (as with Redis).
+ * synchronously. It does not copy: the store owns its records (see store.ts, "Ownership"): a record
+ * handed to a `put`/`append` belongs to the store from then on, and a record a `get`/`list` returns
+ * is the store's own, so callers must not mutate either, except to change a record they then put
+ * back (the engine's discipline: it mutates an instance, profile, launch record or match state it
+ * got only on its way to putting it back).
  */
 import type { CustomerProfile } from '../vm/customer.js';
 import type { EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
-
-const copy = <T>(v: T): T => structuredClone(v);
 
 interface TimerEntry extends Timer {
   seq: number;
@@ -17,8 +19,9 @@ export class MemoryStore implements Store {
   private readonly byCustomer = new Map<string, string[]>();
   private readonly launches = new Map<string, LaunchRecord>();
   private readonly seen = new Set<string>();
-  /** Sorted by (due, seq). */
-  private timers: TimerEntry[] = [];
+  /** A binary min-heap by (due, seq), with each timer's position in it (O(log n) add, remove, claim). */
+  private readonly timers: TimerEntry[] = [];
+  private readonly timerPos = new Map<string, number>();
   private seq = 0;
   private readonly effects: EffectRecord[] = [];
   private readonly notEntered: NotEnteredRecord[] = [];
@@ -30,15 +33,15 @@ export class MemoryStore implements Store {
 
   getCustomer(id: string): CustomerProfile | undefined {
     const c = this.customers.get(id);
-    return c && copy(c);
+    return c;
   }
   putCustomer(profile: CustomerProfile): void {
-    this.customers.set(profile.id, copy(profile));
+    this.customers.set(profile.id, profile);
   }
 
   getInstance(id: string): InstanceRecord | undefined {
     const i = this.instances.get(id);
-    return i && copy(i);
+    return i;
   }
   putInstance(instance: InstanceRecord): void {
     if (!this.instances.has(instance.id)) {
@@ -46,21 +49,21 @@ export class MemoryStore implements Store {
       list.push(instance.id);
       this.byCustomer.set(instance.customer, list);
     }
-    this.instances.set(instance.id, copy(instance));
+    this.instances.set(instance.id, instance);
   }
   instancesOfCustomer(customer: string): InstanceRecord[] {
-    return (this.byCustomer.get(customer) ?? []).map((id) => copy(this.instances.get(id)!));
+    return (this.byCustomer.get(customer) ?? []).map((id) => this.instances.get(id)!);
   }
   listInstances(filter: { flow?: string; customer?: string } = {}): InstanceRecord[] {
-    return [...this.instances.values()].filter((i) => (filter.flow === undefined || i.flow === filter.flow) && (filter.customer === undefined || i.customer === filter.customer)).map(copy);
+    return [...this.instances.values()].filter((i) => (filter.flow === undefined || i.flow === filter.flow) && (filter.customer === undefined || i.customer === filter.customer));
   }
 
   getLaunchRecord(flow: string, customer: string): LaunchRecord | undefined {
     const r = this.launches.get(JSON.stringify([flow, customer]));
-    return r && copy(r);
+    return r;
   }
   putLaunchRecord(flow: string, customer: string, record: LaunchRecord): void {
-    this.launches.set(JSON.stringify([flow, customer]), copy(record));
+    this.launches.set(JSON.stringify([flow, customer]), record);
   }
 
   markEventSeen(id: string): boolean {
@@ -70,42 +73,88 @@ export class MemoryStore implements Store {
   }
 
   addTimer(timer: Timer): void {
-    this.removeTimer(timer.instance);
     const entry: TimerEntry = { instance: timer.instance, due: timer.due, seq: this.seq++ };
-    // Binary search for the first entry that sorts after the new one (same due: after, so FIFO).
-    let lo = 0;
-    let hi = this.timers.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.timers[mid]!.due <= entry.due) lo = mid + 1;
-      else hi = mid;
+    const at = this.timerPos.get(timer.instance);
+    if (at !== undefined) {
+      // Replace in place, then restore the heap order either way.
+      this.timers[at] = entry;
+      this.siftDown(this.siftUp(at));
+      return;
     }
-    this.timers.splice(lo, 0, entry);
+    this.timers.push(entry);
+    this.timerPos.set(entry.instance, this.timers.length - 1);
+    this.siftUp(this.timers.length - 1);
   }
   removeTimer(instance: string): void {
-    const i = this.timers.findIndex((t) => t.instance === instance);
-    if (i >= 0) this.timers.splice(i, 1);
+    const at = this.timerPos.get(instance);
+    if (at === undefined) return;
+    this.timerPos.delete(instance);
+    const last = this.timers.pop()!;
+    if (at === this.timers.length) return;
+    this.timers[at] = last;
+    this.timerPos.set(last.instance, at);
+    this.siftDown(this.siftUp(at));
   }
   claimDueTimers(upTo: number, limit = 100): Timer[] {
-    let n = 0;
-    while (n < this.timers.length && n < limit && this.timers[n]!.due <= upTo) n++;
-    return this.timers.splice(0, n).map((t) => ({ instance: t.instance, due: t.due }));
+    const out: Timer[] = [];
+    while (out.length < limit && this.timers.length && this.timers[0]!.due <= upTo) {
+      const top = this.timers[0]!;
+      this.removeTimer(top.instance);
+      out.push({ instance: top.instance, due: top.due });
+    }
+    return out;
   }
   nextTimerDue(): number | null {
     return this.timers.length ? this.timers[0]!.due : null;
   }
 
+  /** Heap order: by due, ties by the order they were added. */
+  private before(a: TimerEntry, b: TimerEntry): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+  private place(i: number, e: TimerEntry): void {
+    this.timers[i] = e;
+    this.timerPos.set(e.instance, i);
+  }
+  private siftUp(i: number): number {
+    const h = this.timers;
+    const e = h[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(e, h[parent]!)) break;
+      this.place(i, h[parent]!);
+      i = parent;
+    }
+    this.place(i, e);
+    return i;
+  }
+  private siftDown(i: number): void {
+    const h = this.timers;
+    const n = h.length;
+    const e = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.before(h[r]!, h[l]!) ? r : l;
+      if (!this.before(h[c]!, e)) break;
+      this.place(i, h[c]!);
+      i = c;
+    }
+    this.place(i, e);
+  }
+
   appendEffect(effect: EffectRecord): void {
-    this.effects.push(copy(effect));
+    this.effects.push(effect);
   }
   listEffects(): EffectRecord[] {
-    return this.effects.map(copy);
+    return this.effects.slice();
   }
   appendNotEntered(record: NotEnteredRecord): void {
-    this.notEntered.push(copy(record));
+    this.notEntered.push(record);
   }
   listNotEntered(): NotEnteredRecord[] {
-    return this.notEntered.map(copy);
+    return this.notEntered.slice();
   }
 
   getCounter(key: string): number {
@@ -126,23 +175,23 @@ export class MemoryStore implements Store {
 
   getMatchState(key: string): MatchState | undefined {
     const s = this.matchStates.get(key);
-    return s && copy(s);
+    return s;
   }
   putMatchState(key: string, state: MatchState): void {
-    this.matchStates.set(key, copy(state));
+    this.matchStates.set(key, state);
   }
   getOrder(id: string): Record<string, unknown> | undefined {
     const o = this.orders.get(id);
-    return o && copy(o);
+    return o;
   }
   putOrder(order: Record<string, unknown> & { id: string }): void {
-    this.orders.set(order.id, copy(order));
+    this.orders.set(order.id, order);
   }
   getProduct(id: string): Record<string, unknown> | undefined {
     const p = this.products.get(id);
-    return p && copy(p);
+    return p;
   }
   putProduct(product: Record<string, unknown> & { id: string }): void {
-    this.products.set(product.id, copy(product));
+    this.products.set(product.id, product);
   }
 }

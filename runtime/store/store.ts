@@ -3,6 +3,12 @@
  * events. Browser-safe. Every method returns `Awaitable<T>`: the Redis store answers with
  * promises, the embedded in-memory store (memory-store.ts) answers at once, so the engine can
  * drive it synchronously (the CLI is synchronous) or asynchronously (see engine/co.ts).
+ *
+ * Ownership: the store owns its records. A record passed to a `put`/`append`/`add` method belongs
+ * to the store from then on (the caller must not mutate it afterwards), and a record a `get`/`list`
+ * method returns may be the store's own (the embedded store does not copy), so callers must not
+ * mutate it, except to change a record they then put back. A store that serializes (Redis) copies
+ * by nature and satisfies this trivially; the embedded store relies on it to avoid cloning.
  */
 import type { CustomerProfile } from '../vm/customer.js';
 import type { MatchState } from '../../stdlib/matchers.js';

@@ -37,7 +37,39 @@ describe('MemoryStore', () => {
     );
   });
 
-  it('dedupes event ids, keeps launch records and counters, and copies records in and out', () => {
+  it('the timer heap agrees with a sorted list under adds, replacements and removals (property)', () => {
+    const op = fc.oneof(
+      fc.record({ add: fc.integer({ min: 0, max: 20 }), due: fc.integer({ min: 0, max: 100 }) }),
+      fc.record({ remove: fc.integer({ min: 0, max: 20 }) }),
+      fc.record({ claim: fc.integer({ min: 0, max: 100 }), limit: fc.integer({ min: 1, max: 5 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const s = new MemoryStore();
+        let model: Array<{ instance: string; due: number; seq: number }> = [];
+        let seq = 0;
+        for (const o of ops) {
+          if ('add' in o) {
+            const instance = `i${o.add}`;
+            model = model.filter((t) => t.instance !== instance);
+            model.push({ instance, due: o.due, seq: seq++ });
+            s.addTimer({ instance, due: o.due });
+          } else if ('remove' in o) {
+            model = model.filter((t) => t.instance !== `i${o.remove}`);
+            s.removeTimer(`i${o.remove}`);
+          } else {
+            model.sort((a, b) => a.due - b.due || a.seq - b.seq);
+            const taken = model.filter((t) => t.due <= o.claim).slice(0, o.limit);
+            model = model.filter((t) => !taken.includes(t));
+            expect(s.claimDueTimers(o.claim, o.limit)).toEqual(taken.map((t) => ({ instance: t.instance, due: t.due })));
+          }
+          expect(s.nextTimerDue()).toBe(model.length ? Math.min(...model.map((t) => t.due)) : null);
+        }
+      }),
+    );
+  });
+
+  it('dedupes event ids, keeps launch records and counters, and owns what it is given (no copies)', () => {
     const s = new MemoryStore();
     expect(s.markEventSeen('e1')).toBe(true);
     expect(s.markEventSeen('e1')).toBe(false);
@@ -48,7 +80,8 @@ describe('MemoryStore', () => {
     expect(s.incrementCounter('k', 2)).toBe(3);
     const profile = { id: 'c1', segments: ['vip'] };
     s.putCustomer(profile);
-    profile.segments.push('x');
+    // The store owns its records: it hands back what it was given, without cloning.
+    expect(s.getCustomer('c1')).toBe(profile);
     expect(s.getCustomer('c1')).toEqual({ id: 'c1', segments: ['vip'] });
   });
 
@@ -70,11 +103,10 @@ describe('MemoryStore', () => {
     expect(s.admitInWindow('k', 100, 100, 2)).toBe(true);
   });
 
-  it('keeps match states, orders and products as copies', () => {
+  it('keeps match states, orders and products', () => {
     const s = new MemoryStore();
     const state = { orders: { o1: { fired: 1 } } };
     s.putMatchState('m', state);
-    state.orders.o1.fired = 5;
     expect(s.getMatchState('m')).toEqual({ orders: { o1: { fired: 1 } } });
     expect(s.getMatchState('x')).toBeUndefined();
     s.putOrder({ id: 'o1', status: 'new' });
