@@ -1,6 +1,6 @@
 /** `runnel simulate <paths...> --events <file.jsonl> [--customers <file.jsonl>] [--until <iso>] [--json]` (contracts.md). */
 import { readFileSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { renderDiagnostic } from '../../compiler/render.js';
 import { CompileError, compileProject } from '../../compiler/bytecode/compile.js';
 import { verifyFlow } from '../../compiler/bytecode/verify.js';
@@ -54,7 +54,28 @@ export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): num
   const eventsText = read(args.events, io, 'the events file');
   const customersText = args.customers ? read(args.customers, io, 'the customers file') : '';
 
-  const checked = checkPaths(paths, io.cwd, (path, text, lines, ds) => {
+  const compiled = compilePaths(paths, io.cwd, io);
+  if (typeof compiled === 'number') return compiled;
+
+  // `launch` control lines name a .flow file relative to the events file.
+  const eventsDir = dirname(resolve(io.cwd, args.events));
+  const load = (source: string): VerifiedProgram[] | string => {
+    const r = compilePaths([source], eventsDir, io);
+    return typeof r === 'number' ? `${source} has errors (above), or cannot be read` : r;
+  };
+  const r = simulate(compiled, eventsText, customersText, { ...(until !== undefined ? { until } : {}), load });
+  for (const w of r.warnings) io.stderr(`runnel simulate: ${w}\n`);
+  if (r.errors.length) {
+    for (const e of r.errors) io.stderr(`runnel simulate: ${e.startsWith('customers') ? `${args.customers}: ` : `${args.events}: `}${e}\n`);
+    return EXIT.inputErrors;
+  }
+  io.stdout(args.json ? JSON.stringify(r.output, null, 2) + '\n' : formatTimeline(r.output));
+  return EXIT.ok;
+}
+
+/** Checks and compiles flow paths (relative to `cwd`): their verified programs, or the exit status after printing why not. */
+function compilePaths(paths: string[], cwd: string, io: CliIO): VerifiedProgram[] | number {
+  const checked = checkPaths(paths, cwd, (path, text, lines, ds) => {
     for (const d of ds) if (d.severity === 'error') io.stderr(renderDiagnostic(path, text, d, lines, { color: io.color }) + '\n');
   });
   if (checked.errors > 0) {
@@ -64,7 +85,7 @@ export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): num
   const programs: VerifiedProgram[] = [];
   for (const { project, result, requested } of checked.projects) {
     const root = project.root;
-    const rel = (shown: string): string => relative(root ?? io.cwd, absolutePath(shown, io.cwd)).split(sep).join('/');
+    const rel = (shown: string): string => relative(root ?? cwd, absolutePath(shown, cwd)).split(sep).join('/');
     try {
       for (const flow of compileProject(result, { include: (p) => requested.has(p), ...(root ? { relativePath: rel } : {}) })) programs.push(verifyFlow(flow.bytes));
     } catch (e) {
@@ -73,13 +94,5 @@ export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): num
       return EXIT.inputErrors;
     }
   }
-
-  const r = simulate(programs, eventsText, customersText, until !== undefined ? { until } : {});
-  for (const w of r.warnings) io.stderr(`runnel simulate: ${w}\n`);
-  if (r.errors.length) {
-    for (const e of r.errors) io.stderr(`${args.customers}: ${e}\n`);
-    return EXIT.inputErrors;
-  }
-  io.stdout(args.json ? JSON.stringify(r.output, null, 2) + '\n' : formatTimeline(r.output));
-  return EXIT.ok;
+  return programs;
 }

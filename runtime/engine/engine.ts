@@ -36,9 +36,11 @@ import type { ActivityStep, EffectRecord, InstanceRecord, NotEnteredRecord, Stor
 import { aw, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
+import { addPath, pruneContexts, type KeepTree } from './keeps.js';
+import { nextRun } from './schedule.js';
 
 /** Where a path of an instance is: the instance itself (its main path) or a parallel branch. */
-type Cursor = Pick<InstanceRecord, 'block' | 'due' | 'waitingUntil' | 'waitingFor'>;
+type Cursor = Pick<InstanceRecord, 'block' | 'due' | 'waitingUntil' | 'waitingFor' | 'wait'>;
 
 /** Events older than this before their upload never enter (seed 002). */
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
@@ -61,11 +63,30 @@ export class VirtualClock {
 
 export type FlowStatus = 'active' | 'paused' | 'stopped';
 
+/** One version of a flow the engine knows. */
 interface LoadedFlow {
   id: string;
   program: VerifiedProgram;
   zone: string;
   status: FlowStatus;
+  /** Epoch ms it was launched (the clock when loaded, for versions given at start), and replaced or stopped. */
+  launchedAt: number;
+  endedAt: number | null;
+  /** Whether it is the flow's current version (the one customers enter). */
+  current: boolean;
+  /** Scheduled flows: the next run time (epoch ms) of each schedule trigger, by trigger index. */
+  nextRuns: Map<number, number>;
+  /** Block index by block id (to move customers onto another version). */
+  blockIndex: Map<string, number>;
+}
+
+/** A version in a flow's history (`GET /v1/flows/:id/versions`). */
+export interface FlowVersionInfo {
+  flow: string;
+  version: string;
+  status: FlowStatus | 'replaced';
+  launchedAt: number;
+  endedAt: number | null;
 }
 
 /** A constant as a plain value (options, names). */
@@ -92,8 +113,12 @@ export function constantValue(c: Constant | undefined): unknown {
   }
 }
 
+const stringTables = new WeakMap<VerifiedProgram, string[]>();
+/** Constant `k` as a string (names, ids), converted once per program. */
 function str(p: VerifiedProgram, k: number): string {
-  return String(constantValue(p.constants[k]));
+  let t = stringTables.get(p);
+  if (!t) stringTables.set(p, (t = []));
+  return (t[k] ??= String(constantValue(p.constants[k])));
 }
 
 function contextsOf(event: EngineEvent): Record<string, unknown> {
@@ -111,11 +136,25 @@ export function splitBucket(flow: string, block: string, customer: string): numb
 export interface EngineOptions {
   /** Flow statuses at start (default: every flow active). */
   statuses?: Readonly<Record<string, FlowStatus>>;
+  /**
+   * Runs of a scheduled flow that one `fireDue` call passes over: `every-run` runs each (the
+   * simulator: its clock jumps between events, but nothing was down), `latest-run` only the last of
+   * them (a runtime coming back after downtime: one catch-up run, not a burst; the earlier ones are
+   * skipped). Default `every-run`.
+   */
+  missedRuns?: 'every-run' | 'latest-run';
 }
 
 export class Engine {
-  private readonly flows: LoadedFlow[];
+  /** The current version of each flow, by flow id order (entry goes through these). */
+  private flows: LoadedFlow[] = [];
+  /** Every version ever loaded, by content hash (customers in flight run on theirs). */
   private readonly byVersion = new Map<string, LoadedFlow>();
+  /** Every version of each flow, oldest first. */
+  private readonly history = new Map<string, LoadedFlow[]>();
+  /** Current versions with an event trigger for each event type. */
+  private byEvent = new Map<string, LoadedFlow[]>();
+  private readonly missedRuns: 'every-run' | 'latest-run';
 
   constructor(
     readonly store: Store,
@@ -123,13 +162,51 @@ export class Engine {
     readonly clock: VirtualClock,
     opts: EngineOptions = {},
   ) {
-    this.flows = programs
-      .map((program) => {
-        const id = str(program, program.flow.id);
-        return { id, program, zone: str(program, program.flow.timezone), status: opts.statuses?.[id] ?? ('active' as FlowStatus) };
-      })
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const f of this.flows) this.byVersion.set(f.program.hash, f);
+    this.missedRuns = opts.missedRuns ?? 'every-run';
+    for (const program of programs) {
+      const f = this.load(program);
+      if (this.history.has(f.id)) throw new Error(`flow ${f.id} is given twice; launch a new version with launch()`);
+      f.status = opts.statuses?.[f.id] ?? 'active';
+      this.history.set(f.id, [f]);
+    }
+    this.reindex();
+  }
+
+  private load(program: VerifiedProgram): LoadedFlow {
+    const id = str(program, program.flow.id);
+    const f: LoadedFlow = {
+      id,
+      program,
+      zone: str(program, program.flow.timezone),
+      status: 'active',
+      launchedAt: this.clock.now(),
+      endedAt: null,
+      current: true,
+      nextRuns: new Map(),
+      blockIndex: new Map(program.blocks.map((b, i) => [str(program, b.id), i])),
+    };
+    this.byVersion.set(program.hash, f);
+    for (const [i, t] of program.triggers.entries()) if (t.kind === 'schedule') f.nextRuns.set(i, nextRun(t.every, t.times, f.zone, f.launchedAt, f.launchedAt));
+    return f;
+  }
+
+  private reindex(): void {
+    this.flows = [...this.history.values()].map((vs) => vs[vs.length - 1]!).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.byEvent = new Map();
+    for (const f of this.flows) {
+      for (const t of f.program.triggers) {
+        if (t.kind !== 'event') continue;
+        const name = str(f.program, t.event);
+        const list = this.byEvent.get(name) ?? [];
+        if (!list.includes(f)) list.push(f);
+        this.byEvent.set(name, list);
+      }
+    }
+  }
+
+  /** A flow's versions, oldest first, with their launch and end times. */
+  versions(flow: string): FlowVersionInfo[] {
+    return (this.history.get(flow) ?? []).map((f) => ({ flow: f.id, version: f.program.hash, status: f.current ? f.status : 'replaced', launchedAt: f.launchedAt, endedAt: f.endedAt }));
   }
 
   // ------------------------------------------------------------------ public API
@@ -141,12 +218,27 @@ export class Engine {
   ingestSync(event: unknown): void {
     runSync(this.ingestCo(event));
   }
-  /** Fires the timers due at or before `upTo`, in due order, moving the clock to each. */
-  fireDue(upTo: number): Promise<number> {
-    return runAsync(this.fireDueCo(upTo));
+  /**
+   * Fires the timers and schedule runs due at or before `upTo`, in time order, moving the clock to
+   * each. `schedules: false` fires timers only (the simulator's drain after the last event).
+   */
+  fireDue(upTo: number, opts: { schedules?: boolean } = {}): Promise<number> {
+    return runAsync(this.fireDueCo(upTo, opts.schedules ?? true));
   }
-  fireDueSync(upTo: number): number {
-    return runSync(this.fireDueCo(upTo));
+  fireDueSync(upTo: number, opts: { schedules?: boolean } = {}): number {
+    return runSync(this.fireDueCo(upTo, opts.schedules ?? true));
+  }
+  /**
+   * Launches a version of a flow at the clock's time (a new flow, or a new version of one): it
+   * becomes the version customers enter, and customers in flight on an older version move onto it
+   * by block id (one waiting in a wait block the new version no longer has stops with
+   * `wait_block_deleted`). Launching the current version again only makes it active.
+   */
+  launch(program: VerifiedProgram): Promise<void> {
+    return runAsync(this.launchCo(program));
+  }
+  launchSync(program: VerifiedProgram): void {
+    runSync(this.launchCo(program));
   }
   /** Pauses, resumes or stops a flow at the clock's time: paused or stopped, customers in it are stopped (`flow_stopped`) and no one enters. */
   setFlowStatus(flow: string, status: FlowStatus): Promise<void> {
@@ -164,7 +256,8 @@ export class Engine {
 
   /** The store key of a trigger's matcher state: per flow, trigger (index and event) and customer. */
   static matchStateKey(flow: string, trigger: number, event: string, customer: string): string {
-    return JSON.stringify(['match', flow, trigger, event, customer]);
+    // Flow ids and event names hold no U+0000 (checked names), so the key splits unambiguously.
+    return `match\u0000${flow}\u0000${trigger}\u0000${event}\u0000${customer}`;
   }
 
   private *ingestCo(raw: unknown): Co<void> {
@@ -180,7 +273,7 @@ export class Engine {
     const at = Date.parse(event.at);
     if (!Number.isFinite(at)) return yield* invalid(`/at: not a date-time: ${event.at}`);
 
-    const interested = this.flows.filter((f) => f.program.triggers.some((t) => t.kind === 'event' && str(f.program, t.event) === event.type));
+    const interested = this.byEvent.get(event.type) ?? [];
     if (!(yield* aw(this.store.markEventSeen(event.id)))) {
       for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
       return;
@@ -279,17 +372,10 @@ export class Engine {
         yield* refuse('condition_not_applied', error);
         continue;
       }
-      const limit = yield* aw(this.store.getLaunchRecord(flow.id, event.customer));
-      if (limit) {
-        const entry = p.flow.entry;
-        if (entry.mode === 'once' && limit.launches > 0) {
-          yield* refuse('launch_limit', 'entry once: launched before');
-          continue;
-        }
-        if (entry.mode === 'every' && limit.lastStepAt !== null && now < limit.lastStepAt + entry.periodMs) {
-          yield* refuse('launch_limit', `entry every: not before ${new Date(limit.lastStepAt + entry.periodMs).toISOString()}`);
-          continue;
-        }
+      const refusal = yield* this.launchLimitCo(flow, event.customer, now);
+      if (refusal) {
+        yield* refuse('launch_limit', refusal);
+        continue;
       }
       const inst = this.newInstance(flow, event, at, { key, context: launch.context });
       yield* this.advanceCo(inst, flow);
@@ -319,7 +405,6 @@ export class Engine {
       waitingUntil: null,
       waitingFor: null,
       launched: false,
-      steps: [],
       ...(perLaunch ? { launch: launch.key } : {}),
     };
   }
@@ -330,6 +415,7 @@ export class Engine {
     if (message !== undefined) inst.message = message;
     inst.waitingUntil = null;
     inst.waitingFor = null;
+    delete inst.wait;
     delete inst.branches;
   }
 
@@ -391,6 +477,7 @@ export class Engine {
     br.done = outcome;
     br.waitingUntil = null;
     br.waitingFor = null;
+    delete br.wait;
     const siblings = Object.entries(inst.branches!).filter(([, b]) => b.parent === br.parent && b.parallel === br.parallel);
     if (siblings.some(([, b]) => b.done === null)) return yield* this.save(inst);
     for (const [k] of siblings) delete inst.branches![k];
@@ -420,6 +507,10 @@ export class Engine {
       if (!flow) continue;
       const p = flow.program;
       const env = (): EvalEnv => ({ now: this.clock.now(), zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited, event: contextsOf(event) });
+      if (!this.inFolderSegment(flow, profile)) {
+        yield* this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
+        continue;
+      }
       try {
         const exit = p.flow.exits.find((x) => str(p, x.event) === event.type && matches(p, x.event, x.options) && (x.where === null || evaluateCondition(p, x.where, env())));
         if (exit) {
@@ -440,6 +531,7 @@ export class Engine {
           cur.block = b.onEvent;
           cur.waitingFor = null;
           cur.waitingUntil = null;
+          delete cur.wait;
           if (key === '') inst.reason = 'in_step';
           yield* aw(this.store.removeTimer(this.timerKey(inst, key)));
           yield* this.advanceCo(inst, flow, key);
@@ -453,7 +545,86 @@ export class Engine {
 
   // ------------------------------------------------------------------ timers and flow status
 
-  private *fireDueCo(upTo: number): Co<number> {
+  /** Timers and schedule runs due by `upTo`, in time order (timers due at a run's time go first). */
+  private *fireDueCo(upTo: number, schedules: boolean): Co<number> {
+    let fired = 0;
+    for (;;) {
+      const run = schedules ? this.nextScheduleRun(upTo) : null;
+      fired += yield* this.fireTimersCo(run ? run.at : upTo);
+      if (!run) return fired;
+      if (this.missedRuns === 'latest-run') {
+        // Skip to the last run due by `upTo`: earlier ones were missed while nothing ran.
+        let last = run.at;
+        for (let t = nextRun(run.trigger.every, run.trigger.times, run.flow.zone, last, run.flow.launchedAt); t <= upTo; t = nextRun(run.trigger.every, run.trigger.times, run.flow.zone, t, run.flow.launchedAt)) last = t;
+        run.at = last;
+      }
+      run.flow.nextRuns.set(run.index, nextRun(run.trigger.every, run.trigger.times, run.flow.zone, run.at, run.flow.launchedAt));
+      this.clock.advanceTo(run.at);
+      if (run.flow.status === 'active' && run.flow.current) yield* this.scheduledRunCo(run.flow, run.index, run.at);
+      fired++;
+    }
+  }
+
+  /** The earliest schedule run due by `upTo` over the current versions (ties: flow id order, then trigger). */
+  private nextScheduleRun(upTo: number): { flow: LoadedFlow; index: number; trigger: Extract<VerifiedProgram['triggers'][number], { kind: 'schedule' }>; at: number } | null {
+    let best: ReturnType<Engine['nextScheduleRun']> = null;
+    for (const f of this.flows) {
+      for (const [i, at] of f.nextRuns) {
+        if (at > upTo || (best && at >= best.at)) continue;
+        const t = f.program.triggers[i]!;
+        if (t.kind === 'schedule') best = { flow: f, index: i, trigger: t, at };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * A run of a scheduled flow: every customer of its segment (all customers without one) at that
+   * moment enters, as if an event had come for each, with the same entry checks (folder segment,
+   * launch limit). The instance id is `<flow>/<customer>/run:<time>`.
+   */
+  private *scheduledRunCo(flow: LoadedFlow, index: number, at: number): Co<void> {
+    const p = flow.program;
+    const t = p.triggers[index]!;
+    if (t.kind !== 'schedule') return;
+    const segment = t.segment !== null ? str(p, t.segment) : undefined;
+    const runId = `run:${new Date(at).toISOString().replace('.000Z', 'Z')}`;
+    for (const customer of yield* aw(this.store.listCustomers(segment))) {
+      const profile = (yield* aw(this.store.getCustomer(customer))) ?? { id: customer };
+      const event: EngineEvent = { id: runId, type: `schedule`, customer, at: new Date(at).toISOString() } as EngineEvent;
+      const inst = this.newInstance(flow, event, at);
+      const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
+      if (folder !== null && !(profile.segments ?? []).includes(folder)) {
+        this.finish(inst, 'stopped', 'outside_segment');
+        yield* aw(this.store.putInstance(inst));
+        continue;
+      }
+      const refusal = yield* this.launchLimitCo(flow, customer, at);
+      if (refusal) {
+        yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
+        continue;
+      }
+      yield* this.advanceCo(inst, flow);
+    }
+  }
+
+  /** Whether the customer is in the segment the flow's folder is limited to (true when it is not limited). */
+  private inFolderSegment(flow: LoadedFlow, profile: CustomerProfile): boolean {
+    const seg = flow.program.flow.segment;
+    return seg === null || (profile.segments ?? []).includes(str(flow.program, seg));
+  }
+
+  /** Why the launch limit refuses the customer now, or null when it lets them in. */
+  private *launchLimitCo(flow: LoadedFlow, customer: string, now: number): Co<string | null> {
+    const limit = yield* aw(this.store.getLaunchRecord(flow.id, customer));
+    if (!limit) return null;
+    const entry = flow.program.flow.entry;
+    if (entry.mode === 'once' && limit.launches > 0) return 'entry once: launched before';
+    if (entry.mode === 'every' && limit.lastStepAt !== null && now < limit.lastStepAt + entry.periodMs) return `entry every: not before ${new Date(limit.lastStepAt + entry.periodMs).toISOString().replace('.000Z', 'Z')}`;
+    return null;
+  }
+
+  private *fireTimersCo(upTo: number): Co<number> {
     let fired = 0;
     // Claimed in batches. A timer set while firing may be due before the rest of a batch: the
     // store's earliest goes first whenever it sorts strictly before the next claimed one (a tie
@@ -498,15 +669,24 @@ export class Engine {
         cur.waitingFor = null;
       }
       cur.waitingUntil = null;
+      delete cur.wait;
       if (key === '') inst.reason = 'in_step';
       yield* this.advanceCo(inst, flow, key);
     }
   }
 
   private *setFlowStatusCo(flowId: string, status: FlowStatus): Co<void> {
-    const flows = this.flows.filter((f) => f.id === flowId);
-    if (!flows.length) throw new Error(`no flow ${flowId}`);
-    for (const f of flows) f.status = status;
+    const versions = this.history.get(flowId);
+    if (!versions) throw new Error(`no flow ${flowId}`);
+    const current = versions[versions.length - 1]!;
+    const was = current.status;
+    current.status = status;
+    if (status === 'stopped') current.endedAt = this.clock.now();
+    if (status === 'active' && was !== 'active') {
+      current.endedAt = null;
+      // A resumed schedule runs from now on: runs while paused are not made up.
+      this.rescheduleFrom(current, this.clock.now());
+    }
     if (status === 'active') return;
     for (const inst of yield* aw(this.store.listInstances({ flow: flowId }))) {
       if (inst.status !== 'in_progress') continue;
@@ -514,19 +694,147 @@ export class Engine {
     }
   }
 
+  private rescheduleFrom(f: LoadedFlow, after: number): void {
+    for (const [i, t] of f.program.triggers.entries()) if (t.kind === 'schedule') f.nextRuns.set(i, nextRun(t.every, t.times, f.zone, after, f.launchedAt));
+  }
+
+  // ------------------------------------------------------------------ versions
+
+  private *launchCo(program: VerifiedProgram): Co<void> {
+    const id = str(program, program.flow.id);
+    const versions = this.history.get(id) ?? [];
+    const old = versions[versions.length - 1];
+    if (old && old.program.hash === program.hash) {
+      // The same version again: it is (again) the one that runs.
+      if (old.status !== 'active') yield* this.setFlowStatusCo(id, 'active');
+      return;
+    }
+    const f = this.byVersion.get(program.hash) ?? this.load(program);
+    f.current = true;
+    f.status = 'active';
+    f.launchedAt = this.clock.now();
+    f.endedAt = null;
+    this.rescheduleFrom(f, f.launchedAt);
+    if (old) {
+      old.current = false;
+      old.endedAt ??= this.clock.now();
+    }
+    this.history.set(id, [...versions.filter((v) => v !== f), f]);
+    this.reindex();
+    if (!old) return;
+    // Customers in flight move onto the new version.
+    for (const inst of yield* aw(this.store.listInstances({ flow: id }))) {
+      if (inst.status !== 'in_progress' || inst.version === program.hash) continue;
+      const from = this.byVersion.get(inst.version);
+      if (from) yield* this.migrate(inst, from, f);
+    }
+  }
+
+  /**
+   * Moves an instance at rest onto another version, by block id: a path waiting in a wait block
+   * continues from the new version's block of that id (its timer keeps its time); a path resting
+   * at a join, or a branch, needs its parallel and join there too. Otherwise the customer stops
+   * with `wait_block_deleted`. Contexts stay as kept by the old version.
+   */
+  private *migrate(inst: InstanceRecord, from: LoadedFlow, to: LoadedFlow): Co<void> {
+    const idOf = (i: number) => str(from.program, from.program.blocks[i]!.id);
+    const map = (i: number): number | undefined => to.blockIndex.get(idOf(i));
+    const missing: string[] = [];
+    const move = (cur: Cursor & { wait?: number }): void => {
+      if (cur.waitingUntil === null) {
+        // At rest without a timer: a forked path at its join.
+        const j = map(cur.block);
+        if (j === undefined || to.program.blocks[j]!.kind !== from.program.blocks[cur.block]!.kind) missing.push(idOf(cur.block));
+        else cur.block = j;
+        return;
+      }
+      const oldWait = cur.waitingFor ?? cur.wait;
+      if (oldWait === undefined) return missing.push('(unknown wait)'), undefined;
+      const j = map(oldWait);
+      const nb = j === undefined ? undefined : to.program.blocks[j]!;
+      const ob = from.program.blocks[oldWait]!;
+      const isEvent = (k: string) => k === 'wait_event';
+      if (j === undefined || !nb || !nb.kind.startsWith('wait') || isEvent(nb.kind) !== isEvent(ob.kind)) return missing.push(idOf(oldWait)), undefined;
+      if (nb.kind === 'wait_event') {
+        cur.waitingFor = j;
+        cur.block = j;
+      } else {
+        cur.wait = j;
+        if (nb.kind === 'wait_fixed' || nb.kind === 'wait_until' || nb.kind === 'wait_within') cur.block = nb.next;
+      }
+    };
+    move(inst);
+    for (const br of Object.values(inst.branches ?? {})) {
+      const par = map(br.parallel);
+      const join = map(br.join);
+      if (par === undefined || join === undefined) {
+        missing.push(idOf(par === undefined ? br.parallel : br.join));
+        continue;
+      }
+      br.parallel = par;
+      br.join = join;
+      if (br.done === null) move(br);
+    }
+    if (missing.length) {
+      const what = [...new Set(missing)].join(', ');
+      yield* this.end(inst, 'stopped', 'wait_block_deleted', `the version launched has no block ${what}`);
+      return;
+    }
+    inst.version = to.program.hash;
+    yield* aw(this.store.putInstance(inst));
+  }
+
   // ------------------------------------------------------------------ running blocks
 
-  /** Parks a path until `until` (a timer), in progress / waiting. */
-  private *park(inst: InstanceRecord, key: string, until: number, waitingFor: number | null = null): Co<void> {
+  /**
+   * Parks a path until `until` (a timer), in progress / waiting; `wait` is the wait block it waits
+   * in (null: a step group not due yet, which keeps everything). Once every live path is parked in
+   * a wait, the instance keeps only the context paths those waits' `keeps` name.
+   */
+  private *park(inst: InstanceRecord, flow: LoadedFlow, key: string, until: number, waitingFor: number | null, wait: number | null): Co<void> {
     const cur = this.cursor(inst, key);
     cur.waitingUntil = until;
     cur.waitingFor = waitingFor;
+    if (wait === null) delete cur.wait;
+    else cur.wait = wait;
     if (key === '') {
       inst.status = 'in_progress';
       inst.reason = 'waiting';
     }
+    this.prune(inst, flow);
     yield* aw(this.store.addTimer({ instance: this.timerKey(inst, key), due: until }));
     yield* this.save(inst);
+  }
+
+  /** Cuts the instance's contexts down to what its parked paths' waits keep (when all are parked in waits). */
+  private prune(inst: InstanceRecord, flow: LoadedFlow): void {
+    const p = flow.program;
+    const waits: number[] = [];
+    for (const k of this.livePaths(inst)) {
+      const c = this.cursor(inst, k);
+      if (c.waitingUntil === null || c.wait === undefined) return;
+      waits.push(c.wait);
+    }
+    if (!waits.length) return;
+    const trigger = new Map<string, KeepTree>();
+    const awaited = new Map<string, Map<string, KeepTree>>();
+    for (const w of waits) {
+      const b = p.blocks[w]!;
+      if (!('keeps' in b)) return;
+      for (const k of b.keeps) {
+        if (k.source === null) addPath(trigger, str(p, k.path));
+        else {
+          const src = str(p, p.blocks[k.source]!.id);
+          let t = awaited.get(src);
+          if (!t) awaited.set(src, (t = new Map()));
+          addPath(t, str(p, k.path));
+        }
+      }
+    }
+    inst.contexts = pruneContexts(inst.contexts, trigger);
+    const kept: InstanceRecord['awaited'] = {};
+    for (const [src, t] of awaited) if (inst.awaited[src]) kept[src] = pruneContexts(inst.awaited[src], t);
+    inst.awaited = kept;
   }
 
   /** A limit block: whether one more customer is within it now (and counts them if so). */
@@ -557,10 +865,12 @@ export class Engine {
         const env = (profile: CustomerProfile): EvalEnv => ({ now, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited });
         switch (b.kind) {
           case 'steps': {
-            if (cur.due > now) return yield* this.park(inst, key, cur.due);
+            if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, null);
             if (now > cur.due + b.relevanceMs) {
               return yield* this.end(inst, 'stopped', 'relevance_expired', `${blockId} was due ${new Date(cur.due).toISOString()} with relevance ${b.relevanceMs / 1000}s`);
             }
+            // A folder limited to a segment: a customer who left it stops before the next step group.
+            if (!this.inFolderSegment(flow, profile)) return yield* this.end(inst, 'stopped', 'outside_segment', `not in segment ${str(p, p.flow.segment!)} any more`);
             if (key === '') inst.reason = 'in_step';
             // Every action is evaluated before any goes out: a group runs whole or not at all.
             const effects = b.actions.map((a, i) => this.effect(p, a, env(profile), { key: `${inst.id}/${blockId}/${i}`, at: now, flow: flow.id, version: p.hash, customer: inst.customer, instance: inst.id, block: blockId }));
@@ -571,36 +881,37 @@ export class Engine {
             if (!inst.launched) rec.launches++;
             inst.launched = true;
             yield* aw(this.store.putLaunchRecord(flow.id, inst.customer, rec));
-            inst.steps.push(step);
+            yield* aw(this.store.appendActivity(inst.id, step));
             cur.block = b.next;
             break;
           }
           case 'wait_fixed':
           case 'wait_until':
           case 'wait_within': {
+            const waitAt = cur.block;
             if (b.kind === 'wait_fixed') cur.due += b.durationMs;
             else if (b.kind === 'wait_until') {
               const m = evaluateMoment(p, b.at, env(profile));
               if (m === null) {
                 if (b.otherwise.kind !== 'wait') {
-                  inst.steps.push(step);
+                  yield* aw(this.store.appendActivity(inst.id, step));
                   return yield* this.end(inst, 'stopped', 'dynamic_wait_missing');
                 }
                 cur.due += b.otherwise.ms;
               } else cur.due = Math.max(cur.due, m);
             } else cur.due = nextWindowOpen(cur.due + b.durationMs, b.days, b.from, b.to, flow.zone);
-            inst.steps.push({ ...step, until: cur.due });
+            yield* aw(this.store.appendActivity(inst.id, { ...step, until: cur.due }));
             cur.block = b.next;
-            if (cur.due > now) return yield* this.park(inst, key, cur.due);
+            if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, waitAt);
             break;
           }
           case 'wait_event': {
-            inst.steps.push({ ...step, until: cur.due + b.timeoutMs });
-            return yield* this.park(inst, key, cur.due + b.timeoutMs, cur.block);
+            yield* aw(this.store.appendActivity(inst.id, { ...step, until: cur.due + b.timeoutMs }));
+            return yield* this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
           }
           case 'if': {
             const i = b.branches.findIndex((x) => evaluateCondition(p, x.cond, env(profile)));
-            inst.steps.push({ ...step, branch: i });
+            yield* aw(this.store.appendActivity(inst.id, { ...step, branch: i }));
             if (i < 0 && !b.hasElse && p.blocks[b.else]!.kind === 'end') {
               if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
               this.finish(inst, 'completed', 'final_condition_failed');
@@ -613,20 +924,20 @@ export class Engine {
             const bucket = splitBucket(flow.id, blockId, inst.customer);
             let acc = 0;
             const v = b.variants.find((x) => bucket < (acc += Number(constantValue(p.constants[x.percent]))));
-            inst.steps.push({ ...step, variant: v ? str(p, v.name) : 'control' });
+            yield* aw(this.store.appendActivity(inst.id, { ...step, variant: v ? str(p, v.name) : 'control' }));
             cur.block = v ? v.next : b.controlNext;
             break;
           }
           case 'stop':
           case 'end': {
-            if (b.kind === 'stop') inst.steps.push(step);
+            if (b.kind === 'stop') yield* aw(this.store.appendActivity(inst.id, step));
             // In a parallel branch, only that branch ends.
             if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
             this.finish(inst, 'completed', 'all_steps_done');
             return yield* this.save(inst);
           }
           case 'parallel': {
-            inst.steps.push(step);
+            yield* aw(this.store.appendActivity(inst.id, step));
             const parallel = cur.block;
             cur.block = b.join;
             cur.waitingUntil = null;
@@ -647,13 +958,13 @@ export class Engine {
           case 'join': {
             if (key !== '' && inst.branches![key]!.join === cur.block) return yield* this.branchDone(inst, flow, key, 'arrived');
             // The path that forked continues after its branches.
-            inst.steps.push(step);
+            yield* aw(this.store.appendActivity(inst.id, step));
             cur.block = b.next;
             break;
           }
           case 'limit': {
             const within = yield* this.admit(flow, b, blockId, now);
-            inst.steps.push({ ...step, within });
+            yield* aw(this.store.appendActivity(inst.id, { ...step, within }));
             cur.block = within ? b.next : b.else;
             break;
           }

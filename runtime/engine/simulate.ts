@@ -2,13 +2,16 @@
  * `runnel simulate`: runs compiled flows over the embedded store with a virtual clock (contracts.md).
  * Browser-safe (the CLI reads the files; this takes their text), so the playground can use it.
  *
- * The clock moves to each event's `receivedAt` (default `at`); timers due at or before it fire
- * first, in due order. Events are taken in time order (stable: file order among equal times). At
- * the end, timers fire up to `until`, else until none is left, at most HORIZON_MS past the last event.
+ * The clock moves to each event's `receivedAt` (default `at`), or a control line's `at`; timers
+ * and schedule runs due at or before it fire first, in time order. Lines are taken in time order
+ * (stable: file order among equal times). Control lines: `launch` (a new version, from `source`),
+ * `pause`/`resume`/`stop` (a flow), `tick` (only moves the clock). At the end, timers and schedule
+ * runs fire up to `until`; without it, schedule runs stop at the last line and timers fire until
+ * none is left, at most HORIZON_MS past it.
  */
 import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { EffectRecord, InstanceRecord, NotEnteredRecord } from '../store/store.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, NotEnteredRecord } from '../store/store.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import { validateCustomer } from '../../schemas/index.js';
 import { Engine, VirtualClock, type FlowStatus } from './engine.js';
@@ -23,6 +26,11 @@ export function iso(ms: number): string {
 export interface SimulateOptions {
   /** Fire timers up to this moment (epoch ms) at the end; default: until none is left (at most 400 days on). */
   until?: number;
+  /**
+   * Compiles the flows of a `launch` control line's `source` (the CLI reads the file, relative to
+   * the events file): their programs, or a message saying why it cannot.
+   */
+  load?: (source: string) => VerifiedProgram[] | string;
 }
 
 export interface SimulateJson {
@@ -42,7 +50,7 @@ function effectJson(e: EffectRecord): Record<string, unknown> {
   return { ...e, at: iso(e.at) };
 }
 
-function activityJson(i: InstanceRecord): Record<string, unknown> {
+function activityJson(i: InstanceRecord, steps: ActivityStep[]): Record<string, unknown> {
   return {
     flow: i.flow,
     customer: i.customer,
@@ -52,7 +60,7 @@ function activityJson(i: InstanceRecord): Record<string, unknown> {
     status: i.status,
     reason: i.reason,
     ...(i.message !== undefined ? { message: i.message } : {}),
-    steps: i.steps.map((s) => ({ ...s, at: iso(s.at), ...(s.until !== undefined ? { until: iso(s.until) } : {}) })),
+    steps: steps.map((s) => ({ ...s, at: iso(s.at), ...(s.until !== undefined ? { until: iso(s.until) } : {}) })),
     waitingUntil: i.waitingUntil === null ? null : iso(i.waitingUntil),
   };
 }
@@ -124,6 +132,21 @@ export function simulate(programs: readonly VerifiedProgram[], eventsText: strin
     const json = line.json!;
     if ('control' in json) {
       const kind = json['control'];
+      if (kind === 'tick') continue; // only moves the clock (done above)
+      if (kind === 'launch') {
+        const source = json['source'];
+        if (typeof source !== 'string' || !source) {
+          warnings.push(`events line ${line.n}: a launch control line needs "source": the path of a .flow file`);
+          continue;
+        }
+        const loaded = opts.load ? opts.load(source) : 'launching a new version needs the flow sources (runnel simulate reads them)';
+        if (typeof loaded === 'string') {
+          errors.push(`events line ${line.n}: cannot launch ${source}: ${loaded}`);
+          continue;
+        }
+        for (const program of loaded) engine.launchSync(program);
+        continue;
+      }
       if ((kind === 'pause' || kind === 'resume' || kind === 'stop') && typeof json['flow'] === 'string') {
         const status: FlowStatus = kind === 'pause' ? 'paused' : kind === 'stop' ? 'stopped' : 'active';
         try {
@@ -136,12 +159,18 @@ export function simulate(programs: readonly VerifiedProgram[], eventsText: strin
     }
     engine.ingestSync(json);
   }
-  engine.fireDueSync(opts.until ?? clock.now() + HORIZON_MS);
-  if (opts.until !== undefined) clock.advanceTo(opts.until);
+  if (opts.until !== undefined) {
+    engine.fireDueSync(opts.until);
+    clock.advanceTo(opts.until);
+  } else {
+    // No end given: schedules run up to the last line; the customers in flight finish their waits.
+    engine.fireDueSync(clock.now());
+    engine.fireDueSync(clock.now() + HORIZON_MS, { schedules: false });
+  }
   return {
     output: {
       effects: store.listEffects().map(effectJson),
-      activity: store.listInstances().map(activityJson),
+      activity: store.listInstances().map((i) => activityJson(i, store.listActivity(i.id))),
       notEntered: store.listNotEntered().map(notEnteredJson),
     },
     errors,

@@ -7,7 +7,7 @@
  * got only on its way to putting it back).
  */
 import type { CustomerProfile } from '../vm/customer.js';
-import type { EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
 
 interface TimerEntry extends Timer {
   seq: number;
@@ -18,6 +18,7 @@ export class MemoryStore implements Store {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly byCustomer = new Map<string, string[]>();
   private readonly launches = new Map<string, LaunchRecord>();
+  private readonly activity = new Map<string, ActivityStep[]>();
   private readonly seen = new Set<string>();
   /** A binary min-heap by (due, seq), with each timer's position in it (O(log n) add, remove, claim). */
   private readonly timers: TimerEntry[] = [];
@@ -58,12 +59,27 @@ export class MemoryStore implements Store {
     return [...this.instances.values()].filter((i) => (filter.flow === undefined || i.flow === filter.flow) && (filter.customer === undefined || i.customer === filter.customer));
   }
 
+  listCustomers(segment?: string): string[] {
+    const out: string[] = [];
+    for (const c of this.customers.values()) if (segment === undefined || (c.segments ?? []).includes(segment)) out.push(c.id);
+    return out;
+  }
+
+  appendActivity(instance: string, step: ActivityStep): void {
+    const list = this.activity.get(instance);
+    if (list) list.push(step);
+    else this.activity.set(instance, [step]);
+  }
+  listActivity(instance: string): ActivityStep[] {
+    return this.activity.get(instance)?.slice() ?? [];
+  }
+
+  // Flow ids are checked names (no U+0000), so the first U+0000 splits the key unambiguously.
   getLaunchRecord(flow: string, customer: string): LaunchRecord | undefined {
-    const r = this.launches.get(JSON.stringify([flow, customer]));
-    return r;
+    return this.launches.get(`${flow}\u0000${customer}`);
   }
   putLaunchRecord(flow: string, customer: string, record: LaunchRecord): void {
-    this.launches.set(JSON.stringify([flow, customer]), record);
+    this.launches.set(`${flow}\u0000${customer}`, record);
   }
 
   markEventSeen(id: string): boolean {

@@ -58,6 +58,8 @@ export interface BranchRecord {
   waitingFor: number | null;
   /** null while running or waiting; `arrived` at the join; `stopped` by a `stop` (or a split's control group). */
   done: 'arrived' | 'stopped' | null;
+  /** While parked: the wait block it waits in (its `keeps` say what the instance must keep). */
+  wait?: number;
 }
 
 /** A customer's journey through one flow, started by one event. */
@@ -86,9 +88,10 @@ export interface InstanceRecord {
   waitingUntil: number | null;
   /** For `wait for`: the block index waited in (it reacts to events), else null. */
   waitingFor: number | null;
+  /** While parked in a wait: that wait block's index (its `keeps`; moving to a new version by its id). */
+  wait?: number;
   /** Whether a step group ran successfully in this pass (a launch counts once per pass). */
   launched: boolean;
-  steps: ActivityStep[];
   /** The launch key of the matcher (`once`, `item:<order>/<id>`, `product:<id>`...) when not `once`. */
   launch?: string;
   /** Parallel branches in progress, by branch key (see BranchRecord); absent or empty outside a parallel. */
@@ -147,6 +150,13 @@ export interface Store {
   instancesOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
   /** Every instance, in the order they were created (the activity log). */
   listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
+  /** The ids of the customers with a profile, in the segment when one is given, in the order they were first stored. */
+  listCustomers(segment?: string): Awaitable<string[]>;
+
+  // activity: the blocks each instance passed through, kept apart from its state (which stays small)
+  appendActivity(instance: string, step: ActivityStep): Awaitable<void>;
+  /** The instance's steps, in the order they ran. */
+  listActivity(instance: string): Awaitable<ActivityStep[]>;
 
   // launch limits
   getLaunchRecord(flow: string, customer: string): Awaitable<LaunchRecord | undefined>;

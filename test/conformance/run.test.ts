@@ -7,6 +7,9 @@
  *   run/<scenario>/events.jsonl      the events (and control lines)
  *   run/<scenario>/customers.jsonl   optional: customer profiles
  *   run/<scenario>/until.txt         optional: `--until` (an ISO date-time)
+ *   run/<scenario>/paths.txt         optional: the flow paths to simulate, one a line (default `.`);
+ *                                    lets a scenario keep the next version of a flow, for a
+ *                                    `launch` control line, out of the first run
  *   run/<scenario>/expected.json     the `simulate --json` output ({effects, activity, notEntered})
  *
  * The scenario runs through `runSimulate`, the very function behind `runnel simulate --json`, and
@@ -73,8 +76,10 @@ export function runScenario(dir: string, storeFactory: StoreFactory): ScenarioRu
   const untilFile = join(dir, 'until.txt');
   let code: number;
   try {
+    const pathsFile = join(dir, 'paths.txt');
+    const paths = existsSync(pathsFile) ? readFileSync(pathsFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : ['.'];
     code = runSimulate(
-      ['.'],
+      paths,
       {
         events: 'events.jsonl',
         customers: existsSync(join(dir, 'customers.jsonl')) ? 'customers.jsonl' : undefined,
