@@ -1,0 +1,152 @@
+/** Versions (launch, history, moving customers by block id), scheduled runs and what a waiting customer keeps. */
+import { describe, expect, it } from 'vitest';
+import { Engine, VirtualClock } from '../../../runtime/engine/engine.js';
+import { MemoryStore } from '../../../runtime/store/memory-store.js';
+import type { CustomerProfile } from '../../../runtime/vm/customer.js';
+import { programs } from './helpers.js';
+
+const T = (iso: string) => Date.parse(iso);
+
+function engineWith(text: string, start: string, customers: object[] = [], opts: ConstructorParameters<typeof Engine>[3] = {}) {
+  const store = new MemoryStore();
+  for (const c of customers) store.putCustomer(c as CustomerProfile);
+  const clock = new VirtualClock(T(start));
+  return { store, clock, engine: new Engine(store, programs(text), clock, opts) };
+}
+
+const order = (id: string, customer: string, at: string, extra: object = {}) => ({
+  id,
+  type: 'NewOrder',
+  customer,
+  at,
+  order: { id: `o-${id}`, status: 'new', total: 120, items: [{ id: 'i1', productId: 'p1', status: 'new', price: 60, quantity: 2 }], ...extra },
+});
+
+describe('a waiting customer keeps only what the flow reads later', () => {
+  it('keeps order.id alone while waiting, and the rest of the order is gone', () => {
+    const { store, clock, engine } = engineWith(
+      `flow f "F" { on NewOrder steps a { send email "welcome" { total: order.total } } wait w 1d steps b { send email "welcome" { id: order.id } } }`,
+      '2026-06-01T08:00:00Z',
+    );
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    const [inst] = store.listInstances();
+    expect(inst!.reason).toBe('waiting');
+    expect(inst!.contexts).toEqual({ order: { id: 'o-e1' } });
+    clock.advanceTo(T('2026-06-03T00:00:00Z'));
+    engine.fireDueSync(clock.now());
+    expect(store.listEffects().map((e) => e['params'])).toEqual([{ total: 120 }, { id: 'o-e1' }]);
+  });
+
+  it('keeps each item cut down to the field read after the wait (`order.items[].price`)', () => {
+    const { store, engine } = engineWith(
+      `flow f "F" { on NewOrder wait 1d steps b { send email "welcome" { n: sum(order.items, it.price) } } }`,
+      '2026-06-01T08:00:00Z',
+    );
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    expect(store.listInstances()[0]!.contexts).toEqual({ order: { items: [{ price: 60 }] } });
+  });
+
+  it('keeps nothing of the event when nothing after the wait reads it', () => {
+    const { store, engine } = engineWith(`flow f "F" { on NewOrder wait 1d steps b { send email "welcome" } }`, '2026-06-01T08:00:00Z');
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    expect(store.listInstances()[0]!.contexts).toEqual({});
+  });
+});
+
+describe('versions', () => {
+  const V1 = `flow f "F" { on NewOrder steps a { send email "welcome" } wait w 1d steps b { send email "welcome" } }`;
+  const V2 = `flow f "F" { on NewOrder steps a { send email "welcome" } wait w 1d steps b2 { send email "order-thanks" } }`;
+  const V3 = `flow f "F" { on NewOrder steps a { send email "welcome" } wait other 1d steps b { send email "welcome" } }`;
+
+  it('records the history with launch and end times; relaunching the current version changes nothing', () => {
+    const { engine, clock } = engineWith(V1, '2026-06-01T08:00:00Z');
+    clock.advanceTo(T('2026-06-02T00:00:00Z'));
+    engine.launchSync(programs(V2)[0]!);
+    engine.launchSync(programs(V2)[0]!);
+    const h = engine.versions('f');
+    expect(h.map((v) => [v.status, new Date(v.launchedAt).toISOString(), v.endedAt === null ? null : new Date(v.endedAt).toISOString()])).toEqual([
+      ['replaced', '2026-06-01T08:00:00.000Z', '2026-06-02T00:00:00.000Z'],
+      ['active', '2026-06-02T00:00:00.000Z', null],
+    ]);
+    expect(h[0]!.version).not.toBe(h[1]!.version);
+  });
+
+  it('moves a waiting customer by the wait block id; the next step runs on the new version', () => {
+    const { engine, clock, store } = engineWith(V1, '2026-06-01T08:00:00Z');
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    clock.advanceTo(T('2026-06-01T12:00:00Z'));
+    const v2 = programs(V2)[0]!;
+    engine.launchSync(v2);
+    expect(store.listInstances()[0]!.version).toBe(v2.hash);
+    engine.fireDueSync(T('2026-06-03T00:00:00Z'));
+    const steps = store.listActivity(store.listInstances()[0]!.id);
+    expect(steps.map((s) => s.block)).toEqual(['a', 'w', 'b2']);
+    expect(steps[2]!.version).toBe(v2.hash);
+    expect(steps[0]!.version).not.toBe(v2.hash);
+    expect(store.listEffects().map((e) => e['template'])).toEqual(['welcome', 'order-thanks']);
+  });
+
+  it('stops a customer whose wait block the new version deleted (wait_block_deleted), and its timer does nothing', () => {
+    const { engine, clock, store } = engineWith(V1, '2026-06-01T08:00:00Z');
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    clock.advanceTo(T('2026-06-01T12:00:00Z'));
+    engine.launchSync(programs(V3)[0]!);
+    const [inst] = store.listInstances();
+    expect([inst!.status, inst!.reason]).toEqual(['stopped', 'wait_block_deleted']);
+    expect(inst!.message).toContain('w');
+    engine.fireDueSync(T('2026-06-03T00:00:00Z'));
+    expect(store.listEffects()).toHaveLength(1);
+  });
+
+  it('new customers enter the launched version only', () => {
+    const { engine, clock, store } = engineWith(V1, '2026-06-01T08:00:00Z');
+    clock.advanceTo(T('2026-06-01T12:00:00Z'));
+    const v2 = programs(V2)[0]!;
+    engine.launchSync(v2);
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T12:00:00Z'));
+    expect(store.listInstances().map((i) => i.version)).toEqual([v2.hash]);
+  });
+});
+
+describe('scheduled flows', () => {
+  const DAILY = `flow d "D" { every day at 10:00 for segment "vip" steps s { send email "welcome" } }`;
+  const vip = [
+    { id: 'c1', segments: ['vip'] },
+    { id: 'c2', segments: [] },
+  ];
+
+  it('runs at each run time for the customers of the segment, one instance each', () => {
+    const { engine, store } = engineWith(DAILY, '2026-06-01T00:00:00Z', vip);
+    engine.fireDueSync(T('2026-06-03T12:00:00Z'));
+    expect(store.listEffects().map((e) => [e.customer, new Date(e.at).toISOString()])).toEqual([
+      ['c1', '2026-06-01T10:00:00.000Z'],
+      ['c1', '2026-06-02T10:00:00.000Z'],
+      ['c1', '2026-06-03T10:00:00.000Z'],
+    ]);
+    expect(store.listInstances().map((i) => i.id)).toEqual(['d/c1/run:2026-06-01T10:00:00Z', 'd/c1/run:2026-06-02T10:00:00Z', 'd/c1/run:2026-06-03T10:00:00Z']);
+  });
+
+  it('after downtime, `latest-run` makes up one run (the latest), not a burst', () => {
+    const { engine, store } = engineWith(DAILY, '2026-06-01T00:00:00Z', vip, { missedRuns: 'latest-run' });
+    engine.fireDueSync(T('2026-06-05T12:00:00Z'));
+    expect(store.listEffects().map((e) => new Date(e.at).toISOString())).toEqual(['2026-06-05T10:00:00.000Z']);
+    engine.fireDueSync(T('2026-06-06T12:00:00Z'));
+    expect(store.listEffects()).toHaveLength(2);
+  });
+
+  it('does not run while paused, and does not make up the paused runs on resume', () => {
+    const { engine, store, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vip);
+    engine.setFlowStatusSync('d', 'paused');
+    engine.fireDueSync(T('2026-06-03T12:00:00Z'));
+    clock.advanceTo(T('2026-06-03T12:00:00Z'));
+    engine.setFlowStatusSync('d', 'active');
+    engine.fireDueSync(T('2026-06-04T12:00:00Z'));
+    expect(store.listEffects().map((e) => new Date(e.at).toISOString())).toEqual(['2026-06-04T10:00:00.000Z']);
+  });
+
+  it('timers due before a run fire first, at their own time', () => {
+    const { engine, store } = engineWith(`flow d "D" { every day at 10:00 steps s { send email "welcome" } wait 1h steps t { send email "welcome" } }`, '2026-06-01T00:00:00Z', [{ id: 'c1' }]);
+    engine.fireDueSync(T('2026-06-02T10:30:00Z'));
+    expect(store.listEffects().map((e) => `${e.block}@${new Date(e.at).toISOString().slice(5, 16)}`)).toEqual(['s@06-01T10:00', 't@06-01T11:00', 's@06-02T10:00']);
+  });
+});
