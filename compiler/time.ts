@@ -45,9 +45,31 @@ function utc(year: number, month0: number, day: number, hour: number, minute: nu
   return d.getTime();
 }
 
-/** The zone's offset from UTC at instant `ms`, in ms (Berlin in winter: +3_600_000). */
+/** Offsets by zone, per quarter hour (the engine asks for the same few days again and again). */
+const QUARTER_MS = 15 * 60_000;
+const offsetCache = new Map<string, Map<number, number>>();
+const OFFSET_CACHE_MAX = 200_000;
+
+/**
+ * The zone's offset from UTC at instant `ms`, in ms (Berlin in winter: +3_600_000). Memoized per
+ * quarter hour when the offset is the same at both ends of it (offset changes since 1970 fall on
+ * quarter hours, so a quarter hour holds at most one; one that holds a change is not cached).
+ */
 export function zoneOffset(ms: number, zone: string): number {
   if (zone === 'UTC') return 0;
+  let byQuarter = offsetCache.get(zone);
+  if (!byQuarter) offsetCache.set(zone, (byQuarter = new Map()));
+  const q = Math.floor(ms / QUARTER_MS);
+  const hit = byQuarter.get(q);
+  if (hit !== undefined) return hit;
+  const start = rawZoneOffset(q * QUARTER_MS, zone);
+  if (rawZoneOffset(q * QUARTER_MS + QUARTER_MS - 1000, zone) !== start) return rawZoneOffset(ms, zone);
+  if (byQuarter.size >= OFFSET_CACHE_MAX) byQuarter.clear();
+  byQuarter.set(q, start);
+  return start;
+}
+
+function rawZoneOffset(ms: number, zone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatter(zone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   const asUtc = utc(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']! % 24, parts['minute']!, parts['second']!);

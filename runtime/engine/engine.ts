@@ -32,7 +32,7 @@ import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, NotEnteredRecord, Store } from '../store/store.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from '../store/store.js';
 import { aw, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -41,6 +41,8 @@ import { nextRun } from './schedule.js';
 
 /** Where a path of an instance is: the instance itself (its main path) or a parallel branch. */
 type Cursor = Pick<InstanceRecord, 'block' | 'due' | 'waitingUntil' | 'waitingFor' | 'wait'>;
+
+const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
 
 /** Events older than this before their upload never enter (seed 002). */
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
@@ -131,6 +133,38 @@ function contextsOf(event: EngineEvent): Record<string, unknown> {
 export function splitBucket(flow: string, block: string, customer: string): number {
   const h = parseInt(sha256Hex(`${flow}\u0000${block}\u0000${customer}`).slice(0, 8), 16);
   return (h / 0x1_0000_0000) * 100;
+}
+
+interface KeepTrees {
+  trigger: Map<string, KeepTree>;
+  awaited: Map<string, Map<string, KeepTree>>;
+}
+const keepTreeCache = new WeakMap<ProgramBlock, KeepTrees>();
+
+/** The kept paths of some wait blocks, as tries: the trigger's, and each `wait for`'s by block id. */
+function keepTreesOf(p: VerifiedProgram, blocks: readonly ProgramBlock[]): KeepTrees {
+  const trigger = new Map<string, KeepTree>();
+  const awaited = new Map<string, Map<string, KeepTree>>();
+  for (const b of blocks) {
+    if (!('keeps' in b)) continue;
+    for (const k of b.keeps) {
+      if (k.source === null) addPath(trigger, str(p, k.path));
+      else {
+        const src = str(p, p.blocks[k.source]!.id);
+        let t = awaited.get(src);
+        if (!t) awaited.set(src, (t = new Map()));
+        addPath(t, str(p, k.path));
+      }
+    }
+  }
+  return { trigger, awaited };
+}
+
+/** One wait block's tries, built once per program. */
+function keepTrees(p: VerifiedProgram, b: ProgramBlock): KeepTrees {
+  let t = keepTreeCache.get(b);
+  if (!t) keepTreeCache.set(b, (t = keepTreesOf(p, [b])));
+  return t;
 }
 
 export interface EngineOptions {
@@ -251,7 +285,7 @@ export class Engine {
   // ------------------------------------------------------------------ entry
 
   private *refuse(r: Omit<NotEnteredRecord, 'at'>): Co<void> {
-    yield* aw(this.store.appendNotEntered({ ...r, at: this.clock.now() }));
+    yield this.store.appendNotEntered({ ...r, at: this.clock.now() });
   }
 
   /** The store key of a trigger's matcher state: per flow, trigger (index and event) and customer. */
@@ -274,18 +308,18 @@ export class Engine {
     if (!Number.isFinite(at)) return yield* invalid(`/at: not a date-time: ${event.at}`);
 
     const interested = this.byEvent.get(event.type) ?? [];
-    if (!(yield* aw(this.store.markEventSeen(event.id)))) {
+    if (!(((yield this.store.markEventSeen(event.id)) as boolean))) {
       for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
       return;
     }
 
     // The profile update comes first: matching and conditions see it.
-    const stored = yield* aw(this.store.getCustomer(event.customer));
+    const stored = (yield this.store.getCustomer(event.customer)) as CustomerProfile | undefined;
     let profile = stored ?? { id: event.customer };
     if (event.profile) {
       const p = event.profile;
       profile = { ...profile, ...p, id: event.customer, ...(p['fields'] ? { fields: { ...profile.fields, ...(p['fields'] as Record<string, unknown>) } } : {}) } as CustomerProfile;
-      yield* aw(this.store.putCustomer(profile));
+      yield this.store.putCustomer(profile);
     }
 
     // `previous` snapshots: what the store saw before this event (the same for every flow).
@@ -312,8 +346,8 @@ export class Engine {
     for (const flow of interested) yield* this.enterCo(flow, event, at, profile, tev);
 
     // Remember what this event said, for the next one's snapshots.
-    if (order && typeof order['id'] === 'string') yield* aw(this.store.putOrder(order as Record<string, unknown> & { id: string }));
-    for (const pr of products) yield* aw(this.store.putProduct(pr));
+    if (order && typeof order['id'] === 'string') yield this.store.putOrder(order as Record<string, unknown> & { id: string });
+    for (const pr of products) yield this.store.putProduct(pr);
   }
 
   private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent): Co<void> {
@@ -332,7 +366,8 @@ export class Engine {
     if (segment !== null && !(profile.segments ?? []).includes(segment)) {
       const inst = this.newInstance(flow, event, at);
       this.finish(inst, 'stopped', 'outside_segment');
-      return yield* aw(this.store.putInstance(inst));
+      yield this.store.putInstance(inst);
+      return;
     }
 
     // The catalog matchers, each trigger with its own state: which launches, with what context.
@@ -341,9 +376,9 @@ export class Engine {
     for (const [i, t] of p.triggers.entries()) {
       if (t.kind !== 'event' || str(p, t.event) !== event.type) continue;
       const key = Engine.matchStateKey(flow.id, i, event.type, event.customer);
-      const state = (yield* aw(this.store.getMatchState(key))) ?? {};
+      const state = ((yield this.store.getMatchState(key)) as MatchState | undefined) ?? {};
       const r = catalogMatch(event.type, matcherOptions(p, t.options), tev, state);
-      yield* aw(this.store.putMatchState(key, r.state));
+      yield this.store.putMatchState(key, r.state);
       if (!r.fires.length) reasons.push(r.reason ?? `${event.type} did not match`);
       for (const f of r.fires) {
         const l = launches.get(f.key);
@@ -428,11 +463,14 @@ export class Engine {
 
   /** Whether a path has forked into branches (it rests at their join). */
   private forked(inst: InstanceRecord, key: string): boolean {
-    return Object.values(inst.branches ?? {}).some((b) => b.parent === key);
+    if (!inst.branches) return false;
+    for (const k in inst.branches) if (inst.branches[k]!.parent === key) return true;
+    return false;
   }
 
   /** The paths that run or wait: the main path unless forked, and branches neither done nor forked. */
-  private livePaths(inst: InstanceRecord): string[] {
+  private livePaths(inst: InstanceRecord): readonly string[] {
+    if (!inst.branches) return MAIN_PATH_ONLY;
     const out = this.forked(inst, '') ? [] : [''];
     for (const [k, b] of Object.entries(inst.branches ?? {})) if (b.done === null && !this.forked(inst, k)) out.push(k);
     return out;
@@ -443,8 +481,8 @@ export class Engine {
   }
 
   private *removeTimers(inst: InstanceRecord): Co<void> {
-    yield* aw(this.store.removeTimer(inst.id));
-    for (const k of Object.keys(inst.branches ?? {})) yield* aw(this.store.removeTimer(this.timerKey(inst, k)));
+    yield this.store.removeTimer(inst.id);
+    for (const k of Object.keys(inst.branches ?? {})) yield this.store.removeTimer(this.timerKey(inst, k));
   }
 
   /** Stores the instance; while in a parallel, its reason and waitingUntil summarize the branches. */
@@ -457,14 +495,14 @@ export class Engine {
         inst.waitingUntil = Math.min(...waiting.map((c) => c.waitingUntil!));
       } else inst.reason = 'in_step';
     }
-    yield* aw(this.store.putInstance(inst));
+    yield this.store.putInstance(inst);
   }
 
   /** Ends the whole instance (every branch). */
   private *end(inst: InstanceRecord, status: InstanceRecord['status'], reason: string, message?: string): Co<void> {
     yield* this.removeTimers(inst);
     this.finish(inst, status, reason, message);
-    yield* aw(this.store.putInstance(inst));
+    yield this.store.putInstance(inst);
   }
 
   /**
@@ -533,7 +571,7 @@ export class Engine {
           cur.waitingUntil = null;
           delete cur.wait;
           if (key === '') inst.reason = 'in_step';
-          yield* aw(this.store.removeTimer(this.timerKey(inst, key)));
+          yield this.store.removeTimer(this.timerKey(inst, key));
           yield* this.advanceCo(inst, flow, key);
         }
       } catch (e) {
@@ -596,7 +634,7 @@ export class Engine {
       const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
       if (folder !== null && !(profile.segments ?? []).includes(folder)) {
         this.finish(inst, 'stopped', 'outside_segment');
-        yield* aw(this.store.putInstance(inst));
+        yield this.store.putInstance(inst);
         continue;
       }
       const refusal = yield* this.launchLimitCo(flow, customer, at);
@@ -616,7 +654,7 @@ export class Engine {
 
   /** Why the launch limit refuses the customer now, or null when it lets them in. */
   private *launchLimitCo(flow: LoadedFlow, customer: string, now: number): Co<string | null> {
-    const limit = yield* aw(this.store.getLaunchRecord(flow.id, customer));
+    const limit = (yield this.store.getLaunchRecord(flow.id, customer)) as LaunchRecord | undefined;
     if (!limit) return null;
     const entry = flow.program.flow.entry;
     if (entry.mode === 'once' && limit.launches > 0) return 'entry once: launched before';
@@ -634,11 +672,11 @@ export class Engine {
     for (;;) {
       let timer: { instance: string; due: number } | undefined;
       if (next < batch.length) {
-        const head = yield* aw(this.store.nextTimerDue());
-        if (head !== null && head < batch[next]!.due) [timer] = yield* aw(this.store.claimDueTimers(upTo, 1));
+        const head = (yield this.store.nextTimerDue()) as number | null;
+        if (head !== null && head < batch[next]!.due) [timer] = (yield this.store.claimDueTimers(upTo, 1)) as Timer[];
         else timer = batch[next++];
       } else {
-        batch = yield* aw(this.store.claimDueTimers(upTo, 256));
+        batch = (yield this.store.claimDueTimers(upTo, 256)) as Timer[];
         next = 0;
         timer = batch[next++];
       }
@@ -648,7 +686,7 @@ export class Engine {
       const sep = timer.instance.indexOf('\u0000');
       const id = sep < 0 ? timer.instance : timer.instance.slice(0, sep);
       const key = sep < 0 ? '' : timer.instance.slice(sep + 1);
-      const inst = yield* aw(this.store.getInstance(id));
+      const inst = (yield this.store.getInstance(id)) as InstanceRecord | undefined;
       if (!inst || inst.status !== 'in_progress') continue; // stale
       if (key === '' ? this.forked(inst, '') : !inst.branches?.[key] || inst.branches[key].done !== null || this.forked(inst, key)) continue;
       const cur = this.cursor(inst, key);
@@ -781,7 +819,7 @@ export class Engine {
       return;
     }
     inst.version = to.program.hash;
-    yield* aw(this.store.putInstance(inst));
+    yield this.store.putInstance(inst);
   }
 
   // ------------------------------------------------------------------ running blocks
@@ -802,7 +840,7 @@ export class Engine {
       inst.reason = 'waiting';
     }
     this.prune(inst, flow);
-    yield* aw(this.store.addTimer({ instance: this.timerKey(inst, key), due: until }));
+    yield this.store.addTimer({ instance: this.timerKey(inst, key), due: until });
     yield* this.save(inst);
   }
 
@@ -816,21 +854,9 @@ export class Engine {
       waits.push(c.wait);
     }
     if (!waits.length) return;
-    const trigger = new Map<string, KeepTree>();
-    const awaited = new Map<string, Map<string, KeepTree>>();
-    for (const w of waits) {
-      const b = p.blocks[w]!;
-      if (!('keeps' in b)) return;
-      for (const k of b.keeps) {
-        if (k.source === null) addPath(trigger, str(p, k.path));
-        else {
-          const src = str(p, p.blocks[k.source]!.id);
-          let t = awaited.get(src);
-          if (!t) awaited.set(src, (t = new Map()));
-          addPath(t, str(p, k.path));
-        }
-      }
-    }
+    const blocks = waits.map((w) => p.blocks[w]!);
+    if (blocks.some((b) => !('keeps' in b))) return;
+    const { trigger, awaited } = blocks.length === 1 ? keepTrees(p, blocks[0]!) : keepTreesOf(p, blocks);
     inst.contexts = pruneContexts(inst.contexts, trigger);
     const kept: InstanceRecord['awaited'] = {};
     for (const [src, t] of awaited) if (inst.awaited[src]) kept[src] = pruneContexts(inst.awaited[src], t);
@@ -844,7 +870,7 @@ export class Engine {
     const base = b.budget !== null ? `budget:${str(p, b.budget)}` : `limit:${flow.id}:${blockId}`;
     if ('ms' in b.period) return yield* aw(this.store.admitInWindow(base, now, b.period.ms, b.count));
     const key = `${base}:${calendarPeriodKey(now, b.period.unit, flow.zone)}`;
-    const n = yield* aw(this.store.incrementCounter(key));
+    const n = (yield this.store.incrementCounter(key)) as number;
     if (n <= b.count) return true;
     yield* aw(this.store.incrementCounter(key, -1));
     return false;
@@ -855,14 +881,23 @@ export class Engine {
     const p = flow.program;
     const cur = this.cursor(inst, key);
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
-    let profile: CustomerProfile = (yield* aw(this.store.getCustomer(inst.customer))) ?? { id: inst.customer };
+    let profile: CustomerProfile = ((yield this.store.getCustomer(inst.customer)) as CustomerProfile | undefined) ?? { id: inst.customer };
+    // One environment for the whole run of the path: the clock and the profile are updated in it.
+    const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
+    const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);
     try {
       for (;;) {
         const now = this.clock.now();
+        ev.now = now;
         const b: ProgramBlock = p.blocks[cur.block]!;
         const blockId = str(p, b.id);
-        const step: ActivityStep = { block: blockId, kind: b.kind, at: now, version: p.hash, ...(key !== '' ? { path: key } : {}) };
-        const env = (profile: CustomerProfile): EvalEnv => ({ now, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited });
+        /** The activity step of this block (a fresh record each time: the store keeps it). */
+        const step = (): ActivityStep => (key !== '' ? { block: blockId, kind: b.kind, at: now, version: p.hash, path: key } : { block: blockId, kind: b.kind, at: now, version: p.hash });
+        const stepWith = <K extends keyof ActivityStep>(k: K, v: ActivityStep[K]): ActivityStep => {
+          const st = step();
+          st[k] = v;
+          return st;
+        };
         switch (b.kind) {
           case 'steps': {
             if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, null);
@@ -873,15 +908,16 @@ export class Engine {
             if (!this.inFolderSegment(flow, profile)) return yield* this.end(inst, 'stopped', 'outside_segment', `not in segment ${str(p, p.flow.segment!)} any more`);
             if (key === '') inst.reason = 'in_step';
             // Every action is evaluated before any goes out: a group runs whole or not at all.
-            const effects = b.actions.map((a, i) => this.effect(p, a, env(profile), { key: `${inst.id}/${blockId}/${i}`, at: now, flow: flow.id, version: p.hash, customer: inst.customer, instance: inst.id, block: blockId }));
-            for (const e of effects) yield* aw(this.store.appendEffect(e));
+            const effects: EffectRecord[] = [];
+            for (let i = 0; i < b.actions.length; i++) effects.push(this.effect(p, b.actions[i]!, env(profile), inst, blockId, i, flow.id));
+            for (const e of effects) yield this.store.appendEffect(e);
             profile = yield* this.applyToProfile(profile, effects);
-            const rec = (yield* aw(this.store.getLaunchRecord(flow.id, inst.customer))) ?? { launches: 0, lastStepAt: null };
+            const rec = ((yield this.store.getLaunchRecord(flow.id, inst.customer)) as LaunchRecord | undefined) ?? { launches: 0, lastStepAt: null };
             rec.lastStepAt = now;
             if (!inst.launched) rec.launches++;
             inst.launched = true;
-            yield* aw(this.store.putLaunchRecord(flow.id, inst.customer, rec));
-            yield* aw(this.store.appendActivity(inst.id, step));
+            yield this.store.putLaunchRecord(flow.id, inst.customer, rec);
+            yield this.store.appendActivity(inst.id, step());
             cur.block = b.next;
             break;
           }
@@ -894,24 +930,24 @@ export class Engine {
               const m = evaluateMoment(p, b.at, env(profile));
               if (m === null) {
                 if (b.otherwise.kind !== 'wait') {
-                  yield* aw(this.store.appendActivity(inst.id, step));
+                  yield this.store.appendActivity(inst.id, step());
                   return yield* this.end(inst, 'stopped', 'dynamic_wait_missing');
                 }
                 cur.due += b.otherwise.ms;
               } else cur.due = Math.max(cur.due, m);
             } else cur.due = nextWindowOpen(cur.due + b.durationMs, b.days, b.from, b.to, flow.zone);
-            yield* aw(this.store.appendActivity(inst.id, { ...step, until: cur.due }));
+            yield this.store.appendActivity(inst.id, stepWith('until', cur.due));
             cur.block = b.next;
             if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, waitAt);
             break;
           }
           case 'wait_event': {
-            yield* aw(this.store.appendActivity(inst.id, { ...step, until: cur.due + b.timeoutMs }));
+            yield this.store.appendActivity(inst.id, stepWith('until', cur.due + b.timeoutMs));
             return yield* this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
           }
           case 'if': {
             const i = b.branches.findIndex((x) => evaluateCondition(p, x.cond, env(profile)));
-            yield* aw(this.store.appendActivity(inst.id, { ...step, branch: i }));
+            yield this.store.appendActivity(inst.id, stepWith('branch', i));
             if (i < 0 && !b.hasElse && p.blocks[b.else]!.kind === 'end') {
               if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
               this.finish(inst, 'completed', 'final_condition_failed');
@@ -924,20 +960,20 @@ export class Engine {
             const bucket = splitBucket(flow.id, blockId, inst.customer);
             let acc = 0;
             const v = b.variants.find((x) => bucket < (acc += Number(constantValue(p.constants[x.percent]))));
-            yield* aw(this.store.appendActivity(inst.id, { ...step, variant: v ? str(p, v.name) : 'control' }));
+            yield this.store.appendActivity(inst.id, stepWith('variant', v ? str(p, v.name) : 'control'));
             cur.block = v ? v.next : b.controlNext;
             break;
           }
           case 'stop':
           case 'end': {
-            if (b.kind === 'stop') yield* aw(this.store.appendActivity(inst.id, step));
+            if (b.kind === 'stop') yield this.store.appendActivity(inst.id, step());
             // In a parallel branch, only that branch ends.
             if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
             this.finish(inst, 'completed', 'all_steps_done');
             return yield* this.save(inst);
           }
           case 'parallel': {
-            yield* aw(this.store.appendActivity(inst.id, step));
+            yield this.store.appendActivity(inst.id, step());
             const parallel = cur.block;
             cur.block = b.join;
             cur.waitingUntil = null;
@@ -958,13 +994,13 @@ export class Engine {
           case 'join': {
             if (key !== '' && inst.branches![key]!.join === cur.block) return yield* this.branchDone(inst, flow, key, 'arrived');
             // The path that forked continues after its branches.
-            yield* aw(this.store.appendActivity(inst.id, step));
+            yield this.store.appendActivity(inst.id, step());
             cur.block = b.next;
             break;
           }
           case 'limit': {
             const within = yield* this.admit(flow, b, blockId, now);
-            yield* aw(this.store.appendActivity(inst.id, { ...step, within }));
+            yield this.store.appendActivity(inst.id, stepWith('within', within));
             cur.block = within ? b.next : b.else;
             break;
           }
@@ -976,29 +1012,51 @@ export class Engine {
     }
   }
 
-  private effect(p: VerifiedProgram, a: Extract<ProgramBlock, { kind: 'steps' }>['actions'][number], env: EvalEnv, head: Omit<EffectRecord, 'action'>): EffectRecord {
-    const { key, instance, ...rest } = head;
-    const out = (action: EffectRecord['action'], fields: Record<string, unknown>): EffectRecord => ({ ...rest, action, ...fields, key, instance }) as EffectRecord;
-    const obj = (entries: Array<{ key: number; value: number }>) => Object.fromEntries(entries.map((e) => [str(p, e.key), evaluateJson(p, e.value, env)]));
+  /** The effect of action `i` of a step group (contracts.md `effects[]`; field order as there: head, action, its fields, key, instance). */
+  private effect(p: VerifiedProgram, a: Extract<ProgramBlock, { kind: 'steps' }>['actions'][number], env: EvalEnv, inst: InstanceRecord, block: string, i: number, flow: string): EffectRecord {
+    const e = { at: env.now, flow, version: p.hash, customer: inst.customer, block, action: a.kind } as EffectRecord;
     switch (a.kind) {
       case 'send':
-        return out('send', { channel: str(p, a.channel), template: str(p, a.template), params: obj(a.params) });
+        e['channel'] = str(p, a.channel);
+        e['template'] = str(p, a.template);
+        // A parameter that is missing for this customer is left out (docs/language.md, Actions).
+        e['params'] = this.fields(p, a.params, env, true);
+        break;
       case 'webhook':
-        return out('webhook', { method: str(p, a.method), url: str(p, a.url), body: obj(a.body) });
+        e['method'] = str(p, a.method);
+        e['url'] = str(p, a.url);
+        e['body'] = this.fields(p, a.body, env, false);
+        break;
       case 'promo':
-        return out('promo', { pool: str(p, a.pool) });
+        e['pool'] = str(p, a.pool);
+        break;
       case 'points':
-        return out('points', {
-          amount: evaluateJson(p, a.amount, env),
-          account: str(p, a.account),
-          ...(a.expiresMs !== null ? { expiresAt: new Date(env.now + a.expiresMs).toISOString().replace('.000Z', 'Z') } : {}),
-        });
+        e['amount'] = evaluateJson(p, a.amount, env);
+        e['account'] = str(p, a.account);
+        if (a.expiresMs !== null) e['expiresAt'] = new Date(env.now + a.expiresMs).toISOString().replace('.000Z', 'Z');
+        break;
       case 'set':
-        return out('set', { field: str(p, a.field), value: evaluateJson(p, a.value, env) });
+        e['field'] = str(p, a.field);
+        e['value'] = evaluateJson(p, a.value, env);
+        break;
       case 'segment_add':
       case 'segment_remove':
-        return out(a.kind, { segment: str(p, a.segment) });
+        e['segment'] = str(p, a.segment);
+        break;
     }
+    e.key = `${inst.id}/${block}/${i}`;
+    e.instance = inst.id;
+    return e;
+  }
+
+  /** A send's params or a webhook's body: each key with its value (a webhook body says null for missing; params leave it out). */
+  private fields(p: VerifiedProgram, entries: ReadonlyArray<{ key: number; value: number }>, env: EvalEnv, dropMissing: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of entries) {
+      const v = evaluateJson(p, f.value, env);
+      if (v !== null || !dropMissing) out[str(p, f.key)] = v;
+    }
+    return out;
   }
 
   /** The embedded store applies data edits and segment moves to the profile at once, so later blocks see them. */
@@ -1011,7 +1069,7 @@ export class Engine {
       else if (e.action === 'segment_add' && !(profile.segments ?? []).includes(e['segment'] as string)) profile.segments = [...(profile.segments ?? []), e['segment'] as string];
       else if (e.action === 'segment_remove') profile.segments = (profile.segments ?? []).filter((s) => s !== e['segment']);
     }
-    yield* aw(this.store.putCustomer(profile));
+    yield this.store.putCustomer(profile);
     return profile;
   }
 }

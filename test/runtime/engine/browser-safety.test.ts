@@ -10,7 +10,7 @@ describe('browser safety of runtime/engine and runtime/store', () => {
   it('bundles with platform browser', async () => {
     const result = await build({
       absWorkingDir: REPO,
-      entryPoints: ['runtime/engine/engine.ts', 'runtime/engine/simulate.ts', 'runtime/store/memory-store.ts'],
+      entryPoints: ['runtime/engine/engine.ts', 'runtime/engine/simulate.ts', 'runtime/engine/schedule.ts', 'runtime/store/memory-store.ts'],
       bundle: true,
       write: false,
       outdir: 'out',
