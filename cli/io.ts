@@ -5,6 +5,8 @@ export interface CliIO {
   stderr: (s: string) => void;
   /** Colour the output (a terminal that did not say NO_COLOR). */
   color: boolean;
+  /** Whether stderr is a terminal (progress bars go there only then). */
+  stderrIsTTY?: boolean;
 }
 
 export function processIO(): CliIO {
@@ -15,6 +17,7 @@ export function processIO(): CliIO {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
     color,
+    stderrIsTTY: !!process.stderr.isTTY,
   };
 }
 

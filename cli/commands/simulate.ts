@@ -6,6 +6,7 @@ import { CompileError, compileProject } from '../../compiler/bytecode/compile.js
 import { verifyFlow } from '../../compiler/bytecode/verify.js';
 import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
 import { formatTimeline, simulate } from '../../runtime/engine/simulate.js';
+import { PROGRESS_FROM_LINES, countLines, progressBar } from '../progress.js';
 import { UsageError } from '../files.js';
 import { absolutePath, checkPaths } from '../check-paths.js';
 import { summary } from './check.js';
@@ -14,9 +15,17 @@ import { EXIT, type CliIO } from '../io.js';
 export const SIMULATE_HELP = `Usage: runnel simulate <paths...> --events <file.jsonl> [--customers <file.jsonl>] [--until <iso>] [--json]
 
 Compile the flows and run them on the embedded store with a virtual clock. The clock moves to
-each event's receivedAt (default: its at); timers due by then fire first, in order. At the end,
-timers fire up to --until (default: until none is left, at most 400 days on).
+each line's receivedAt (default: its at); timers and scheduled runs due by then fire first, in
+order. At the end, timers fire up to --until (default: until none is left, at most 400 days on;
+scheduled flows then run up to the last line only).
 Events that cannot be used are reported as invalid_event (did not enter).
+
+Control lines in the events file change flows at a moment of virtual time:
+  {"control":"launch","at":"...","source":"v2/flow.flow"}   launch a new version (path relative to the events file)
+  {"control":"pause"|"resume"|"stop","flow":"<id>","at":"..."}
+  {"control":"tick","at":"..."}                             only move the clock
+
+A progress bar shows on stderr when it is a terminal and the events file is large.
 
 Options:
   --events <file>       events, one JSON object a line (contracts.md)
@@ -63,7 +72,8 @@ export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): num
     const r = compilePaths([source], eventsDir, io);
     return typeof r === 'number' ? `${source} has errors (above), or cannot be read` : r;
   };
-  const r = simulate(compiled, eventsText, customersText, { ...(until !== undefined ? { until } : {}), load });
+  const onProgress = io.stderrIsTTY && countLines(eventsText) >= PROGRESS_FROM_LINES ? progressBar(io) : undefined;
+  const r = simulate(compiled, eventsText, customersText, { ...(until !== undefined ? { until } : {}), load, ...(onProgress ? { onProgress } : {}) });
   for (const w of r.warnings) io.stderr(`runnel simulate: ${w}\n`);
   if (r.errors.length) {
     for (const e of r.errors) io.stderr(`runnel simulate: ${e.startsWith('customers') ? `${args.customers}: ` : `${args.events}: `}${e}\n`);

@@ -42,6 +42,13 @@ import { nextRun } from './schedule.js';
 /** Where a path of an instance is: the instance itself (its main path) or a parallel branch. */
 type Cursor = Pick<InstanceRecord, 'block' | 'due' | 'waitingUntil' | 'waitingFor' | 'wait'>;
 
+/** An activity step (a fresh record each time: the store keeps it), with one extra field when given. */
+function activityStep<K extends keyof ActivityStep>(block: string, kind: string, at: number, version: string, path: string, extra?: K, value?: ActivityStep[K]): ActivityStep {
+  const s: ActivityStep = path !== '' ? { block, kind, at, version, path } : { block, kind, at, version };
+  if (extra !== undefined) s[extra] = value!;
+  return s;
+}
+
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
 
 /** Events older than this before their upload never enter (seed 002). */
@@ -891,13 +898,6 @@ export class Engine {
         ev.now = now;
         const b: ProgramBlock = p.blocks[cur.block]!;
         const blockId = str(p, b.id);
-        /** The activity step of this block (a fresh record each time: the store keeps it). */
-        const step = (): ActivityStep => (key !== '' ? { block: blockId, kind: b.kind, at: now, version: p.hash, path: key } : { block: blockId, kind: b.kind, at: now, version: p.hash });
-        const stepWith = <K extends keyof ActivityStep>(k: K, v: ActivityStep[K]): ActivityStep => {
-          const st = step();
-          st[k] = v;
-          return st;
-        };
         switch (b.kind) {
           case 'steps': {
             if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, null);
@@ -917,7 +917,7 @@ export class Engine {
             if (!inst.launched) rec.launches++;
             inst.launched = true;
             yield this.store.putLaunchRecord(flow.id, inst.customer, rec);
-            yield this.store.appendActivity(inst.id, step());
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
             cur.block = b.next;
             break;
           }
@@ -930,24 +930,24 @@ export class Engine {
               const m = evaluateMoment(p, b.at, env(profile));
               if (m === null) {
                 if (b.otherwise.kind !== 'wait') {
-                  yield this.store.appendActivity(inst.id, step());
+                  yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
                   return yield* this.end(inst, 'stopped', 'dynamic_wait_missing');
                 }
                 cur.due += b.otherwise.ms;
               } else cur.due = Math.max(cur.due, m);
             } else cur.due = nextWindowOpen(cur.due + b.durationMs, b.days, b.from, b.to, flow.zone);
-            yield this.store.appendActivity(inst.id, stepWith('until', cur.due));
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due));
             cur.block = b.next;
             if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, waitAt);
             break;
           }
           case 'wait_event': {
-            yield this.store.appendActivity(inst.id, stepWith('until', cur.due + b.timeoutMs));
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due + b.timeoutMs));
             return yield* this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
           }
           case 'if': {
             const i = b.branches.findIndex((x) => evaluateCondition(p, x.cond, env(profile)));
-            yield this.store.appendActivity(inst.id, stepWith('branch', i));
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'branch', i));
             if (i < 0 && !b.hasElse && p.blocks[b.else]!.kind === 'end') {
               if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
               this.finish(inst, 'completed', 'final_condition_failed');
@@ -960,20 +960,20 @@ export class Engine {
             const bucket = splitBucket(flow.id, blockId, inst.customer);
             let acc = 0;
             const v = b.variants.find((x) => bucket < (acc += Number(constantValue(p.constants[x.percent]))));
-            yield this.store.appendActivity(inst.id, stepWith('variant', v ? str(p, v.name) : 'control'));
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'variant', v ? str(p, v.name) : 'control'));
             cur.block = v ? v.next : b.controlNext;
             break;
           }
           case 'stop':
           case 'end': {
-            if (b.kind === 'stop') yield this.store.appendActivity(inst.id, step());
+            if (b.kind === 'stop') yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
             // In a parallel branch, only that branch ends.
             if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
             this.finish(inst, 'completed', 'all_steps_done');
             return yield* this.save(inst);
           }
           case 'parallel': {
-            yield this.store.appendActivity(inst.id, step());
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
             const parallel = cur.block;
             cur.block = b.join;
             cur.waitingUntil = null;
@@ -994,13 +994,13 @@ export class Engine {
           case 'join': {
             if (key !== '' && inst.branches![key]!.join === cur.block) return yield* this.branchDone(inst, flow, key, 'arrived');
             // The path that forked continues after its branches.
-            yield this.store.appendActivity(inst.id, step());
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
             cur.block = b.next;
             break;
           }
           case 'limit': {
             const within = yield* this.admit(flow, b, blockId, now);
-            yield this.store.appendActivity(inst.id, stepWith('within', within));
+            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
             cur.block = within ? b.next : b.else;
             break;
           }

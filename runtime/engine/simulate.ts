@@ -31,7 +31,11 @@ export interface SimulateOptions {
    * the events file): their programs, or a message saying why it cannot.
    */
   load?: (source: string) => VerifiedProgram[] | string;
+  /** Called every PROGRESS_EVERY lines and at the end with (lines done, lines in all). */
+  onProgress?: (done: number, total: number) => void;
 }
+
+export const PROGRESS_EVERY = 1000;
 
 export interface SimulateJson {
   effects: Array<Record<string, unknown>>;
@@ -120,7 +124,9 @@ export function simulate(programs: readonly VerifiedProgram[], eventsText: strin
   const first = lines.find((l) => Number.isFinite(l.time))?.time ?? 0;
   const clock = new VirtualClock(first);
   const engine = new Engine(store, programs, clock);
+  let done = 0;
   for (const line of lines) {
+    if (opts.onProgress && ++done % PROGRESS_EVERY === 0) opts.onProgress(done, lines.length);
     if (Number.isFinite(line.time)) {
       engine.fireDueSync(line.time);
       clock.advanceTo(line.time);
@@ -159,6 +165,7 @@ export function simulate(programs: readonly VerifiedProgram[], eventsText: strin
     }
     engine.ingestSync(json);
   }
+  opts.onProgress?.(lines.length, lines.length);
   if (opts.until !== undefined) {
     engine.fireDueSync(opts.until);
     clock.advanceTo(opts.until);
