@@ -5,6 +5,7 @@ import { CHECK_HELP, runCheck } from './commands/check.js';
 import { FMT_HELP, runFmt } from './commands/fmt.js';
 import { BUILD_HELP, runBuild } from './commands/build.js';
 import { DISASM_HELP, runDisasm } from './commands/disasm.js';
+import { GRAPH_HELP, runGraph } from './commands/graph.js';
 import { SIMULATE_HELP, runSimulate } from './commands/simulate.js';
 import { UsageError } from './files.js';
 import { EXIT, processIO, type CliIO } from './io.js';
@@ -18,6 +19,7 @@ Commands:
   fmt [--check] [paths...] format flows in the canonical layout
   build [paths...] -o <dir> compile flows to verified bytecode (.flowb) and a manifest.json
   disasm <file.flowb>     print compiled bytecode for people
+  graph <file.flow>       draw the flows (--format svg|mermaid|dot, --flow <id>, -o <file>)
   simulate <paths...> --events <file.jsonl> run flows on a virtual clock (--customers, --until, --json)
 
 Run \`runnel <command> --help\` for a command's options.
@@ -86,6 +88,20 @@ export function main(argv: string[], io: CliIO): number {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
         if (values.help) return io.stdout(DISASM_HELP), EXIT.ok;
         return runDisasm(positionals, io);
+      }
+      case 'graph': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            format: { type: 'string', default: 'svg' },
+            flow: { type: 'string' },
+            out: { type: 'string', short: 'o' },
+            help: { type: 'boolean', short: 'h' },
+          },
+        });
+        if (values.help) return io.stdout(GRAPH_HELP), EXIT.ok;
+        return runGraph(positionals, values, io);
       }
       case 'simulate': {
         const { values, positionals } = parseArgs({

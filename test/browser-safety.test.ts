@@ -1,7 +1,8 @@
 /**
- * The core runs in the browser unchanged (the playground): grammar/, compiler/, schemas/, stdlib/
- * and the VM must not reach a Node built-in. Bundled here for the browser platform, as the
- * playground will be; any `node:` or built-in import fails the build or shows in its inputs.
+ * The core runs in the browser unchanged (the playground): grammar/, compiler/ (compiler/draw/
+ * with its layout library, dagre, too), schemas/, stdlib/ and the VM must not reach a Node
+ * built-in. Bundled here for the browser platform, as the playground will be; any `node:` or
+ * built-in import fails the build or shows in its inputs.
  */
 import { describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
@@ -15,6 +16,7 @@ const ENTRIES = [
   'compiler/format/format-flow.ts',
   'compiler/lower/index.ts',
   'compiler/bytecode/index.ts',
+  'compiler/draw/index.ts',
   'schemas/index.ts',
   'stdlib/catalog.ts',
   'stdlib/matchers.ts',
