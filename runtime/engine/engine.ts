@@ -49,6 +49,15 @@ function activityStep<K extends keyof ActivityStep>(block: string, kind: string,
   return s;
 }
 
+/** What one step of one instance changes, gathered while it runs and committed once (Store.commit). */
+interface Tx {
+  timers: Map<string, number | null>;
+  effects: EffectRecord[];
+  activity: ActivityStep[];
+  launch?: LaunchRecord;
+  profile?: CustomerProfile;
+}
+
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
 
 /** Events older than this before their upload never enter (seed 002). */
@@ -196,6 +205,8 @@ export class Engine {
   /** Current versions with an event trigger for each event type. */
   private byEvent = new Map<string, LoadedFlow[]>();
   private readonly missedRuns: 'every-run' | 'latest-run';
+  /** The open transition of each instance being worked on (committed by commitCo). */
+  private readonly txs = new WeakMap<InstanceRecord, Tx>();
 
   constructor(
     readonly store: Store,
@@ -291,6 +302,30 @@ export class Engine {
 
   // ------------------------------------------------------------------ entry
 
+  /** The instance's open transition (opened on first use). */
+  private tx(inst: InstanceRecord): Tx {
+    let t = this.txs.get(inst);
+    if (!t) this.txs.set(inst, (t = { timers: new Map(), effects: [], activity: [] }));
+    return t;
+  }
+
+  /** Commits what the instance's open transition gathered, with the instance itself, in one store call. */
+  private *commitCo(inst: InstanceRecord): Co<void> {
+    const t: Tx = this.txs.get(inst) ?? { timers: new Map(), effects: [], activity: [] };
+    this.txs.delete(inst);
+    this.summarize(inst);
+    const timers: Array<{ key: string; due: number | null }> = [];
+    for (const [key, due] of t.timers) timers.push({ key, due });
+    yield this.store.commit({
+      instance: inst,
+      timers,
+      effects: t.effects,
+      activity: t.activity,
+      ...(t.launch ? { launch: { flow: inst.flow, record: t.launch } } : {}),
+      ...(t.profile ? { profile: t.profile } : {}),
+    });
+  }
+
   private *refuse(r: Omit<NotEnteredRecord, 'at'>): Co<void> {
     yield this.store.appendNotEntered({ ...r, at: this.clock.now() });
   }
@@ -373,8 +408,7 @@ export class Engine {
     if (segment !== null && !(profile.segments ?? []).includes(segment)) {
       const inst = this.newInstance(flow, event, at);
       this.finish(inst, 'stopped', 'outside_segment');
-      yield this.store.putInstance(inst);
-      return;
+      return yield* this.commitCo(inst);
     }
 
     // The catalog matchers, each trigger with its own state: which launches, with what context.
@@ -421,6 +455,7 @@ export class Engine {
       }
       const inst = this.newInstance(flow, event, at, { key, context: launch.context });
       yield* this.advanceCo(inst, flow);
+      yield* this.commitCo(inst);
     }
   }
 
@@ -487,13 +522,20 @@ export class Engine {
     return key === '' ? inst.id : `${inst.id}\u0000${key}`;
   }
 
-  private *removeTimers(inst: InstanceRecord): Co<void> {
-    yield this.store.removeTimer(inst.id);
-    for (const k of Object.keys(inst.branches ?? {})) yield this.store.removeTimer(this.timerKey(inst, k));
+  private removeTimers(inst: InstanceRecord): void {
+    const t = this.tx(inst);
+    t.timers.set(inst.id, null);
+    for (const k of Object.keys(inst.branches ?? {})) t.timers.set(this.timerKey(inst, k), null);
   }
 
-  /** Stores the instance; while in a parallel, its reason and waitingUntil summarize the branches. */
+  /** Marks the instance changed: its transition commits it (commitCo). */
+  // eslint-disable-next-line require-yield
   private *save(inst: InstanceRecord): Co<void> {
+    this.tx(inst);
+  }
+
+  /** While in a parallel, the instance's reason and waitingUntil summarize its branches. */
+  private summarize(inst: InstanceRecord): void {
     if (inst.status === 'in_progress' && inst.branches && Object.keys(inst.branches).length) {
       const live = this.livePaths(inst).map((k) => this.cursor(inst, k));
       const waiting = live.filter((c) => c.waitingUntil !== null);
@@ -502,14 +544,12 @@ export class Engine {
         inst.waitingUntil = Math.min(...waiting.map((c) => c.waitingUntil!));
       } else inst.reason = 'in_step';
     }
-    yield this.store.putInstance(inst);
   }
 
   /** Ends the whole instance (every branch). */
   private *end(inst: InstanceRecord, status: InstanceRecord['status'], reason: string, message?: string): Co<void> {
-    yield* this.removeTimers(inst);
+    this.removeTimers(inst);
     this.finish(inst, status, reason, message);
-    yield this.store.putInstance(inst);
   }
 
   /**
@@ -554,12 +594,14 @@ export class Engine {
       const env = (): EvalEnv => ({ now: this.clock.now(), zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited, event: contextsOf(event) });
       if (!this.inFolderSegment(flow, profile)) {
         yield* this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
+        yield* this.commitCo(inst);
         continue;
       }
       try {
         const exit = p.flow.exits.find((x) => str(p, x.event) === event.type && matches(p, x.event, x.options) && (x.where === null || evaluateCondition(p, x.where, env())));
         if (exit) {
           yield* this.end(inst, 'stopped', 'exit_event', `exit on ${event.type} (event ${event.id})`);
+          yield* this.commitCo(inst);
           continue;
         }
         for (const key of this.livePaths(inst)) {
@@ -578,13 +620,15 @@ export class Engine {
           cur.waitingUntil = null;
           delete cur.wait;
           if (key === '') inst.reason = 'in_step';
-          yield this.store.removeTimer(this.timerKey(inst, key));
+          this.tx(inst).timers.set(this.timerKey(inst, key), null);
           yield* this.advanceCo(inst, flow, key);
         }
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
         yield* this.end(inst, 'error', 'eval_error', e.message);
       }
+      // Only an instance this event changed is written.
+      if (this.txs.has(inst)) yield* this.commitCo(inst);
     }
   }
 
@@ -641,7 +685,7 @@ export class Engine {
       const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
       if (folder !== null && !(profile.segments ?? []).includes(folder)) {
         this.finish(inst, 'stopped', 'outside_segment');
-        yield this.store.putInstance(inst);
+        yield* this.commitCo(inst);
         continue;
       }
       const refusal = yield* this.launchLimitCo(flow, customer, at);
@@ -650,6 +694,7 @@ export class Engine {
         continue;
       }
       yield* this.advanceCo(inst, flow);
+      yield* this.commitCo(inst);
     }
   }
 
@@ -694,14 +739,19 @@ export class Engine {
       const id = sep < 0 ? timer.instance : timer.instance.slice(0, sep);
       const key = sep < 0 ? '' : timer.instance.slice(sep + 1);
       const inst = (yield this.store.getInstance(id)) as InstanceRecord | undefined;
-      if (!inst || inst.status !== 'in_progress') continue; // stale
-      if (key === '' ? this.forked(inst, '') : !inst.branches?.[key] || inst.branches[key].done !== null || this.forked(inst, key)) continue;
+      const flow = inst ? this.byVersion.get(inst.version) : undefined;
+      const live = inst !== undefined && inst.status === 'in_progress' && (key === '' ? !this.forked(inst, '') : !!inst.branches?.[key] && inst.branches[key].done === null && !this.forked(inst, key));
+      if (!inst || !flow || !live || this.cursor(inst, key).waitingUntil !== timer.due) {
+        // Stale (the path moved on): acknowledge the claim so it does not come back.
+        yield this.store.removeTimer(timer.instance);
+        continue;
+      }
       const cur = this.cursor(inst, key);
-      if (cur.waitingUntil !== timer.due) continue;
-      const flow = this.byVersion.get(inst.version);
-      if (!flow) continue;
+      // The claim is acknowledged with the step's commit (a path that waits again sets it anew).
+      this.tx(inst).timers.set(timer.instance, null);
       if (flow.status !== 'active') {
         yield* this.end(inst, 'stopped', 'flow_stopped');
+        yield* this.commitCo(inst);
         continue;
       }
       if (cur.waitingFor !== null) {
@@ -717,6 +767,7 @@ export class Engine {
       delete cur.wait;
       if (key === '') inst.reason = 'in_step';
       yield* this.advanceCo(inst, flow, key);
+      yield* this.commitCo(inst);
     }
   }
 
@@ -736,6 +787,7 @@ export class Engine {
     for (const inst of yield* aw(this.store.listInstances({ flow: flowId }))) {
       if (inst.status !== 'in_progress') continue;
       yield* this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
+      yield* this.commitCo(inst);
     }
   }
 
@@ -771,7 +823,9 @@ export class Engine {
     for (const inst of yield* aw(this.store.listInstances({ flow: id }))) {
       if (inst.status !== 'in_progress' || inst.version === program.hash) continue;
       const from = this.byVersion.get(inst.version);
-      if (from) yield* this.migrate(inst, from, f);
+      if (!from) continue;
+      yield* this.migrate(inst, from, f);
+      yield* this.commitCo(inst);
     }
   }
 
@@ -826,7 +880,7 @@ export class Engine {
       return;
     }
     inst.version = to.program.hash;
-    yield this.store.putInstance(inst);
+    this.tx(inst);
   }
 
   // ------------------------------------------------------------------ running blocks
@@ -847,8 +901,7 @@ export class Engine {
       inst.reason = 'waiting';
     }
     this.prune(inst, flow);
-    yield this.store.addTimer({ instance: this.timerKey(inst, key), due: until });
-    yield* this.save(inst);
+    this.tx(inst).timers.set(this.timerKey(inst, key), until);
   }
 
   /** Cuts the instance's contexts down to what its parked paths' waits keep (when all are parked in waits). */
@@ -888,7 +941,8 @@ export class Engine {
     const p = flow.program;
     const cur = this.cursor(inst, key);
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
-    let profile: CustomerProfile = ((yield this.store.getCustomer(inst.customer)) as CustomerProfile | undefined) ?? { id: inst.customer };
+    // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
+    let profile: CustomerProfile = this.txs.get(inst)?.profile ?? ((yield this.store.getCustomer(inst.customer)) as CustomerProfile | undefined) ?? { id: inst.customer };
     // One environment for the whole run of the path: the clock and the profile are updated in it.
     const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
     const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);
@@ -910,14 +964,16 @@ export class Engine {
             // Every action is evaluated before any goes out: a group runs whole or not at all.
             const effects: EffectRecord[] = [];
             for (let i = 0; i < b.actions.length; i++) effects.push(this.effect(p, b.actions[i]!, env(profile), inst, blockId, i, flow.id));
-            for (const e of effects) yield this.store.appendEffect(e);
-            profile = yield* this.applyToProfile(profile, effects);
-            const rec = ((yield this.store.getLaunchRecord(flow.id, inst.customer)) as LaunchRecord | undefined) ?? { launches: 0, lastStepAt: null };
+            const tx = this.tx(inst);
+            for (const e of effects) tx.effects.push(e);
+            const edited = this.applyToProfile(profile, effects);
+            if (edited !== profile) profile = tx.profile = edited;
+            const rec = tx.launch ?? { ...(((yield this.store.getLaunchRecord(flow.id, inst.customer)) as LaunchRecord | undefined) ?? { launches: 0, lastStepAt: null }) };
             rec.lastStepAt = now;
             if (!inst.launched) rec.launches++;
             inst.launched = true;
-            yield this.store.putLaunchRecord(flow.id, inst.customer, rec);
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
+            tx.launch = rec;
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             cur.block = b.next;
             break;
           }
@@ -930,24 +986,24 @@ export class Engine {
               const m = evaluateMoment(p, b.at, env(profile));
               if (m === null) {
                 if (b.otherwise.kind !== 'wait') {
-                  yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
+                  this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
                   return yield* this.end(inst, 'stopped', 'dynamic_wait_missing');
                 }
                 cur.due += b.otherwise.ms;
               } else cur.due = Math.max(cur.due, m);
             } else cur.due = nextWindowOpen(cur.due + b.durationMs, b.days, b.from, b.to, flow.zone);
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due));
             cur.block = b.next;
             if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, waitAt);
             break;
           }
           case 'wait_event': {
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due + b.timeoutMs));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due + b.timeoutMs));
             return yield* this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
           }
           case 'if': {
             const i = b.branches.findIndex((x) => evaluateCondition(p, x.cond, env(profile)));
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'branch', i));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'branch', i));
             if (i < 0 && !b.hasElse && p.blocks[b.else]!.kind === 'end') {
               if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
               this.finish(inst, 'completed', 'final_condition_failed');
@@ -960,20 +1016,20 @@ export class Engine {
             const bucket = splitBucket(flow.id, blockId, inst.customer);
             let acc = 0;
             const v = b.variants.find((x) => bucket < (acc += Number(constantValue(p.constants[x.percent]))));
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'variant', v ? str(p, v.name) : 'control'));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'variant', v ? str(p, v.name) : 'control'));
             cur.block = v ? v.next : b.controlNext;
             break;
           }
           case 'stop':
           case 'end': {
-            if (b.kind === 'stop') yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
+            if (b.kind === 'stop') this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             // In a parallel branch, only that branch ends.
             if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
             this.finish(inst, 'completed', 'all_steps_done');
             return yield* this.save(inst);
           }
           case 'parallel': {
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             const parallel = cur.block;
             cur.block = b.join;
             cur.waitingUntil = null;
@@ -994,13 +1050,13 @@ export class Engine {
           case 'join': {
             if (key !== '' && inst.branches![key]!.join === cur.block) return yield* this.branchDone(inst, flow, key, 'arrived');
             // The path that forked continues after its branches.
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             cur.block = b.next;
             break;
           }
           case 'limit': {
             const within = yield* this.admit(flow, b, blockId, now);
-            yield this.store.appendActivity(inst.id, activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
+            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
             cur.block = within ? b.next : b.else;
             break;
           }
@@ -1060,7 +1116,7 @@ export class Engine {
   }
 
   /** The embedded store applies data edits and segment moves to the profile at once, so later blocks see them. */
-  private *applyToProfile(current: CustomerProfile, effects: EffectRecord[]): Co<CustomerProfile> {
+  private applyToProfile(current: CustomerProfile, effects: EffectRecord[]): CustomerProfile {
     if (!effects.some((e) => e.action === 'set' || e.action === 'segment_add' || e.action === 'segment_remove')) return current;
     // Copy-on-write: the store owns the profile it handed out (and the VM may hold it).
     const profile: CustomerProfile = { ...current };
@@ -1069,7 +1125,6 @@ export class Engine {
       else if (e.action === 'segment_add' && !(profile.segments ?? []).includes(e['segment'] as string)) profile.segments = [...(profile.segments ?? []), e['segment'] as string];
       else if (e.action === 'segment_remove') profile.segments = (profile.segments ?? []).filter((s) => s !== e['segment']);
     }
-    yield this.store.putCustomer(profile);
     return profile;
   }
 }

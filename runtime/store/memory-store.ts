@@ -7,7 +7,7 @@
  * got only on its way to putting it back).
  */
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, Transition, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
 
 interface TimerEntry extends Timer {
   seq: number;
@@ -31,6 +31,18 @@ export class MemoryStore implements Store {
   private readonly matchStates = new Map<string, MatchState>();
   private readonly orders = new Map<string, Record<string, unknown>>();
   private readonly products = new Map<string, Record<string, unknown>>();
+
+  commit(t: Transition): void {
+    for (const { key, due } of t.timers) {
+      if (due === null) this.removeTimer(key);
+      else this.addTimer({ instance: key, due });
+    }
+    for (const e of t.effects) this.effects.push(e);
+    for (const a of t.activity) this.appendActivity(t.instance.id, a);
+    if (t.launch) this.putLaunchRecord(t.launch.flow, t.instance.customer, t.launch.record);
+    if (t.profile) this.putCustomer(t.profile);
+    this.putInstance(t.instance);
+  }
 
   getCustomer(id: string): CustomerProfile | undefined {
     const c = this.customers.get(id);

@@ -138,7 +138,27 @@ export interface NotEnteredRecord {
   message?: string;
 }
 
+/**
+ * Everything one step of one instance changes, all of one customer: committed at once (on Redis,
+ * one script call on the customer's slot, so a crash never leaves half a step).
+ */
+export interface Transition {
+  /** The instance after the step. */
+  instance: InstanceRecord;
+  /** Timers of the instance's paths (timer keys as in Timer.instance): set to `due`, or cleared (null). */
+  timers: Array<{ key: string; due: number | null }>;
+  effects: EffectRecord[];
+  activity: ActivityStep[];
+  /** The flow's launch-limit record for the customer, when a step group ran. */
+  launch?: { flow: string; record: LaunchRecord };
+  /** The customer's profile after the step groups' data edits and segment moves. */
+  profile?: CustomerProfile;
+}
+
 export interface Store {
+  /** Commits one step of one instance (see Transition). */
+  commit(t: Transition): Awaitable<void>;
+
   // customers
   getCustomer(id: string): Awaitable<CustomerProfile | undefined>;
   putCustomer(profile: CustomerProfile): Awaitable<void>;
