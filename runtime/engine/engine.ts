@@ -583,7 +583,7 @@ export class Engine {
 
   /** Exit criteria and `wait for` blocks of the customer's instances in progress. */
   private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent): Co<void> {
-    const instances = yield* aw(this.store.instancesOfCustomer(event.customer));
+    const instances = (yield this.store.inFlightOfCustomer(event.customer)) as InstanceRecord[];
     // Stateless matching for exits and waits: the snapshots say what changed.
     const matches = (p: VerifiedProgram, name: number, opts: ProgramOption[]) => catalogMatch(str(p, name), matcherOptions(p, opts), tev, {}).fires.length > 0;
     for (const inst of instances) {
@@ -678,10 +678,11 @@ export class Engine {
     if (t.kind !== 'schedule') return;
     const segment = t.segment !== null ? str(p, t.segment) : undefined;
     const runId = `run:${new Date(at).toISOString().replace('.000Z', 'Z')}`;
-    for (const customer of yield* aw(this.store.listCustomers(segment))) {
-      const profile = (yield* aw(this.store.getCustomer(customer))) ?? { id: customer };
-      const event: EngineEvent = { id: runId, type: `schedule`, customer, at: new Date(at).toISOString() } as EngineEvent;
-      const inst = this.newInstance(flow, event, at);
+    const atText = new Date(at).toISOString();
+    for (const customer of (yield this.store.listCustomers(segment)) as string[]) {
+      const profile = ((yield this.store.getCustomer(customer)) as CustomerProfile | undefined) ?? { id: customer };
+      const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
+      const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
       const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
       if (folder !== null && !(profile.segments ?? []).includes(folder)) {
         this.finish(inst, 'stopped', 'outside_segment');

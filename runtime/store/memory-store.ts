@@ -17,6 +17,7 @@ export class MemoryStore implements Store {
   private readonly customers = new Map<string, CustomerProfile>();
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly byCustomer = new Map<string, string[]>();
+  private readonly inFlight = new Map<string, Set<string>>();
   private readonly launches = new Map<string, LaunchRecord>();
   private readonly activity = new Map<string, ActivityStep[]>();
   private readonly seen = new Set<string>();
@@ -63,6 +64,22 @@ export class MemoryStore implements Store {
       this.byCustomer.set(instance.customer, list);
     }
     this.instances.set(instance.id, instance);
+    // The in-flight index: an instance leaves it for good once it is no longer in progress.
+    let live = this.inFlight.get(instance.customer);
+    if (instance.status === 'in_progress') {
+      if (!live) this.inFlight.set(instance.customer, (live = new Set()));
+      live.add(instance.id);
+    } else if (live) {
+      live.delete(instance.id);
+      if (!live.size) this.inFlight.delete(instance.customer);
+    }
+  }
+  inFlightOfCustomer(customer: string): InstanceRecord[] {
+    const live = this.inFlight.get(customer);
+    if (!live) return [];
+    const out: InstanceRecord[] = [];
+    for (const id of live) out.push(this.instances.get(id)!);
+    return out;
   }
   instancesOfCustomer(customer: string): InstanceRecord[] {
     return (this.byCustomer.get(customer) ?? []).map((id) => this.instances.get(id)!);

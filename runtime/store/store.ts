@@ -168,6 +168,8 @@ export interface Store {
   putInstance(instance: InstanceRecord): Awaitable<void>;
   /** The customer's instances, in the order they were created. */
   instancesOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
+  /** The customer's instances in progress (the ones events can move: exits, `wait for`), in the order they were created. */
+  inFlightOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
   /** Every instance, in the order they were created (the activity log). */
   listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
   /** The ids of the customers with a profile, in the segment when one is given, in the order they were first stored. */

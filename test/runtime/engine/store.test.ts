@@ -87,12 +87,28 @@ describe('MemoryStore', () => {
 
   it('lists instances by customer and in creation order', () => {
     const s = new MemoryStore();
-    const inst = (id: string, customer: string) => ({ id, flow: 'f', version: 'v', customer, event: id, enteredAt: 0, due: 0, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'in_step', waitingUntil: null, waitingFor: null, launched: false, steps: [] });
+    const inst = (id: string, customer: string) => ({ id, flow: 'f', version: 'v', customer, event: id, enteredAt: 0, due: 0, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'in_step', waitingUntil: null, waitingFor: null, launched: false });
     s.putInstance(inst('i1', 'c1'));
     s.putInstance(inst('i2', 'c2'));
     s.putInstance({ ...inst('i1', 'c1'), status: 'completed' });
     expect(s.instancesOfCustomer('c1').map((i) => [i.id, i.status])).toEqual([['i1', 'completed']]);
     expect(s.listInstances().map((i) => i.id)).toEqual(['i1', 'i2']);
+  });
+
+  it('keeps the instances in flight per customer: in progress only, in creation order', () => {
+    const s = new MemoryStore();
+    const inst = (id: string, status: 'in_progress' | 'completed' | 'stopped') => ({ id, flow: 'f', version: 'v', customer: 'c1', event: id, enteredAt: 0, due: 0, block: 0, contexts: {}, awaited: {}, status, reason: 'x', waitingUntil: null, waitingFor: null, launched: false });
+    s.putInstance(inst('a', 'in_progress'));
+    s.putInstance(inst('b', 'stopped'));
+    s.putInstance(inst('c', 'in_progress'));
+    s.putInstance(inst('d', 'in_progress'));
+    s.putInstance(inst('c', 'completed'));
+    s.putInstance(inst('a', 'in_progress'));
+    expect(s.inFlightOfCustomer('c1').map((i) => i.id)).toEqual(['a', 'd']);
+    expect(s.inFlightOfCustomer('nobody')).toEqual([]);
+    s.putInstance(inst('a', 'stopped'));
+    s.putInstance(inst('d', 'completed'));
+    expect(s.inFlightOfCustomer('c1')).toEqual([]);
   });
 
   it('rolling windows admit at most max in (at - window, at]', () => {
