@@ -17,7 +17,9 @@ export interface ProjectFiles {
   requested: Set<string>;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git']);
 

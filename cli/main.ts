@@ -21,6 +21,7 @@ Commands:
   disasm <file.flowb>     print compiled bytecode for people
   graph <file.flow>       draw the flows (--format svg|mermaid|dot, --flow <id>, -o <file>)
   simulate <paths...> --events <file.jsonl> run flows on a virtual clock (--customers, --until, --json)
+  serve [--project <dir>] [--port <n>]  run flows for real, with the HTTP API (tokens from the environment)
 
 Run \`runnel <command> --help\` for a command's options.
 Options: -h, --help  show this help;  -v, --version  print the version
@@ -133,6 +134,28 @@ export function main(argv: string[], io: CliIO): number {
 
 /** Run as the `runnel` binary. */
 export function run(): void {
-  const code = main(process.argv.slice(2), processIO());
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'serve') {
+    void serve(argv.slice(1), processIO());
+    return;
+  }
+  const code = main(argv, processIO());
   process.exitCode = code;
+}
+
+/** `runnel serve` runs until stopped; its web server lives in its own bundle, loaded only here. */
+async function serve(argv: string[], io: CliIO): Promise<void> {
+  try {
+    const bundle = './serve.mjs'; // next to dist/runnel.mjs; a variable, so the CLI bundle leaves it out
+    const { runServe } = (await import(new URL(bundle, import.meta.url).href)) as typeof import('./serve-entry.js');
+    process.exitCode = await runServe(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || (e as Error).name === 'UsageError') {
+      io.stderr(`runnel serve: ${(e as Error).message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    io.stderr(`runnel serve: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  }
 }

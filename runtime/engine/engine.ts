@@ -60,6 +60,9 @@ interface Tx {
 
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
 
+/** What became of an ingested event as a whole (each flow's entry or refusal is in the store). */
+export type IngestOutcome = { outcome: 'accepted' } | { outcome: 'duplicate' } | { outcome: 'invalid'; message: string };
+
 /** Events older than this before their upload never enter (seed 002). */
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
 /** The context names an event may carry (contracts.md). */
@@ -264,11 +267,15 @@ export class Engine {
   // ------------------------------------------------------------------ public API
 
   /** Handles one event at the clock's time (the simulator sets the clock to its receivedAt first). */
-  ingest(event: unknown): Promise<void> {
+  ingest(event: unknown): Promise<IngestOutcome> {
     return runAsync(this.ingestCo(event));
   }
-  ingestSync(event: unknown): void {
-    runSync(this.ingestCo(event));
+  ingestSync(event: unknown): IngestOutcome {
+    return runSync(this.ingestCo(event));
+  }
+  /** The ids of the flows launched (every version's flow), in id order. */
+  flowIds(): string[] {
+    return [...this.history.keys()].sort();
   }
   /**
    * Fires the timers and schedule runs due at or before `upTo`, in time order, moving the clock to
@@ -336,12 +343,15 @@ export class Engine {
     return `match\u0000${flow}\u0000${trigger}\u0000${event}\u0000${customer}`;
   }
 
-  private *ingestCo(raw: unknown): Co<void> {
+  private *ingestCo(raw: unknown): Co<IngestOutcome> {
     const now = this.clock.now();
     const rec = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const id = typeof rec['id'] === 'string' ? rec['id'] : null;
     const customerId = typeof rec['customer'] === 'string' ? rec['customer'] : null;
-    const invalid = (message: string) => this.refuse({ flow: null, customer: customerId, event: id, reason: 'invalid_event', message });
+    const invalid = function* (this: Engine, message: string): Co<IngestOutcome> {
+      yield* this.refuse({ flow: null, customer: customerId, event: id, reason: 'invalid_event', message });
+      return { outcome: 'invalid', message };
+    }.bind(this);
     const valid = validateEvent(raw);
     if (!valid.ok) return yield* invalid(valid.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; '));
     const event = raw as EngineEvent;
@@ -352,7 +362,7 @@ export class Engine {
     const interested = this.byEvent.get(event.type) ?? [];
     if (!(((yield this.store.markEventSeen(event.id)) as boolean))) {
       for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
-      return;
+      return { outcome: 'duplicate' };
     }
 
     // The profile update comes first: matching and conditions see it.
@@ -390,6 +400,7 @@ export class Engine {
     // Remember what this event said, for the next one's snapshots.
     if (order && typeof order['id'] === 'string') yield this.store.putOrder(order as Record<string, unknown> & { id: string });
     for (const pr of products) yield this.store.putProduct(pr);
+    return { outcome: 'accepted' };
   }
 
   private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent): Co<void> {

@@ -1,0 +1,92 @@
+/**
+ * `runnel serve`: the runtime with its HTTP API (runtime/server). Bundled apart from the rest of
+ * the CLI (dist/serve.mjs), so that `runnel check` does not load a web server to start.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildApp } from '../../runtime/server/app.js';
+import { FlowService } from '../../runtime/server/flow-service.js';
+import { MemoryStore } from '../../runtime/store/memory-store.js';
+import { UsageError } from '../files.js';
+import { EXIT, type CliIO } from '../io.js';
+
+export const SERVE_HELP = `Usage: runnel serve [--project <dir>] [--port <n>] [--host <addr>] [--redis <url>]
+
+Runs flows for real: the HTTP API (docs/openapi.json) to put drafts, launch, pause, resume and stop
+flows, take events and customer profiles, and read activity and statistics; timers and scheduled
+runs fire on the wall clock.
+
+Options:
+  --project <dir>   the project whose runnel.json drafts are checked against (default: .)
+  --port <n>        port to listen on (default 8080; 0 picks a free one)
+  --host <addr>     address to listen on (default 127.0.0.1)
+  --redis <url>     keep state in Redis (not available yet: state is in memory)
+  --tick <ms>       how often due timers are looked for (default 250)
+  -h, --help        show this help
+
+API tokens come from the environment: RUNNEL_ADMIN_TOKENS and RUNNEL_INGEST_TOKENS, comma-separated.
+Admin tokens manage flows and read activity (and may ingest); ingest tokens send events and
+profiles. Without any token nobody could use the API, so serve refuses to start.
+
+Stops gracefully on SIGINT or SIGTERM: no new requests, the ones in flight finish.
+`;
+
+function tokens(name: string): string[] {
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+export async function runServe(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      project: { type: 'string', default: '.' },
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      redis: { type: 'string' },
+      tick: { type: 'string', default: '250' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return io.stdout(SERVE_HELP), EXIT.ok;
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not ${values.port}`);
+  const tick = Number(values.tick);
+  if (!Number.isFinite(tick) || tick < 10) throw new UsageError(`--tick must be at least 10 (ms), not ${values.tick}`);
+  if (values.redis !== undefined) throw new UsageError('--redis: the Redis store is not wired into serve yet; run without it (state in memory)');
+  const admin = tokens('RUNNEL_ADMIN_TOKENS');
+  const ingest = tokens('RUNNEL_INGEST_TOKENS');
+  if (!admin.length && !ingest.length) throw new UsageError('no API token: set RUNNEL_ADMIN_TOKENS (and RUNNEL_INGEST_TOKENS), comma-separated');
+  const manifestPath = join(resolve(io.cwd, values.project!), 'runnel.json');
+  if (!existsSync(manifestPath)) throw new UsageError(`no runnel.json in ${values.project}: say which project with --project <dir>`);
+
+  const service = new FlowService({ store: new MemoryStore(), manifest: readFileSync(manifestPath, 'utf8') });
+  const app = await buildApp({ service, tokens: { admin, ingest }, logger: { level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' } });
+  const address = await app.listen({ port, host: values.host! });
+  app.log.info({ address, project: values.project }, 'runnel serve is listening');
+  io.stdout(`runnel serve: listening on ${address}\n`);
+
+  let ticking: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    ticking = ticking.then(() => service.tick()).catch((err: unknown) => app.log.error({ err }, 'firing timers failed'));
+  }, tick);
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'stopping: no new requests; finishing the ones in flight');
+      clearInterval(timer);
+      void app
+        .close()
+        .then(() => ticking)
+        .then(() => done(EXIT.ok));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

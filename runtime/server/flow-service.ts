@@ -1,0 +1,272 @@
+/**
+ * What `runnel serve` does, without HTTP: drafts, launches and statuses of flows, event ingestion,
+ * customer profiles, activity and statistics, over one Engine and its Store. The HTTP layer
+ * (app.ts) maps requests onto it; tests can drive it directly.
+ *
+ * Engine operations are serialized (one at a time, in arrival order): the engine works on one
+ * instance at a time, and a store answering with promises would otherwise interleave them.
+ * The clock is the wall clock (moved before every operation), never behind the last one.
+ */
+import { checkProject, type ProjectResult } from '../../compiler/project.js';
+import { CompileError, compileProject } from '../../compiler/bytecode/compile.js';
+import { verifyFlow } from '../../compiler/bytecode/verify.js';
+import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
+import { LineMap } from '../../compiler/line-map.js';
+import { toJsonDiagnostic, type JsonDiagnostic } from '../../compiler/render.js';
+import { validateCustomer, validateEvent } from '../../schemas/index.js';
+import { Engine, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
+import { iso } from '../engine/simulate.js';
+import type { CustomerProfile } from '../vm/customer.js';
+import type { InstanceRecord, Store } from '../store/store.js';
+
+/** Activity is kept and searched for this long (seed 000). */
+export const ACTIVITY_DAYS = 30;
+
+export interface Draft {
+  flow: string;
+  source: string;
+  /** The source's path in the project (folder restrictions of runnel.json apply to it). */
+  path: string;
+  diagnostics: JsonDiagnostic[];
+  /** Problems that are not about a place in the source (the draft holds another flow; it cannot be compiled). */
+  problems: string[];
+  /** The compiled draft when it has no error. */
+  program: VerifiedProgram | null;
+  savedAt: number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ index: number; id: string | null; type: string | null; errors: Array<{ path: string; message: string }> }>;
+}
+
+export class ServiceError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409 | 413 | 422,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FlowServiceOptions {
+  store: Store;
+  /** runnel.json text of the project the flows belong to (null: an empty manifest). */
+  manifest: string | null;
+  /** The wall clock (tests give a fake one). */
+  now?: () => number;
+}
+
+export class FlowService {
+  readonly store: Store;
+  readonly engine: Engine;
+  private readonly clock: VirtualClock;
+  private readonly now: () => number;
+  private readonly manifest: string | null;
+  private readonly drafts = new Map<string, Draft>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: FlowServiceOptions) {
+    this.store = opts.store;
+    this.manifest = opts.manifest;
+    this.now = opts.now ?? Date.now;
+    this.clock = new VirtualClock(this.now());
+    // Scheduled flows: a runtime back from downtime makes up one run, not a burst (docs/runtime.md).
+    this.engine = new Engine(this.store, [], this.clock, { missedRuns: 'latest-run' });
+  }
+
+  /** Runs engine work one operation at a time, with the clock at the wall clock. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      this.clock.advanceTo(this.now());
+      return work();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  // ------------------------------------------------------------------ flows
+
+  /** Checks and compiles a draft; it replaces the flow's previous draft (one draft per flow). */
+  putDraft(flow: string, source: string, path = `flows/${flow}.flow`): Draft {
+    const project: ProjectResult = checkProject({ ...(this.manifest !== null ? { manifest: { path: 'runnel.json', text: this.manifest } } : {}), files: [{ path, text: source }] });
+    const file = project.files[0]!;
+    const lines = new LineMap(source);
+    const diagnostics = file.diagnostics.map((d) => toJsonDiagnostic(path, lines, d));
+    const ids = file.parse.ast.flows.map((f) => f.name.name);
+    let program: VerifiedProgram | null = null;
+    const problems: string[] = [];
+    if (!diagnostics.some((d) => d.severity === 'error')) {
+      if (ids.length !== 1 || ids[0] !== flow) {
+        problems.push(`the draft of flow \`${flow}\` must hold exactly that flow (it holds ${ids.length ? ids.map((i) => `\`${i}\``).join(', ') : 'none'})`);
+      } else {
+        try {
+          const [compiled] = compileProject(project, { relativePath: (p) => p });
+          program = verifyFlow(compiled!.bytes);
+        } catch (e) {
+          if (!(e instanceof CompileError)) throw e;
+          problems.push(`cannot compile: ${e.reason}`);
+        }
+      }
+    }
+    const draft: Draft = { flow, source, path, diagnostics, problems, program, savedAt: this.now() };
+    this.drafts.set(flow, draft);
+    return draft;
+  }
+
+  getDraft(flow: string): Draft | undefined {
+    return this.drafts.get(flow);
+  }
+
+  /** Launches the flow's draft (it becomes the version customers enter). */
+  launch(flow: string): Promise<FlowVersionInfo> {
+    const draft = this.drafts.get(flow);
+    if (!draft) return Promise.reject(new ServiceError(404, `flow ${flow} has no draft: PUT /v1/flows/${flow}/draft first`));
+    if (!draft.program) return Promise.reject(new ServiceError(422, `the draft of flow ${flow} has errors; fix them before launching`));
+    const program = draft.program;
+    return this.serial(async () => {
+      await this.engine.launch(program);
+      this.drafts.delete(flow);
+      return this.engine.versions(flow).at(-1)!;
+    });
+  }
+
+  setStatus(flow: string, status: FlowStatus): Promise<FlowVersionInfo> {
+    if (!this.engine.versions(flow).length) return Promise.reject(new ServiceError(404, `no flow ${flow} was launched`));
+    return this.serial(async () => {
+      await this.engine.setFlowStatus(flow, status);
+      return this.engine.versions(flow).at(-1)!;
+    });
+  }
+
+  /** Every flow: its current version and status, and whether a draft waits. */
+  listFlows(): Array<{ flow: string; version: string | null; status: string; launchedAt: string | null; draft: boolean }> {
+    const ids = new Set([...this.engine.flowIds(), ...this.drafts.keys()]);
+    return [...ids].sort().map((flow) => {
+      const cur = this.engine.versions(flow).at(-1);
+      return { flow, version: cur?.version ?? null, status: cur?.status ?? 'draft', launchedAt: cur ? iso(cur.launchedAt) : null, draft: this.drafts.has(flow) };
+    });
+  }
+
+  versions(flow: string): Array<{ version: string; status: string; launchedAt: string; endedAt: string | null }> {
+    const vs = this.engine.versions(flow);
+    if (!vs.length) throw new ServiceError(404, `no flow ${flow} was launched`);
+    return vs.map((v) => ({ version: v.version, status: v.status, launchedAt: iso(v.launchedAt), endedAt: v.endedAt === null ? null : iso(v.endedAt) }));
+  }
+
+  /** Per-block counters (entered, passed) and the did-not-enter reasons of a flow. */
+  async stats(flow: string): Promise<{ flow: string; entered: number; statuses: Record<string, number>; blocks: Record<string, { entered: number; passed: number }>; didNotEnter: Record<string, number> }> {
+    if (!this.engine.versions(flow).length) throw new ServiceError(404, `no flow ${flow} was launched`);
+    const instances = await this.store.listInstances({ flow });
+    const blocks: Record<string, { entered: number; passed: number }> = {};
+    const statuses: Record<string, number> = {};
+    for (const inst of instances) {
+      statuses[`${inst.status}/${inst.reason}`] = (statuses[`${inst.status}/${inst.reason}`] ?? 0) + 1;
+      const steps = await this.store.listActivity(inst.id);
+      steps.forEach((s, i) => {
+        const b = (blocks[s.block] ??= { entered: 0, passed: 0 });
+        b.entered++;
+        // Passed: the journey went on after it (a later step), or ended well right there.
+        if (i < steps.length - 1 || inst.status === 'completed') b.passed++;
+      });
+    }
+    const didNotEnter: Record<string, number> = {};
+    for (const n of await this.store.listNotEntered()) if (n.flow === flow) didNotEnter[n.reason] = (didNotEnter[n.reason] ?? 0) + 1;
+    return { flow, entered: instances.length, statuses, blocks, didNotEnter };
+  }
+
+  // ------------------------------------------------------------------ events and customers
+
+  /**
+   * Ingests a batch: each event validated on its own (a bad one is rejected with its JSON paths,
+   * the rest go in); `receivedAt` is set to now when absent; duplicates by id are counted.
+   */
+  ingest(events: unknown[]): Promise<IngestResult> {
+    return this.serial(async () => {
+      const out: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
+      for (const [index, raw] of events.entries()) {
+        const rec = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : null) as Record<string, unknown> | null;
+        const v = validateEvent(raw);
+        if (!rec || !v.ok) {
+          out.rejected.push({
+            index,
+            id: typeof rec?.['id'] === 'string' ? rec['id'] : null,
+            type: typeof rec?.['type'] === 'string' ? rec['type'] : null,
+            errors: v.ok ? [{ path: '/', message: 'must be an object' }] : v.errors.map((e) => ({ path: e.path || '/', message: e.message })),
+          });
+          continue;
+        }
+        await this.engine.fireDue(this.clock.now());
+        const r = await this.engine.ingest({ ...rec, receivedAt: rec['receivedAt'] ?? iso(this.clock.now()) });
+        if (r.outcome === 'duplicate') out.duplicates++;
+        else if (r.outcome === 'invalid') out.rejected.push({ index, id: rec['id'] as string, type: rec['type'] as string, errors: [{ path: r.message.split(':')[0] ?? '/', message: r.message }] });
+        else out.accepted++;
+      }
+      return out;
+    });
+  }
+
+  /** Replaces a customer's profile (contracts.md shape). */
+  async putCustomer(id: string, profile: unknown): Promise<CustomerProfile> {
+    const body = (typeof profile === 'object' && profile !== null && !Array.isArray(profile) ? { ...(profile as object), id } : profile) as CustomerProfile;
+    const v = validateCustomer(body);
+    if (!v.ok) throw new ServiceError(400, v.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; '));
+    return this.serial(async () => {
+      await this.store.putCustomer(body);
+      return body;
+    });
+  }
+
+  /** Fires what is due now (timers and scheduled runs). */
+  tick(): Promise<number> {
+    return this.serial(() => this.engine.fireDue(this.clock.now()));
+  }
+
+  // ------------------------------------------------------------------ activity
+
+  /**
+   * The activity of the last 30 days, newest first: journeys of `flow` (all flows when absent) of
+   * the customers `q` matches (id, email, phone or name, case-insensitive; all when absent).
+   */
+  async activity(opts: { flow?: string; q?: string; limit?: number }): Promise<Array<Record<string, unknown>>> {
+    const since = this.now() - ACTIVITY_DAYS * 86_400_000;
+    const q = opts.q?.trim().toLowerCase();
+    const matches = new Map<string, boolean>();
+    const customerMatches = async (id: string): Promise<boolean> => {
+      if (!q) return true;
+      const hit = matches.get(id);
+      if (hit !== undefined) return hit;
+      const p = (await this.store.getCustomer(id)) as (CustomerProfile & Record<string, unknown>) | undefined;
+      const hay = [id, p?.['email'], p?.['phone'], p?.['firstName'], p?.['lastName'], [p?.['firstName'], p?.['lastName']].filter(Boolean).join(' ')];
+      const ok = hay.some((h) => typeof h === 'string' && h.toLowerCase().includes(q));
+      matches.set(id, ok);
+      return ok;
+    };
+    const out: Array<Record<string, unknown>> = [];
+    const instances = (await this.store.listInstances(opts.flow ? { flow: opts.flow } : {})).filter((i) => i.enteredAt >= since);
+    for (const inst of instances.reverse()) {
+      if (!(await customerMatches(inst.customer))) continue;
+      out.push(await this.activityEntry(inst));
+      if (out.length >= (opts.limit ?? 1000)) break;
+    }
+    return out;
+  }
+
+  private async activityEntry(i: InstanceRecord): Promise<Record<string, unknown>> {
+    const steps = await this.store.listActivity(i.id);
+    return {
+      flow: i.flow,
+      customer: i.customer,
+      instance: i.id,
+      event: i.event,
+      enteredAt: iso(i.enteredAt),
+      status: i.status,
+      reason: i.reason,
+      ...(i.message !== undefined ? { message: i.message } : {}),
+      // The expected exit time of the wait the journey is in (seed 000).
+      waitingUntil: i.waitingUntil === null ? null : iso(i.waitingUntil),
+      steps: steps.map((s) => ({ ...s, at: iso(s.at), ...(s.until !== undefined ? { until: iso(s.until) } : {}) })),
+    };
+  }
+}
