@@ -5,7 +5,8 @@ import { renderDiagnostic } from '../../compiler/render.js';
 import { CompileError, compileProject } from '../../compiler/bytecode/compile.js';
 import { verifyFlow } from '../../compiler/bytecode/verify.js';
 import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
-import { formatTimeline, simulate } from '../../runtime/engine/simulate.js';
+import { formatTimeline, simulate, simulateAsync, type SimulateOptions, type SimulateResult } from '../../runtime/engine/simulate.js';
+import type { Store } from '../../runtime/store/store.js';
 import { PROGRESS_FROM_LINES, countLines, progressBar } from '../progress.js';
 import { UsageError } from '../files.js';
 import { absolutePath, checkPaths } from '../check-paths.js';
@@ -53,6 +54,23 @@ function read(path: string, io: CliIO, what: string): string {
 }
 
 export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): number {
+  const run = prepare(paths, args, io);
+  if (typeof run === 'number') return run;
+  return report(simulate(run.programs, run.eventsText, run.customersText, run.options), args, io);
+}
+
+/**
+ * `runSimulate` on a given store (one that may answer with promises): what the conformance
+ * scenarios use to run on another store than the embedded one. The store should start empty.
+ */
+export async function runSimulateOn(store: Store, paths: string[], args: SimulateArgs, io: CliIO): Promise<number> {
+  const run = prepare(paths, args, io);
+  if (typeof run === 'number') return run;
+  return report(await simulateAsync(run.programs, run.eventsText, run.customersText, { ...run.options, store }), args, io);
+}
+
+/** Reads the inputs and compiles the flows: what to simulate, or the exit status after printing why not. */
+function prepare(paths: string[], args: SimulateArgs, io: CliIO): { programs: VerifiedProgram[]; eventsText: string; customersText: string; options: SimulateOptions } | number {
   if (!paths.length) throw new UsageError('say which flows to run: runnel simulate <paths...> --events <file.jsonl>');
   if (!args.events) throw new UsageError('say which events to run: --events <file.jsonl>');
   let until: number | undefined;
@@ -63,8 +81,8 @@ export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): num
   const eventsText = read(args.events, io, 'the events file');
   const customersText = args.customers ? read(args.customers, io, 'the customers file') : '';
 
-  const compiled = compilePaths(paths, io.cwd, io);
-  if (typeof compiled === 'number') return compiled;
+  const programs = compilePaths(paths, io.cwd, io);
+  if (typeof programs === 'number') return programs;
 
   // `launch` control lines name a .flow file relative to the events file.
   const eventsDir = dirname(resolve(io.cwd, args.events));
@@ -73,7 +91,11 @@ export function runSimulate(paths: string[], args: SimulateArgs, io: CliIO): num
     return typeof r === 'number' ? `${source} has errors (above), or cannot be read` : r;
   };
   const onProgress = io.stderrIsTTY && countLines(eventsText) >= PROGRESS_FROM_LINES ? progressBar(io) : undefined;
-  const r = simulate(compiled, eventsText, customersText, { ...(until !== undefined ? { until } : {}), load, ...(onProgress ? { onProgress } : {}) });
+  return { programs, eventsText, customersText, options: { ...(until !== undefined ? { until } : {}), load, ...(onProgress ? { onProgress } : {}) } };
+}
+
+/** Prints the result: warnings and errors to stderr, the output to stdout. */
+function report(r: SimulateResult, args: SimulateArgs, io: CliIO): number {
   for (const w of r.warnings) io.stderr(`runnel simulate: ${w}\n`);
   if (r.errors.length) {
     for (const e of r.errors) io.stderr(`runnel simulate: ${e.startsWith('customers') ? `${args.customers}: ` : `${args.events}: `}${e}\n`);

@@ -343,7 +343,8 @@ export class Engine {
     return `match\u0000${flow}\u0000${trigger}\u0000${event}\u0000${customer}`;
   }
 
-  private *ingestCo(raw: unknown): Co<IngestOutcome> {
+  /** The generator behind `ingest()` (for drivers that compose engine work, such as simulate). */
+  *ingestCo(raw: unknown): Co<IngestOutcome> {
     const now = this.clock.now();
     const rec = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const id = typeof rec['id'] === 'string' ? rec['id'] : null;
@@ -646,7 +647,8 @@ export class Engine {
   // ------------------------------------------------------------------ timers and flow status
 
   /** Timers and schedule runs due by `upTo`, in time order (timers due at a run's time go first). */
-  private *fireDueCo(upTo: number, schedules: boolean): Co<number> {
+  /** The generator behind `fireDue()` (for drivers that compose engine work, such as simulate). */
+  *fireDueCo(upTo: number, schedules: boolean): Co<number> {
     let fired = 0;
     for (;;) {
       const run = schedules ? this.nextScheduleRun(upTo) : null;
@@ -783,7 +785,8 @@ export class Engine {
     }
   }
 
-  private *setFlowStatusCo(flowId: string, status: FlowStatus): Co<void> {
+  /** The generator behind `setFlowStatus()` (for drivers that compose engine work, such as simulate). */
+  *setFlowStatusCo(flowId: string, status: FlowStatus): Co<void> {
     const versions = this.history.get(flowId);
     if (!versions) throw new Error(`no flow ${flowId}`);
     const current = versions[versions.length - 1]!;
@@ -809,7 +812,8 @@ export class Engine {
 
   // ------------------------------------------------------------------ versions
 
-  private *launchCo(program: VerifiedProgram): Co<void> {
+  /** The generator behind `launch()` (for drivers that compose engine work, such as simulate). */
+  *launchCo(program: VerifiedProgram): Co<void> {
     const id = str(program, program.flow.id);
     const versions = this.history.get(id) ?? [];
     const old = versions[versions.length - 1];

@@ -11,7 +11,8 @@
  */
 import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, NotEnteredRecord } from '../store/store.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, NotEnteredRecord, Store } from '../store/store.js';
+import { runAsync, runSync, type Co } from './co.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import { validateCustomer } from '../../schemas/index.js';
 import { Engine, VirtualClock, type FlowStatus } from './engine.js';
@@ -105,21 +106,33 @@ function parseLines(text: string): Line[] {
   return out.map((l, i) => ({ l, i })).sort((a, b) => a.l.time - b.l.time || a.i - b.i).map((x) => x.l);
 }
 
+/** Simulates on the embedded store, synchronously (the CLI, the playground). */
 export function simulate(programs: readonly VerifiedProgram[], eventsText: string, customersText = '', opts: SimulateOptions = {}): SimulateResult {
+  return runSync(simulation(programs, eventsText, customersText, opts, new MemoryStore()));
+}
+
+/** Simulates on any store (one that answers with promises too: the conformance scenarios on Redis). The store should start empty. */
+export function simulateAsync(programs: readonly VerifiedProgram[], eventsText: string, customersText: string, opts: SimulateOptions & { store: Store }): Promise<SimulateResult> {
+  return runAsync(simulation(programs, eventsText, customersText, opts, opts.store));
+}
+
+function* simulation(programs: readonly VerifiedProgram[], eventsText: string, customersText: string, opts: SimulateOptions, store: Store): Co<SimulateResult> {
   const errors: string[] = [];
   const warnings: string[] = [];
-  const store = new MemoryStore();
-  customersText.split(/\r?\n/).forEach((raw, i) => {
-    if (!raw.trim()) return;
+  const customerLines = customersText.split(/\r?\n/);
+  for (const [i, raw] of customerLines.entries()) {
+    if (!raw.trim()) continue;
+    let c: unknown;
     try {
-      const c = JSON.parse(raw) as unknown;
-      const v = validateCustomer(c);
-      if (!v.ok) errors.push(`customers line ${i + 1}: ${v.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
-      else store.putCustomer(c as CustomerProfile);
+      c = JSON.parse(raw) as unknown;
     } catch (e) {
       errors.push(`customers line ${i + 1}: not JSON: ${(e as Error).message}`);
+      continue;
     }
-  });
+    const v = validateCustomer(c);
+    if (!v.ok) errors.push(`customers line ${i + 1}: ${v.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
+    else yield store.putCustomer(c as CustomerProfile);
+  }
   const lines = parseLines(eventsText);
   const first = lines.find((l) => Number.isFinite(l.time))?.time ?? 0;
   const clock = new VirtualClock(first);
@@ -128,11 +141,11 @@ export function simulate(programs: readonly VerifiedProgram[], eventsText: strin
   for (const line of lines) {
     if (opts.onProgress && ++done % PROGRESS_EVERY === 0) opts.onProgress(done, lines.length);
     if (Number.isFinite(line.time)) {
-      engine.fireDueSync(line.time);
+      yield* engine.fireDueCo(line.time, true);
       clock.advanceTo(line.time);
     }
     if (line.error !== undefined) {
-      store.appendNotEntered({ flow: null, customer: null, event: null, at: clock.now(), reason: 'invalid_event', message: line.error });
+      yield store.appendNotEntered({ flow: null, customer: null, event: null, at: clock.now(), reason: 'invalid_event', message: line.error });
       continue;
     }
     const json = line.json!;
@@ -150,39 +163,36 @@ export function simulate(programs: readonly VerifiedProgram[], eventsText: strin
           errors.push(`events line ${line.n}: cannot launch ${source}: ${loaded}`);
           continue;
         }
-        for (const program of loaded) engine.launchSync(program);
+        for (const program of loaded) yield* engine.launchCo(program);
         continue;
       }
       if ((kind === 'pause' || kind === 'resume' || kind === 'stop') && typeof json['flow'] === 'string') {
         const status: FlowStatus = kind === 'pause' ? 'paused' : kind === 'stop' ? 'stopped' : 'active';
         try {
-          engine.setFlowStatusSync(json['flow'], status);
+          yield* engine.setFlowStatusCo(json['flow'], status);
         } catch (e) {
           warnings.push(`events line ${line.n}: ${(e as Error).message}`);
         }
       } else warnings.push(`events line ${line.n}: control ${String(kind)}: not supported yet, ignored`);
       continue;
     }
-    engine.ingestSync(json);
+    yield* engine.ingestCo(json);
   }
   opts.onProgress?.(lines.length, lines.length);
   if (opts.until !== undefined) {
-    engine.fireDueSync(opts.until);
+    yield* engine.fireDueCo(opts.until, true);
     clock.advanceTo(opts.until);
   } else {
     // No end given: schedules run up to the last line; the customers in flight finish their waits.
-    engine.fireDueSync(clock.now());
-    engine.fireDueSync(clock.now() + HORIZON_MS, { schedules: false });
+    yield* engine.fireDueCo(clock.now(), true);
+    yield* engine.fireDueCo(clock.now() + HORIZON_MS, false);
   }
-  return {
-    output: {
-      effects: store.listEffects().map(effectJson),
-      activity: store.listInstances().map((i) => activityJson(i, store.listActivity(i.id))),
-      notEntered: store.listNotEntered().map(notEnteredJson),
-    },
-    errors,
-    warnings,
-  };
+  const effects = (yield store.listEffects()) as EffectRecord[];
+  const instances = (yield store.listInstances()) as InstanceRecord[];
+  const activity: Array<Record<string, unknown>> = [];
+  for (const i of instances) activity.push(activityJson(i, (yield store.listActivity(i.id)) as ActivityStep[]));
+  const notEntered = (yield store.listNotEntered()) as NotEnteredRecord[];
+  return { output: { effects: effects.map(effectJson), activity, notEntered: notEntered.map(notEnteredJson) }, errors, warnings };
 }
 
 /** The readable form: per customer, a timeline of what happened. */

@@ -1,147 +1,15 @@
-/**
- * Conformance of `runnel simulate`: every folder under run/ is a scenario, a small project that
- * states one behaviour of the runtime (seeds 000-002, contracts.md, docs/language.md):
- *
- *   run/<scenario>/runnel.json       the project manifest
- *   run/<scenario>/*.flow            its flows (folders below it too, for `folders` restrictions)
- *   run/<scenario>/events.jsonl      the events (and control lines)
- *   run/<scenario>/customers.jsonl   optional: customer profiles
- *   run/<scenario>/until.txt         optional: `--until` (an ISO date-time)
- *   run/<scenario>/paths.txt         optional: the flow paths to simulate, one a line (default `.`);
- *                                    lets a scenario keep the next version of a flow, for a
- *                                    `launch` control line, out of the first run
- *   run/<scenario>/expected.json     the `simulate --json` output ({effects, activity, notEntered})
- *
- * The scenario runs through `runSimulate`, the very function behind `runnel simulate --json`, and
- * its output must equal expected.json (UPDATE_GOLDEN=1 rewrites them; a missing golden fails: its
- * expected output is reviewed against the seeds, never taken on trust). Version hashes are
- * replaced by `<version N>` (N by first appearance) so that a change in the bytecode does not
- * rewrite every golden; which version ran which step is still compared.
- *
- * `todo-<name>/`: a behaviour the engine does not do (yet, or wrongly). Its expected.json is
- * written by hand (the correct output) and its why.md says what is missing. The test asserts that
- * the scenario currently FAILS (a different output, an error or a non-zero exit); when the engine
- * gets it right the test fails and asks to drop the `todo-` prefix. UPDATE_GOLDEN never writes
- * a todo golden.
- */
+/** Conformance of `runnel simulate` (test/conformance/harness.ts says how a scenario is laid out and run), on two stores. */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runSimulate } from '../../cli/commands/simulate.js';
-import { MemoryStore } from '../../runtime/store/memory-store.js';
-import type { Store } from '../../runtime/store/store.js';
-import type { CliIO } from '../../cli/io.js';
+import { defineScenarios, embeddedStore, promisedStore, scenarios } from './harness.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), 'run');
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-
-/**
- * Makes the store a scenario runs on. The embedded store is the only factory today: `simulate()`
- * (runtime/engine/simulate.ts, what the CLI calls) builds its own MemoryStore and takes no store.
- * To run these scenarios on Redis, give `simulate()` a `store` option, pass `storeFactory()` to it
- * in runScenario below, and add a `describe` that calls runScenario with a Redis factory.
- */
-export type StoreFactory = (() => Store) & { readonly storeName: string };
-export const embeddedStore: StoreFactory = Object.assign(() => new MemoryStore(), { storeName: 'embedded' });
-
-export interface ScenarioRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** The parsed `--json` output, version hashes normalized; undefined when stdout was not JSON. */
-  output: SimulateOutput | undefined;
-}
-export interface SimulateOutput {
-  effects: Array<Record<string, unknown>>;
-  activity: Array<Record<string, unknown>>;
-  notEntered: Array<Record<string, unknown>>;
-}
-
-/** Replaces each distinct 64-hex version hash by `<version N>`, N in order of first appearance. */
-export function normalizeVersions(json: string): string {
-  const seen = new Map<string, string>();
-  return json.replace(/\b[0-9a-f]{64}\b/g, (h) => {
-    if (!seen.has(h)) seen.set(h, `<version ${seen.size + 1}>`);
-    return seen.get(h)!;
-  });
-}
-
-/** Runs one scenario folder as `runnel simulate <dir> --events ... [--customers ...] [--until ...] --json` does. */
-export function runScenario(dir: string, storeFactory: StoreFactory): ScenarioRun {
-  if (storeFactory.storeName !== 'embedded') throw new Error(`simulate() runs on the embedded store only; cannot run on ${storeFactory.storeName} yet`);
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { cwd: dir, stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), color: false };
-  const untilFile = join(dir, 'until.txt');
-  let code: number;
-  try {
-    const pathsFile = join(dir, 'paths.txt');
-    const paths = existsSync(pathsFile) ? readFileSync(pathsFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : ['.'];
-    code = runSimulate(
-      paths,
-      {
-        events: 'events.jsonl',
-        customers: existsSync(join(dir, 'customers.jsonl')) ? 'customers.jsonl' : undefined,
-        until: existsSync(untilFile) ? readFileSync(untilFile, 'utf8').trim() : undefined,
-        json: true,
-      },
-      io,
-    );
-  } catch (e) {
-    code = -1;
-    stderr += `thrown: ${(e as Error).stack ?? String(e)}\n`;
-  }
-  let output: SimulateOutput | undefined;
-  try {
-    output = code === 0 ? (JSON.parse(normalizeVersions(stdout)) as SimulateOutput) : undefined;
-  } catch {
-    output = undefined;
-  }
-  return { code, stdout, stderr, output };
-}
-
-const scenarios = readdirSync(ROOT)
-  .filter((n) => statSync(join(ROOT, n)).isDirectory())
-  .sort();
-
-function defineScenarios(storeFactory: StoreFactory): void {
-  for (const name of scenarios) {
-    const dir = join(ROOT, name);
-    const golden = join(dir, 'expected.json');
-    if (name.startsWith('todo-')) {
-      it(`${name} (todo: must still fail)`, () => {
-        expect(existsSync(golden), `${name}: a todo scenario needs its hand-written expected.json`).toBe(true);
-        expect(existsSync(join(dir, 'why.md')), `${name}: a todo scenario needs why.md`).toBe(true);
-        const expected = JSON.parse(readFileSync(golden, 'utf8')) as unknown;
-        const r = runScenario(dir, storeFactory);
-        const passes = r.code === 0 && r.stderr === '' && r.output !== undefined && JSON.stringify(r.output) === JSON.stringify(expected);
-        expect(passes, `${name} now gives the expected output: rename it without "todo-" and delete why.md`).toBe(false);
-      });
-      continue;
-    }
-    it(name, () => {
-      const r = runScenario(dir, storeFactory);
-      expect(r.stderr, `${name}: simulate printed to stderr`).toBe('');
-      expect(r.code, `${name}: exit status`).toBe(0);
-      expect(r.output, `${name}: output is not JSON`).toBeDefined();
-      const out = r.output!;
-      // Idempotency keys: one per action of a step run, never two effects with the same key.
-      const keys = out.effects.map((e) => e['key']);
-      expect(keys.every((k) => typeof k === 'string' && k.length > 0), `${name}: every effect has a key`).toBe(true);
-      expect(new Set(keys).size, `${name}: effect keys are unique`).toBe(keys.length);
-      const actual = JSON.stringify(out, null, 2) + '\n';
-      if (UPDATE) writeFileSync(golden, actual);
-      expect(existsSync(golden), `${golden} is missing: run UPDATE_GOLDEN=1 and review it`).toBe(true);
-      expect(JSON.parse(actual)).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
-    });
-  }
-}
-
-describe('simulate conformance (embedded store)', () => {
+describe('simulate conformance (embedded store, as the CLI runs)', () => {
   defineScenarios(embeddedStore);
 
   it('has at least 40 scenarios', () => {
     expect(scenarios.length).toBeGreaterThanOrEqual(40);
   });
+});
+
+describe('simulate conformance (a store answering with promises: the engine driven asynchronously)', () => {
+  defineScenarios(promisedStore);
 });
