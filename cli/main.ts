@@ -8,6 +8,7 @@ import { DISASM_HELP, runDisasm } from './commands/disasm.js';
 import { GRAPH_HELP, runGraph } from './commands/graph.js';
 import { SIMULATE_HELP, runSimulate } from './commands/simulate.js';
 import { UsageError } from './files.js';
+import { runRemote } from './commands/remote.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 
 const HELP = `runnel: customer-journey flows as code
@@ -22,6 +23,8 @@ Commands:
   graph <file.flow>       draw the flows (--format svg|mermaid|dot, --flow <id>, -o <file>)
   simulate <paths...> --events <file.jsonl> run flows on a virtual clock (--customers, --until, --json)
   serve [--project <dir>] [--port <n>]  run flows for real, with the HTTP API (tokens from the environment)
+  deploy <paths...>       save flows as drafts on a running server; launch|pause|resume|stop <flow>
+  activity [--flow] [--q] journeys of the last 30 days on a running server, as a timeline
 
 Run \`runnel <command> --help\` for a command's options.
 Options: -h, --help  show this help;  -v, --version  print the version
@@ -139,8 +142,28 @@ export function run(): void {
     void serve(argv.slice(1), processIO());
     return;
   }
+  if (REMOTE_COMMANDS.has(argv[0] ?? '')) {
+    void remote(argv[0]!, argv.slice(1), processIO());
+    return;
+  }
   const code = main(argv, processIO());
   process.exitCode = code;
+}
+
+const REMOTE_COMMANDS = new Set(['deploy', 'launch', 'pause', 'resume', 'stop', 'activity']);
+
+/** The commands that talk to a running server (HTTP: asynchronous). */
+async function remote(command: string, argv: string[], io: CliIO): Promise<void> {
+  try {
+    process.exitCode = await runRemote(command, argv, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`runnel ${command}: ${(e as Error).message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    throw e;
+  }
 }
 
 /** `runnel serve` runs until stopped; its web server lives in its own bundle, loaded only here. */
