@@ -8,6 +8,9 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../../runtime/server/app.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
+import type { EffectRecord, Store } from '../../runtime/store/store.js';
+import { InMemoryDeliveryLedger, WebhookOutbox } from '../../runtime/server/webhooks/index.js';
+import { loadManifest } from '../../compiler/manifest.js';
 import { UsageError } from '../files.js';
 import { EXIT, type CliIO } from '../io.js';
 
@@ -63,11 +66,26 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   const manifestPath = join(resolve(io.cwd, values.project!), 'runnel.json');
   if (!existsSync(manifestPath)) throw new UsageError(`no runnel.json in ${values.project}: say which project with --project <dir>`);
 
-  const service = new FlowService({ store: new MemoryStore(), manifest: readFileSync(manifestPath, 'utf8') });
+  const manifestText = readFileSync(manifestPath, 'utf8');
+  const manifest = loadManifest(manifestText).manifest;
+  const store = new MemoryStore();
+  const service = new FlowService({ store, manifest: manifestText });
   const app = await buildApp({ service, tokens: { admin, ingest }, logger: { level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' } });
   const address = await app.listen({ port, host: values.host! });
   app.log.info({ address, project: values.project }, 'runnel serve is listening');
   io.stdout(`runnel serve: listening on ${address}\n`);
+
+  // Webhook effects are delivered by the runtime itself (runtime/server/webhooks).
+  const outbox = new WebhookOutbox({
+    ledger: new InMemoryDeliveryLedger(),
+    source: newEffects(store),
+    delivery: { allowPrivate: manifest.json.webhooks?.allowPrivateNetworks ?? false, ...(manifest.json.webhooks?.allowedHosts ? { allowedHosts: manifest.json.webhooks.allowedHosts } : {}) },
+    onDelivered: (e, info) => app.log.info({ key: e.key, url: e['url'], status: info.status, attempts: info.attempts }, 'webhook delivered'),
+    onRetry: (e, info) => app.log.warn({ key: e.key, url: e['url'], ...info }, 'webhook failed; will retry'),
+    onDeadLetter: (d) => app.log.error({ key: d.effect.key, url: d.effect['url'], attempts: d.attempts, reason: d.reason }, 'webhook given up'),
+    onError: (err) => app.log.error({ err }, 'webhook outbox error'),
+  });
+  outbox.start();
 
   let ticking: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
@@ -84,9 +102,23 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
       void app
         .close()
         .then(() => ticking)
+        .then(() => outbox.stop({ deadlineMs: 5000 }))
         .then(() => done(EXIT.ok));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** The webhook effects the store's outbox got since the last poll. */
+function newEffects(store: Store): { poll(): Promise<EffectRecord[]> } {
+  let seen = 0;
+  return {
+    async poll() {
+      const all = await store.listEffects();
+      const fresh = all.slice(seen);
+      seen = all.length;
+      return fresh.filter((e) => e.action === 'webhook');
+    },
+  };
 }
