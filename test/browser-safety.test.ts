@@ -1,6 +1,7 @@
 /**
  * The core runs in the browser unchanged (the playground): grammar/, compiler/ (compiler/draw/
- * with its layout library, dagre, too), schemas/, stdlib/ and the VM must not reach a Node
+ * with its layout library, dagre, too, and the editor services of compiler/services/, which run in
+ * the playground's web worker), schemas/, stdlib/ and the VM must not reach a Node
  * built-in. Bundled here for the browser platform, as the playground will be; any `node:` or
  * built-in import fails the build or shows in its inputs.
  */
@@ -17,6 +18,7 @@ const ENTRIES = [
   'compiler/lower/index.ts',
   'compiler/bytecode/index.ts',
   'compiler/draw/index.ts',
+  'compiler/services/index.ts',
   'schemas/index.ts',
   'stdlib/catalog.ts',
   'stdlib/matchers.ts',
