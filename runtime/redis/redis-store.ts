@@ -1,0 +1,566 @@
+/**
+ * The production store: the Store interface (../store/store.ts) on Redis or Redis Cluster, with the
+ * embedded store's observable semantics (memory-store.ts), answering with promises (the engine
+ * drives it with runAsync, engine/co.ts). Layout, shards, leases and what survives a crash:
+ * docs/redis.md.
+ *
+ * Everything of one customer lives on one shard: keys that start with the hash tag `{<prefix>:<n>}`,
+ * n = FNV-1a(customer id) mod `shards`, so one step of one instance (commit) is one Lua script call
+ * on one slot, on one Redis as on a cluster. Things shared across customers (counters, windows,
+ * match states, event dedupe, order and product snapshots, did-not-enter records) have keys of
+ * their own, changed by single commands or one-key scripts.
+ *
+ * Records come back as copies (JSON, the instance codec), which satisfies the ownership rule of
+ * store.ts trivially.
+ */
+import type { CustomerProfile } from '../vm/customer.js';
+import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
+
+export interface RedisStoreOptions {
+  /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
+  prefix?: string;
+  /** Number of shards (default 64). Fixed for the life of the data: changing it moves customers. */
+  shards?: number;
+  /**
+   * Lease of a claimed timer in ms (default 30 000): a claimed timer that is not acknowledged
+   * (removed or replaced: commit, removeTimer, addTimer) within the lease is claimable again, so a
+   * crashed worker's claims are not lost. 0: a claim removes the timer (a crash between claim and
+   * commit loses it).
+   */
+  leaseMs?: number;
+  /** How long an instance's activity list lives after its last step (default 30 days; 0: forever). */
+  activityTtlMs?: number;
+  /** How long an event id is remembered for deduplication (default 30 days; 0: forever). */
+  dedupeTtlMs?: number;
+  /** Approximate MAXLEN of each shard's outbox stream (default 0: unbounded; the deliverer trims what it delivered). */
+  outboxMaxLen?: number;
+  /** Approximate MAXLEN of the did-not-enter stream (default 1 000 000; 0: unbounded). */
+  notEnteredMaxLen?: number;
+}
+
+const DAY = 86_400_000;
+/** Timers taken per script call (a bigger claim runs more calls), so no call holds Redis long. */
+export const CLAIM_CAP = 100;
+/** Instance locations remembered by a store (instance id -> shard). */
+const LOCATION_CACHE = 100_000;
+
+/** FNV-1a (32 bits) of the UTF-8 bytes: stable across processes, versions and platforms. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(text, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** A number as Redis takes it (scores, script arguments): exact, `inf`/`-inf` for infinities. */
+function numText(x: number): string {
+  if (Number.isNaN(x)) throw new Error('redis store: NaN is not a time');
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  return String(x);
+}
+function parseNum(s: string): number {
+  if (s === 'inf' || s === '+inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  return Number(s);
+}
+
+function isNoScript(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith('NOSCRIPT');
+}
+
+/** The value of a bounded Map, refreshed on write; the oldest entry goes when full. */
+function remember<K, V>(m: Map<K, V>, k: K, v: V, max: number): void {
+  if (m.get(k) === v) return;
+  m.delete(k);
+  m.set(k, v);
+  if (m.size > max) m.delete(m.keys().next().value as K);
+}
+
+/** A claimed (or claimable) timer: its shard, its member (stamp ++ key) and due. */
+interface Claimed {
+  shard: number;
+  member: string;
+  due: number;
+}
+function byDue(a: Claimed, b: Claimed): number {
+  return a.due - b.due || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0);
+}
+
+interface Stamped<T> {
+  stamp: string;
+  value: T;
+}
+function byStamp<T>(a: Stamped<T>, b: Stamped<T>): number {
+  return a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0;
+}
+
+export class RedisStore implements Store {
+  readonly prefix: string;
+  readonly shards: number;
+  readonly leaseMs: number;
+  private readonly activityTtlMs: number;
+  private readonly dedupeTtlMs: number;
+  private readonly outboxMaxLen: number;
+  private readonly notEnteredMaxLen: number;
+  private readonly shardList: number[];
+  /** t, tl, tm of every shard (the one-Redis timer scripts). */
+  private readonly allTimerKeys: string[];
+  /** The last order stamp this store used or saw (a hybrid logical clock, see scripts.ts). */
+  private lastStamp = 0;
+  /** Where instances live (instance id -> shard): learned from their records (written or read). */
+  private readonly where = new Map<string, number>();
+  /** Where instances probably live: the shard a timer of theirs was claimed from (checked on use). */
+  private readonly hint = new Map<string, number>();
+  /** Where timers set by this store live (timer key -> shard). */
+  private readonly timerWhere = new Map<string, number>();
+  private readonly loading = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly conn: RedisConnection,
+    opts: RedisStoreOptions = {},
+  ) {
+    this.prefix = opts.prefix ?? 'rn';
+    this.shards = opts.shards ?? 64;
+    if (!Number.isInteger(this.shards) || this.shards < 1) throw new Error(`redis store: shards must be a positive integer, not ${this.shards}`);
+    if (/[{}]/.test(this.prefix)) throw new Error('redis store: the prefix must not contain { or }');
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.activityTtlMs = opts.activityTtlMs ?? 30 * DAY;
+    this.dedupeTtlMs = opts.dedupeTtlMs ?? 30 * DAY;
+    this.outboxMaxLen = opts.outboxMaxLen ?? 0;
+    this.notEnteredMaxLen = opts.notEnteredMaxLen ?? 1_000_000;
+    this.shardList = Array.from({ length: this.shards }, (_, i) => i);
+    this.allTimerKeys = this.shardList.flatMap((s) => this.timerKeys(s));
+  }
+
+  /** Connects (ioredis by default) and loads the scripts. */
+  static async connect(target: RedisTarget, opts: RedisStoreOptions & { client?: ClientKind } = {}): Promise<RedisStore> {
+    const conn = await connectRedis(target, opts.client ? { client: opts.client } : {});
+    const store = new RedisStore(conn, opts);
+    await store.loadScripts();
+    return store;
+  }
+
+  /** Closes the connection. */
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+
+  /** SCRIPT LOAD of every script on every master (also done by itself after a NOSCRIPT). */
+  async loadScripts(): Promise<void> {
+    await Promise.all(SCRIPTS.map((s) => this.loadScript(s)));
+  }
+
+  private loadScript(s: Script): Promise<void> {
+    let p = this.loading.get(s.sha);
+    if (!p) {
+      p = this.conn.sendToMasters(['SCRIPT', 'LOAD', s.source]).then((shas) => {
+        for (const sha of shas) if (sha !== s.sha) throw new Error(`redis store: SCRIPT LOAD of ${s.name} answered ${String(sha)}, expected ${s.sha}`);
+      });
+      this.loading.set(s.sha, p);
+      void p.finally(() => this.loading.delete(s.sha)).catch(() => {});
+    }
+    return p;
+  }
+
+  /** EVALSHA; after NOSCRIPT (a restart, a failover, SCRIPT FLUSH) loads the script again and retries, at worst with EVAL. */
+  private async eval(s: Script, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.conn.send(keys[0], ['EVALSHA', s.sha, ...tail]);
+    } catch (e) {
+      if (!isNoScript(e)) throw e;
+    }
+    try {
+      await this.loadScript(s);
+      return await this.conn.send(keys[0], ['EVALSHA', s.sha, ...tail]);
+    } catch (e) {
+      if (!isNoScript(e)) throw e;
+      return await this.conn.send(keys[0], ['EVAL', s.source, ...tail]);
+    }
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  /** The customer's shard. */
+  shardOf(customer: string): number {
+    return fnv1a(customer) % this.shards;
+  }
+  /** The hash tag of a shard: every key of it starts with this. */
+  shardTag(shard: number): string {
+    return `{${this.prefix}:${shard}}`;
+  }
+  private k(shard: number, name: string): string {
+    return `${this.shardTag(shard)}:${name}`;
+  }
+  private g(name: string, id: string): string {
+    return `${this.prefix}:${name}:${id}`;
+  }
+  private timerKeys(shard: number): string[] {
+    return [this.k(shard, 't'), this.k(shard, 'tl'), this.k(shard, 'tm')];
+  }
+
+  /** `n` order stamps: the first, as text (scripts raise it above their shard's last). */
+  private reserve(n: number): string {
+    const base = Math.max(Date.now() * 1000, this.lastStamp + 1);
+    this.lastStamp = base + n - 1;
+    return String(base);
+  }
+  private saw(hi: unknown): void {
+    const v = Number(hi);
+    if (v > this.lastStamp) this.lastStamp = v;
+  }
+
+  /** The instance's record and shard, or undefined: where it was last seen, else every shard is asked. */
+  private async locate(id: string): Promise<{ shard: number; value: string } | undefined> {
+    const cached = this.where.get(id) ?? this.hint.get(id);
+    if (cached !== undefined) {
+      const v = (await this.conn.send(this.k(cached, 'i'), ['HGET', this.k(cached, 'i'), id])) as string | null;
+      if (v !== null) {
+        remember(this.where, id, cached, LOCATION_CACHE);
+        return { shard: cached, value: v };
+      }
+    }
+    const found = await Promise.all(this.shardList.map((s) => (s === cached ? null : (this.conn.send(this.k(s, 'i'), ['HGET', this.k(s, 'i'), id]) as Promise<string | null>))));
+    const shard = found.findIndex((v) => v !== null);
+    if (shard < 0) return undefined;
+    remember(this.where, id, shard, LOCATION_CACHE);
+    return { shard, value: found[shard]! };
+  }
+
+  /**
+   * The shard of what belongs to an instance id (activity, timers): its record's shard; for an id
+   * with no stored instance, the shard of the id itself.
+   */
+  private async shardForId(id: string): Promise<number> {
+    // An instance never moves (its customer is fixed), so a shard learned from a record holds.
+    const known = this.where.get(id);
+    if (known !== undefined) return known;
+    return (await this.locate(id))?.shard ?? this.shardOf(id);
+  }
+  private async shardForTimer(key: string): Promise<number> {
+    const known = this.timerWhere.get(key);
+    if (known !== undefined) return known;
+    const sep = key.indexOf('\u0000');
+    return this.shardForId(sep < 0 ? key : key.slice(0, sep));
+  }
+
+  // ------------------------------------------------------------------ commit
+
+  async commit(t: Transition): Promise<void> {
+    const inst = t.instance;
+    const shard = this.shardOf(inst.customer);
+    for (const { key } of t.timers) {
+      if (key !== inst.id && !key.startsWith(`${inst.id}\u0000`)) throw new Error(`redis store: commit of ${inst.id} cannot set timer ${JSON.stringify(key)} of another instance`);
+    }
+    if (t.profile && this.shardOf(t.profile.id) !== shard) throw new Error(`redis store: commit of ${inst.id} (customer ${inst.customer}) cannot write the profile of customer ${t.profile.id}`);
+    const args = [
+      this.reserve(t.timers.length + t.effects.length + 2),
+      inst.id,
+      encodeInstance(inst),
+      inst.status === 'in_progress' ? '1' : '0',
+      String(this.activityTtlMs),
+      String(this.outboxMaxLen),
+      t.launch ? `${t.launch.flow}\u0000${inst.customer}` : '',
+      t.launch ? JSON.stringify([t.launch.record.launches, t.launch.record.lastStepAt]) : '',
+      t.profile ? t.profile.id : '',
+      t.profile ? JSON.stringify(t.profile) : '',
+      String(t.timers.length),
+    ];
+    for (const { key, due } of t.timers) args.push(key, due === null ? '' : numText(due));
+    args.push(String(t.effects.length));
+    for (const e of t.effects) args.push(JSON.stringify(e));
+    args.push(String(t.activity.length));
+    for (const a of t.activity) args.push(JSON.stringify(a));
+    const keys = [
+      this.k(shard, 'i'),
+      this.k(shard, `ci:${inst.customer}`),
+      this.k(shard, `cf:${inst.customer}`),
+      ...this.timerKeys(shard),
+      this.k(shard, 'o'),
+      this.k(shard, 'l'),
+      this.k(shard, 'c'),
+      this.k(shard, 'hi'),
+      this.k(shard, `a:${inst.id}`),
+    ];
+    this.saw(await this.eval(COMMIT, keys, args));
+    remember(this.where, inst.id, shard, LOCATION_CACHE);
+    for (const { key, due } of t.timers) {
+      if (due === null) this.timerWhere.delete(key);
+      else remember(this.timerWhere, key, shard, LOCATION_CACHE);
+    }
+  }
+
+  // ------------------------------------------------------------------ customers
+
+  async getCustomer(id: string): Promise<CustomerProfile | undefined> {
+    const key = this.k(this.shardOf(id), 'c');
+    const v = (await this.conn.send(key, ['HGET', key, id])) as string | null;
+    return v === null ? undefined : (JSON.parse(v.slice(16)) as CustomerProfile);
+  }
+  async putCustomer(profile: CustomerProfile): Promise<void> {
+    const s = this.shardOf(profile.id);
+    this.saw(await this.eval(PUT_CUSTOMER, [this.k(s, 'c'), this.k(s, 'hi')], [this.reserve(1), profile.id, JSON.stringify(profile)]));
+  }
+  async listCustomers(segment?: string): Promise<string[]> {
+    const all: Array<Stamped<[string, string]>> = [];
+    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.k(s, 'c'), ['HGETALL', this.k(s, 'c')]) as Promise<string[]>));
+    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!.slice(0, 16), value: [flat[i]!, flat[i + 1]!] });
+    all.sort(byStamp);
+    const out: string[] = [];
+    for (const { value: [id, v] } of all) {
+      if (segment === undefined || ((JSON.parse(v.slice(16)) as CustomerProfile).segments ?? []).includes(segment)) out.push(id);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ instances
+
+  async getInstance(id: string): Promise<InstanceRecord | undefined> {
+    const r = await this.locate(id);
+    return r ? decodeInstance(r.value.slice(16)) : undefined;
+  }
+  async putInstance(instance: InstanceRecord): Promise<void> {
+    await this.commit({ instance, timers: [], effects: [], activity: [] });
+  }
+  private async customerIndex(customer: string, index: 'ci' | 'cf'): Promise<InstanceRecord[]> {
+    const s = this.shardOf(customer);
+    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.k(s, 'i'), this.k(s, `${index}:${customer}`)], [index === 'cf' ? 'z' : 'l'])) as Array<string | null>;
+    const out: InstanceRecord[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const v = flat[i + 1];
+      if (v === null || v === undefined) continue;
+      out.push(decodeInstance(v.slice(16)));
+      remember(this.where, flat[i]!, s, LOCATION_CACHE);
+    }
+    return out;
+  }
+  instancesOfCustomer(customer: string): Promise<InstanceRecord[]> {
+    return this.customerIndex(customer, 'ci');
+  }
+  inFlightOfCustomer(customer: string): Promise<InstanceRecord[]> {
+    return this.customerIndex(customer, 'cf');
+  }
+  async listInstances(filter: { flow?: string; customer?: string } = {}): Promise<InstanceRecord[]> {
+    if (filter.customer !== undefined) {
+      const mine = await this.instancesOfCustomer(filter.customer);
+      return filter.flow === undefined ? mine : mine.filter((i) => i.flow === filter.flow);
+    }
+    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.k(s, 'i'), ['HGETALL', this.k(s, 'i')]) as Promise<string[]>));
+    const all: Array<Stamped<string>> = [];
+    replies.forEach((flat, s) => {
+      for (let i = 0; i < flat.length; i += 2) {
+        all.push({ stamp: flat[i + 1]!.slice(0, 16), value: flat[i + 1]!.slice(16) });
+        remember(this.where, flat[i]!, s, LOCATION_CACHE);
+      }
+    });
+    all.sort(byStamp);
+    const out: InstanceRecord[] = [];
+    for (const { value } of all) {
+      const inst = decodeInstance(value);
+      if (filter.flow === undefined || inst.flow === filter.flow) out.push(inst);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ activity
+
+  async appendActivity(instance: string, step: ActivityStep): Promise<void> {
+    const s = await this.shardForId(instance);
+    await this.eval(APPEND_ACTIVITY, [this.k(s, `a:${instance}`)], [String(this.activityTtlMs), JSON.stringify(step)]);
+  }
+  async listActivity(instance: string): Promise<ActivityStep[]> {
+    const key = this.k(await this.shardForId(instance), `a:${instance}`);
+    const list = (await this.conn.send(key, ['LRANGE', key, '0', '-1'])) as string[];
+    return list.map((j) => JSON.parse(j) as ActivityStep);
+  }
+
+  // ------------------------------------------------------------------ launch limits
+
+  async getLaunchRecord(flow: string, customer: string): Promise<LaunchRecord | undefined> {
+    const key = this.k(this.shardOf(customer), 'l');
+    const v = (await this.conn.send(key, ['HGET', key, `${flow}\u0000${customer}`])) as string | null;
+    if (v === null) return undefined;
+    const [launches, lastStepAt] = JSON.parse(v) as [number, number | null];
+    return { launches, lastStepAt };
+  }
+  async putLaunchRecord(flow: string, customer: string, record: LaunchRecord): Promise<void> {
+    const key = this.k(this.shardOf(customer), 'l');
+    await this.conn.send(key, ['HSET', key, `${flow}\u0000${customer}`, JSON.stringify([record.launches, record.lastStepAt])]);
+  }
+
+  // ------------------------------------------------------------------ dedupe
+
+  async markEventSeen(id: string): Promise<boolean> {
+    const key = this.g('seen', id);
+    const r = await this.conn.send(key, this.dedupeTtlMs > 0 ? ['SET', key, '1', 'NX', 'PX', String(this.dedupeTtlMs)] : ['SET', key, '1', 'NX']);
+    return r !== null;
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  async addTimer(timer: Timer): Promise<void> {
+    const s = await this.shardForTimer(timer.instance);
+    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi')], [this.reserve(1), timer.instance, numText(timer.due)]));
+    remember(this.timerWhere, timer.instance, s, LOCATION_CACHE);
+  }
+  async removeTimer(instance: string): Promise<void> {
+    const s = await this.shardForTimer(instance);
+    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi')], [this.reserve(1), instance, '']));
+    this.timerWhere.delete(instance);
+  }
+
+  /**
+   * Takes the timers due by `upTo` in due order (ties: the order they were set), at most `limit`,
+   * across every shard, at most CLAIM_CAP per script call. On one Redis, one script reads every
+   * shard and claims exactly the first ones. On a cluster, first each shard's earliest are read (a
+   * read-only script per shard), then exactly the global first ones are claimed (one script per
+   * shard that has some). With a lease, a claimed timer stays in the store, leased, until it is
+   * acknowledged (removed or replaced) or its lease runs out (then it is due again).
+   */
+  async claimDueTimers(upTo: number, limit = 100): Promise<Timer[]> {
+    const out: Timer[] = [];
+    const up = numText(upTo);
+    let idle = 0;
+    while (out.length < limit) {
+      const want = Math.min(limit - out.length, CLAIM_CAP);
+      const batch = this.conn.cluster ? await this.claimAcrossNodes(up, want) : await this.claimAtOnce(up, want);
+      for (const c of batch) {
+        const key = c.member.slice(16);
+        out.push({ instance: key, due: c.due });
+        if (this.leaseMs > 0) remember(this.timerWhere, key, c.shard, LOCATION_CACHE);
+        else this.timerWhere.delete(key);
+        const sep = key.indexOf('\u0000');
+        remember(this.hint, sep < 0 ? key : key.slice(0, sep), c.shard, LOCATION_CACHE);
+      }
+      if (batch.length < want) {
+        // On one Redis, fewer than asked means none is left; on a cluster, another worker may have
+        // taken some between the two phases: look again, but not forever.
+        if (!this.conn.cluster || (!batch.length && ++idle > 3)) break;
+      }
+    }
+    return out;
+  }
+
+  private claimed(flat: string[], shardOf: (ix: number) => number): Claimed[] {
+    const got: Claimed[] = [];
+    for (let i = 0; i < flat.length; i += 3) got.push({ shard: shardOf(Number(flat[i])), member: flat[i + 1]!, due: parseNum(flat[i + 2]!) });
+    return got;
+  }
+
+  private async claimAtOnce(up: string, want: number): Promise<Claimed[]> {
+    const flat = (await this.eval(CLAIM_TIMERS_ALL, this.allTimerKeys, [up, String(want), String(this.leaseMs)])) as string[];
+    return this.claimed(flat, (ix) => ix - 1);
+  }
+
+  private async claimAcrossNodes(up: string, want: number): Promise<Claimed[]> {
+    const peeks = (await Promise.all(this.shardList.map((s) => this.eval(PEEK_TIMERS, this.timerKeys(s), [up, String(want)])))) as string[][];
+    const candidates: Claimed[] = [];
+    peeks.forEach((flat, shard) => {
+      for (let i = 0; i < flat.length; i += 2) candidates.push({ shard, member: flat[i]!, due: parseNum(flat[i + 1]!) });
+    });
+    if (!candidates.length) return [];
+    candidates.sort(byDue);
+    const counts = new Map<number, number>();
+    for (const c of candidates.slice(0, want)) counts.set(c.shard, (counts.get(c.shard) ?? 0) + 1);
+    const claimed = await Promise.all(
+      [...counts].map(async ([shard, n]) => this.claimed((await this.eval(CLAIM_TIMERS, this.timerKeys(shard), [up, String(n), String(this.leaseMs)])) as string[], () => shard)),
+    );
+    return claimed.flat().sort(byDue);
+  }
+
+  async nextTimerDue(): Promise<number | null> {
+    const heads = (this.conn.cluster ? await Promise.all(this.shardList.map((s) => this.eval(HEAD_TIMER, this.timerKeys(s), []))) : [await this.eval(HEAD_TIMER, this.allTimerKeys, [])]) as Array<string | null>;
+    let best: number | null = null;
+    for (const h of heads) {
+      if (h === null) continue;
+      const d = parseNum(h);
+      if (best === null || d < best) best = d;
+    }
+    return best;
+  }
+
+  // ------------------------------------------------------------------ outbox, did-not-enter
+
+  async appendEffect(effect: EffectRecord): Promise<void> {
+    const s = this.shardOf(effect.customer);
+    this.saw(await this.eval(APPEND_EFFECT, [this.k(s, 'o'), this.k(s, 'hi')], [this.reserve(1), String(this.outboxMaxLen), JSON.stringify(effect)]));
+  }
+  /** Every shard's outbox, merged in order stamp order (the order the effects were appended). */
+  async listEffects(): Promise<EffectRecord[]> {
+    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.k(s, 'o'), ['XRANGE', this.k(s, 'o'), '-', '+']) as Promise<Array<[string, string[]]>>));
+    const all: Array<Stamped<string>> = [];
+    for (const entries of replies) {
+      for (const [, fields] of entries) {
+        const f = fieldMap(fields);
+        all.push({ stamp: f.get('s')!, value: f.get('e')! });
+      }
+    }
+    all.sort(byStamp);
+    return all.map((e) => JSON.parse(e.value) as EffectRecord);
+  }
+  async appendNotEntered(record: NotEnteredRecord): Promise<void> {
+    const key = this.g('ne', 'stream');
+    const trim = this.notEnteredMaxLen > 0 ? ['MAXLEN', '~', String(this.notEnteredMaxLen)] : [];
+    await this.conn.send(key, ['XADD', key, ...trim, '*', 'r', JSON.stringify(record)]);
+  }
+  async listNotEntered(): Promise<NotEnteredRecord[]> {
+    const key = this.g('ne', 'stream');
+    const entries = (await this.conn.send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>;
+    return entries.map(([, fields]) => JSON.parse(fieldMap(fields).get('r')!) as NotEnteredRecord);
+  }
+
+  // ------------------------------------------------------------------ counters and windows
+
+  async getCounter(key: string): Promise<number> {
+    const k = this.g('n', key);
+    const v = (await this.conn.send(k, ['GET', k])) as string | null;
+    return v === null ? 0 : Number(v);
+  }
+  async incrementCounter(key: string, by = 1): Promise<number> {
+    const k = this.g('n', key);
+    return Number(await this.eval(INCREMENT, [k], [numText(by)]));
+  }
+  async admitInWindow(key: string, at: number, windowMs: number, max: number): Promise<boolean> {
+    return (await this.eval(ADMIT, [this.g('w', key)], [numText(at), numText(windowMs), numText(max)])) === 1;
+  }
+
+  // ------------------------------------------------------------------ matching snapshots
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const v = (await this.conn.send(key, ['GET', key])) as string | null;
+    return v === null ? undefined : (JSON.parse(v) as T);
+  }
+  private async setJson(key: string, value: unknown): Promise<void> {
+    await this.conn.send(key, ['SET', key, JSON.stringify(value)]);
+  }
+  getMatchState(key: string): Promise<MatchState | undefined> {
+    return this.getJson(this.g('m', key));
+  }
+  putMatchState(key: string, state: MatchState): Promise<void> {
+    return this.setJson(this.g('m', key), state);
+  }
+  getOrder(id: string): Promise<Record<string, unknown> | undefined> {
+    return this.getJson(this.g('order', id));
+  }
+  putOrder(order: Record<string, unknown> & { id: string }): Promise<void> {
+    return this.setJson(this.g('order', order.id), order);
+  }
+  getProduct(id: string): Promise<Record<string, unknown> | undefined> {
+    return this.getJson(this.g('product', id));
+  }
+  putProduct(product: Record<string, unknown> & { id: string }): Promise<void> {
+    return this.setJson(this.g('product', product.id), product);
+  }
+}
+
+function fieldMap(fields: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < fields.length; i += 2) m.set(fields[i]!, fields[i + 1]!);
+  return m;
+}

@@ -1,0 +1,490 @@
+/**
+ * The Lua scripts of the Redis store (Redis 7 or later: they start with a `#!lua` shebang, so Redis
+ * checks memory before a writing script starts rather than at its first write, and read-only ones
+ * say `flags=no-writes`). Each script touches the keys of one slot only (one shard's hash tag, or
+ * one shared key), so the same calls run on one Redis and on Redis Cluster; the `*_ALL` timer
+ * scripts, which read every shard at once, are only used on one Redis (not a cluster).
+ *
+ * All or nothing: Redis does not roll a script back, so every writing script first reads what it
+ * needs (a read of a key of the wrong type fails there, before any write), checks the arguments and
+ * the types of the keys it will only write, and only then writes, with commands that cannot fail.
+ *
+ * Order stamps: integers (microseconds-like, below 2^53) that order records across shards: the
+ * client proposes a base (a hybrid logical clock: its clock, never below what it has seen), the
+ * script raises it above the shard's last stamp (`{p:s}:hi`), so within a shard stamps follow the
+ * order Redis ran the calls in. They are written as 16 zero-padded digits in front of members and
+ * values, so that text order is stamp order.
+ *
+ * Timers: the shard's sorted set `t` has member = stamp ++ timer key, score = due (ms): equal dues
+ * come out in the order they were set. `tm` maps the timer key to stamp ++ due. A claim with a lease
+ * moves the member to the lease set `tl`, scored by lease expiry (the server's TIME + lease); a
+ * lease that expires unacknowledged counts as due again at the timer's own due (and is moved back
+ * into `t` by the next claim). Acknowledging = removing or replacing the timer (commit, addTimer,
+ * removeTimer), which clears it from `t`, `tl` and `tm`.
+ */
+import { createHash } from 'node:crypto';
+
+export interface Script {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(name: string, flags: string, body: string): Script {
+  const source = `#!lua${flags ? ` flags=${flags}` : ''}\n-- runnel ${name}\n${PRELUDE}\n${body}`;
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const PRELUDE = `
+local function stampText(x) return string.format('%016.0f', x) end
+local function intText(x) return string.format('%.0f', x) end
+local function numText(x) return string.format('%.17g', x) end
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- The first stamp to use: the client's base, above the shard's last (a read: validates the key).
+local function firstStamp(hiKey, clientBase)
+  local hi = tonumber(redis.call('GET', hiKey) or '0')
+  local base = tonumber(clientBase)
+  if base <= hi then base = hi + 1 end
+  return base
+end
+-- TYPE of each key about to be only written ({key, type, key, type...}): nil, or the error text.
+local function wrongType(list)
+  for i = 1, #list, 2 do
+    local ty = redis.call('TYPE', list[i])['ok']
+    if ty ~= 'none' and ty ~= list[i + 1] then
+      return 'WRONGTYPE runnel: ' .. list[i] .. ' holds a ' .. ty .. ', not a ' .. list[i + 1] .. '; nothing was written'
+    end
+  end
+  return nil
+end
+local function validDue(d)
+  local x = tonumber(d)
+  return x ~= nil and x == x
+end
+-- Timer writes, given the timer's current meta (stamp ++ due, or false); return the new meta.
+local function timerRemove(t, tl, tm, key, meta)
+  if meta then
+    local member = string.sub(meta, 1, 16) .. key
+    redis.call('ZREM', t, member)
+    redis.call('ZREM', tl, member)
+    redis.call('HDEL', tm, key)
+  end
+  return false
+end
+local function timerSet(t, tl, tm, key, due, stamp, meta)
+  timerRemove(t, tl, tm, key, meta)
+  local s = stampText(stamp)
+  redis.call('ZADD', t, due, s .. key)
+  redis.call('HSET', tm, key, s .. due)
+  return s .. due
+end
+local function byDue(a, b)
+  if a[1] ~= b[1] then return a[1] < b[1] end
+  return a[2] < b[2]
+end
+-- The first n timers due by upTo over the given shards ({t, tl, tm, index} each), in (due, member)
+-- order: a k-way merge (a binary heap of the sources' heads) of each shard's t, read in growing
+-- chunks, and of its leases expired by now (at most 100 per shard, read at once, at their own due).
+-- Returns the timers ({due, member, due text, shard index}) and the expired leases read
+-- ({shard index, member, meta}, to put back into t).
+local function firstDue(shards, upTo, n, now)
+  local up = tonumber(upTo)
+  local heap, expired = {}, {}
+  local function push(e)
+    local i = #heap + 1
+    heap[i] = e
+    while i > 1 do
+      local p = math.floor(i / 2)
+      if not byDue(heap[i], heap[p]) then break end
+      heap[i], heap[p] = heap[p], heap[i]
+      i = p
+    end
+  end
+  local function pop()
+    local top = heap[1]
+    local last = table.remove(heap)
+    if #heap > 0 then
+      heap[1] = last
+      local i = 1
+      while true do
+        local l, r, m = 2 * i, 2 * i + 1, i
+        if heap[l] and byDue(heap[l], heap[m]) then m = l end
+        if heap[r] and byDue(heap[r], heap[m]) then m = r end
+        if m == i then break end
+        heap[i], heap[m] = heap[m], heap[i]
+        i = m
+      end
+    end
+    return top
+  end
+  -- A source: a list (pos) or a sorted set read in chunks (key, offset, chunk, done).
+  local function nextOf(src)
+    if src.list then
+      local e = src.list[src.pos]
+      src.pos = src.pos + 1
+      return e
+    end
+    if src.pos > #src.buf then
+      if src.done then return nil end
+      local r = redis.call('ZRANGE', src.key, '-inf', upTo, 'BYSCORE', 'LIMIT', src.offset, src.chunk, 'WITHSCORES')
+      src.buf, src.pos = {}, 1
+      for i = 1, #r, 2 do src.buf[#src.buf + 1] = {tonumber(r[i + 1]), r[i], r[i + 1], src.shard} end
+      src.offset = src.offset + #src.buf
+      src.done = #src.buf < src.chunk
+      src.chunk = math.min(src.chunk * 2, 128)
+      if #src.buf == 0 then return nil end
+    end
+    local e = src.buf[src.pos]
+    src.pos = src.pos + 1
+    return e
+  end
+  local function feed(src)
+    local e = nextOf(src)
+    if e then e[5] = src; push(e) end
+  end
+  for _, sh in ipairs(shards) do
+    local t, tl, tm, ix = sh[1], sh[2], sh[3], sh[4]
+    local ex = redis.call('ZRANGE', tl, '-inf', intText(now), 'BYSCORE', 'LIMIT', 0, 100)
+    if #ex > 0 then
+      local list = {}
+      for _, m in ipairs(ex) do
+        local meta = redis.call('HGET', tm, string.sub(m, 17))
+        expired[#expired + 1] = {ix, m, meta}
+        if meta then
+          local d = string.sub(meta, 17)
+          if tonumber(d) <= up then list[#list + 1] = {tonumber(d), m, d, ix} end
+        end
+      end
+      table.sort(list, byDue)
+      feed({list = list, pos = 1})
+    end
+    feed({key = t, shard = ix, offset = 0, chunk = math.max(1, math.min(n, 4)), buf = {}, pos = 1, done = false})
+  end
+  local out = {}
+  while #out < n and #heap > 0 do
+    local e = pop()
+    out[#out + 1] = e
+    feed(e[5])
+  end
+  return out, expired
+end
+-- Claims cands (firstDue's): the expired leases read go back to t, then each claimed timer is
+-- leased (lease > 0) or removed. keysOf(shard) gives t, tl, tm. Returns flat {shard, member, due...}.
+local function claim(cands, expired, lease, now, keysOf)
+  local take = #cands
+  if lease <= 0 then
+    local seen = {}
+    for i = 1, take do
+      local sh = cands[i][4]
+      if not seen[sh] then
+        seen[sh] = true
+        local _, _, tm = keysOf(sh)
+        local bad = wrongType({tm, 'hash'})
+        if bad then return redis.error_reply(bad) end
+      end
+    end
+  end
+  for _, e in ipairs(expired) do
+    local t, tl = keysOf(e[1])
+    redis.call('ZREM', tl, e[2])
+    if e[3] then redis.call('ZADD', t, string.sub(e[3], 17), e[2]) end
+  end
+  local out = {}
+  local expiry = intText(now + lease)
+  for i = 1, take do
+    local c = cands[i]
+    local t, tl, tm = keysOf(c[4])
+    redis.call('ZREM', t, c[2])
+    if lease > 0 then redis.call('ZADD', tl, expiry, c[2]) else redis.call('HDEL', tm, string.sub(c[2], 17)) end
+    out[#out + 1] = c[4]
+    out[#out + 1] = c[2]
+    out[#out + 1] = c[3]
+  end
+  return out
+end
+`;
+
+/**
+ * One step of one instance, all on its customer's shard (Store.commit; putInstance is a commit of
+ * the instance alone).
+ *
+ * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci:<customer> (list: ids by creation),
+ *       3 cf:<customer> (zset: ids in progress), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
+ *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
+ *       11 a:<instance> (list: activity steps)
+ * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
+ *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
+ *       9 profile id ('' none), 10 profile JSON, 11 n timers, then n x (key, due or ''), then
+ *       n effects, n x JSON, then n steps, n x JSON
+ * Returns the shard's last stamp.
+ */
+export const COMMIT = script(
+  'commit',
+  '',
+  `
+local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
+local ttl, maxLen = tonumber(ARGV[5]), tonumber(ARGV[6])
+local launchField, launchValue, profileId, profileJson = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local p = 11
+local nTimers = tonumber(ARGV[p])
+if nTimers == nil or ttl == nil or maxLen == nil or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+local timers = {}
+for j = 1, nTimers do
+  local key, due = ARGV[p + 2 * j - 1], ARGV[p + 2 * j]
+  if key == nil or due == nil or (due ~= '' and not validDue(due)) then return redis.error_reply('ERR runnel commit: bad timer; nothing was written') end
+  timers[j] = {key, due}
+end
+p = p + 2 * nTimers + 1
+local nEffects = tonumber(ARGV[p])
+if nEffects == nil then return redis.error_reply('ERR runnel commit: bad effects; nothing was written') end
+local effectsAt = p
+p = p + nEffects + 1
+local nSteps = tonumber(ARGV[p])
+if nSteps == nil or p + nSteps ~= #ARGV then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+local stepsAt = p
+
+-- Reads (a key of the wrong type fails here, before any write).
+local s = firstStamp(kHi, ARGV[1])
+local first = s
+local metas = {}
+for j = 1, nTimers do
+  local key = timers[j][1]
+  if metas[key] == nil then metas[key] = redis.call('HGET', kTM, key) end
+end
+local oldProfile = false
+if profileId ~= '' then oldProfile = redis.call('HGET', kC, profileId) end
+local old = redis.call('HGET', kI, id)
+local check = {kCF, 'zset'}
+if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
+if not old then check[#check + 1] = kCI; check[#check + 1] = 'list' end
+if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
+if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'list' end
+if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
+local bad = wrongType(check)
+if bad then return redis.error_reply(bad) end
+
+-- Writes (cannot fail from here).
+for j = 1, nTimers do
+  local key, due = timers[j][1], timers[j][2]
+  if due == '' then
+    metas[key] = timerRemove(kT, kTL, kTM, key, metas[key])
+  else
+    metas[key] = timerSet(kT, kTL, kTM, key, due, s, metas[key])
+    s = s + 1
+  end
+end
+for j = 1, nEffects do
+  if maxLen > 0 then
+    redis.call('XADD', kO, 'MAXLEN', '~', maxLen, '*', 's', stampText(s), 'e', ARGV[effectsAt + j])
+  else
+    redis.call('XADD', kO, '*', 's', stampText(s), 'e', ARGV[effectsAt + j])
+  end
+  s = s + 1
+end
+if nSteps > 0 then
+  for j = 1, nSteps do redis.call('RPUSH', kA, ARGV[stepsAt + j]) end
+  if ttl > 0 then redis.call('PEXPIRE', kA, ttl) end
+end
+if launchField ~= '' then redis.call('HSET', kL, launchField, launchValue) end
+if profileId ~= '' then
+  local at
+  if oldProfile then at = string.sub(oldProfile, 1, 16) else at = stampText(s); s = s + 1 end
+  redis.call('HSET', kC, profileId, at .. profileJson)
+end
+local created
+if old then created = string.sub(old, 1, 16) else created = stampText(s); redis.call('RPUSH', kCI, id) end
+redis.call('HSET', kI, id, created .. codec)
+if inProgress then redis.call('ZADD', kCF, 'NX', intText(s), id) else redis.call('ZREM', kCF, id) end
+redis.call('SET', kHi, intText(s))
+return intText(s)
+`,
+);
+
+/** KEYS: 1 c, 2 hi. ARGV: 1 client stamp, 2 customer id, 3 profile JSON. Returns the shard's last stamp. */
+export const PUT_CUSTOMER = script(
+  'put-customer',
+  '',
+  `
+local s = firstStamp(KEYS[2], ARGV[1])
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+local at
+if old then at = string.sub(old, 1, 16) else at = stampText(s) end
+redis.call('HSET', KEYS[1], ARGV[2], at .. ARGV[3])
+redis.call('SET', KEYS[2], intText(s))
+return intText(s)
+`,
+);
+
+/** KEYS: 1 t, 2 tl, 3 tm, 4 hi. ARGV: 1 client stamp, 2 timer key, 3 due ('' removes). Returns the shard's last stamp. */
+export const SET_TIMER = script(
+  'set-timer',
+  '',
+  `
+if ARGV[3] ~= '' and not validDue(ARGV[3]) then return redis.error_reply('ERR runnel: bad due ' .. ARGV[3]) end
+local s = firstStamp(KEYS[4], ARGV[1])
+local meta = redis.call('HGET', KEYS[3], ARGV[2])
+if ARGV[3] == '' and not meta then return intText(s - 1) end
+local bad = wrongType({KEYS[1], 'zset', KEYS[2], 'zset'})
+if bad then return redis.error_reply(bad) end
+if ARGV[3] == '' then timerRemove(KEYS[1], KEYS[2], KEYS[3], ARGV[2], meta) else timerSet(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[3], s, meta) end
+redis.call('SET', KEYS[4], intText(s))
+return intText(s)
+`,
+);
+
+/**
+ * The shard's first `n` timers due by `upTo`, counting leases expired by the server's clock (at
+ * their own due): flat [member, due, ...] in (due, member) order. Read-only: the first phase of a
+ * claim on a cluster. KEYS: 1 t, 2 tl, 3 tm. ARGV: 1 upTo, 2 n.
+ */
+export const PEEK_TIMERS = script(
+  'peek-timers',
+  'no-writes',
+  `
+local cands = firstDue({{KEYS[1], KEYS[2], KEYS[3], 1}}, ARGV[1], tonumber(ARGV[2]), nowMs())
+local flat = {}
+for i = 1, #cands do flat[#flat + 1] = cands[i][2]; flat[#flat + 1] = cands[i][3] end
+return flat
+`,
+);
+
+/**
+ * Claims the shard's first `n` (at most 100) timers due by `upTo`, as PEEK_TIMERS lists them: with a
+ * lease (ARGV 3 > 0) each moves to the lease set until the server's TIME + lease; without, it is
+ * removed. Returns flat [1, member, due, ...] in (due, member) order.
+ * KEYS: 1 t, 2 tl, 3 tm. ARGV: 1 upTo, 2 n, 3 lease ms.
+ */
+export const CLAIM_TIMERS = script(
+  'claim-timers',
+  '',
+  `
+local n, lease = math.min(tonumber(ARGV[2]), 100), tonumber(ARGV[3])
+local now = nowMs()
+local cands, expired = firstDue({{KEYS[1], KEYS[2], KEYS[3], 1}}, ARGV[1], n, now)
+return claim(cands, expired, lease, now, function() return KEYS[1], KEYS[2], KEYS[3] end)
+`,
+);
+
+/**
+ * One Redis only (not a cluster): claims the first `n` (at most 100) timers due by `upTo` over every
+ * shard at once, exactly in (due, member) order. Returns flat [shard, member, due, ...] (shard: the
+ * 1-based index of its key triple). KEYS: t, tl, tm of each shard. ARGV: 1 upTo, 2 n, 3 lease ms.
+ */
+export const CLAIM_TIMERS_ALL = script(
+  'claim-timers-all',
+  '',
+  `
+local n, lease = math.min(tonumber(ARGV[2]), 100), tonumber(ARGV[3])
+local now = nowMs()
+local shards = {}
+for sh = 1, #KEYS / 3 do shards[sh] = {KEYS[3 * sh - 2], KEYS[3 * sh - 1], KEYS[3 * sh], sh} end
+local cands, expired = firstDue(shards, ARGV[1], n, now)
+return claim(cands, expired, lease, now, function(sh) return KEYS[3 * sh - 2], KEYS[3 * sh - 1], KEYS[3 * sh] end)
+`,
+);
+
+/** The earliest due (text) of the shards given (KEYS: t, tl, tm of each), counting leases expired by the server's clock; nil when none. */
+export const HEAD_TIMER = script(
+  'head-timer',
+  'no-writes',
+  `
+local now = nowMs()
+local best, bestText = nil, nil
+for sh = 1, #KEYS / 3 do
+  local r = redis.call('ZRANGE', KEYS[3 * sh - 2], 0, 0, 'WITHSCORES')
+  if r[2] and (best == nil or tonumber(r[2]) < best) then best = tonumber(r[2]); bestText = r[2] end
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[3 * sh - 1], '-inf', intText(now), 'BYSCORE', 'LIMIT', 0, 100)) do
+    local meta = redis.call('HGET', KEYS[3 * sh], string.sub(m, 17))
+    if meta then
+      local d = string.sub(meta, 17)
+      if best == nil or tonumber(d) < best then best = tonumber(d); bestText = d end
+    end
+  end
+end
+return bestText
+`,
+);
+
+/** KEYS: 1 o, 2 hi. ARGV: 1 client stamp, 2 MAXLEN ~ (0: none), 3 effect JSON. Returns the shard's last stamp. */
+export const APPEND_EFFECT = script(
+  'append-effect',
+  '',
+  `
+local s = firstStamp(KEYS[2], ARGV[1])
+local bad = wrongType({KEYS[1], 'stream'})
+if bad then return redis.error_reply(bad) end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 's', stampText(s), 'e', ARGV[3])
+else
+  redis.call('XADD', KEYS[1], '*', 's', stampText(s), 'e', ARGV[3])
+end
+redis.call('SET', KEYS[2], intText(s))
+return intText(s)
+`,
+);
+
+/** KEYS: 1 a. ARGV: 1 TTL ms (0: none), 2 step JSON. (RPUSH is the only write that can fail, and it comes first.) */
+export const APPEND_ACTIVITY = script(
+  'append-activity',
+  '',
+  `
+redis.call('RPUSH', KEYS[1], ARGV[2])
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1
+`,
+);
+
+/** The customer's instances (KEYS: 1 i, 2 index: a list, or a zset when ARGV 1 is 'z'): flat [id, value, ...] in index order. */
+export const CUSTOMER_INSTANCES = script(
+  'customer-instances',
+  'no-writes',
+  `
+local ids
+if ARGV[1] == 'z' then ids = redis.call('ZRANGE', KEYS[2], 0, -1) else ids = redis.call('LRANGE', KEYS[2], 0, -1) end
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[1], id)
+end
+return out
+`,
+);
+
+/** KEYS: 1 counter. ARGV: 1 increment. The new value as %.17g text (exactly the double JavaScript would compute). */
+export const INCREMENT = script(
+  'increment',
+  '',
+  `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1])
+local text = numText(v)
+redis.call('SET', KEYS[1], text)
+return text
+`,
+);
+
+/**
+ * Rolling window: admits `at` when fewer than `max` admissions fall in (at - window, at]. Members
+ * are `<at>:<k>` (k = how many were admitted at that same time), scores the times.
+ * KEYS: 1 window zset. ARGV: 1 at, 2 window ms, 3 max. Returns 1 or 0.
+ */
+export const ADMIT = script(
+  'admit',
+  '',
+  `
+local at, win, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = redis.call('ZCOUNT', KEYS[1], '(' .. numText(at - win), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', numText(at - win))
+if n < max then
+  local same = redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[1])
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1] .. ':' .. same)
+  return 1
+end
+return 0
+`,
+);
+
+export const SCRIPTS: readonly Script[] = [COMMIT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT];

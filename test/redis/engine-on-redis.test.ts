@@ -1,0 +1,127 @@
+/**
+ * The engine on the Redis store gives what it gives on the embedded store: the same random event
+ * sequences over flows with fixed waits, `wait ... until`, `wait for ... up to`, `within` windows,
+ * `split`, `parallel` with a `limit` and a `stop`, `entry once` / `entry every`, and `exit on`,
+ * simulated once on a MemoryStore (simulate) and once on a RedisStore (simulateAsync), compared
+ * whole (effects, activity with steps, did-not-enter records).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
+import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { simulate, simulateAsync } from '../../runtime/engine/simulate.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { jsonl, programs } from '../runtime/engine/helpers.js';
+
+const FLOWS = `
+flow order_journey {
+  relevance 1d
+  exit on OrderStatusChanged(status: "cancelled")
+  on NewOrder
+  steps thanks relevance 2h { send email "order-thanks" { orderId: order.id } }
+  wait 1d
+  if order.total >= 100 {
+    steps big { award 100 points to "main" send email "thanks" }
+  } else {
+    steps small { send email "reminder" }
+  }
+  wait delivery until order.fields.deliveryDate + 1d otherwise wait 2d
+  steps ask relevance 6h { send email "a" }
+}
+
+flow welcome {
+  entry once
+  on CustomerRegistered
+  steps hello { issue promo "WELCOME10" send email "welcome" }
+  wait first_order for NewOrder where order.total > 50 up to 3d {
+    steps first { send email "thanks" }
+  } timeout {
+    steps nudge relevance 1h { send push "nudge" }
+  }
+  wait 2d within mon..fri 10:00..18:00
+  steps tip relevance 4h { send email "session-follow-up" }
+}
+
+flow browse {
+  relevance 12h
+  entry every 1d
+  on ProductViewed
+  split offer {
+    50% alpha { steps va { send email "b" } }
+    30% beta { steps vb { send email "c" } }
+  }
+  parallel notify {
+    branch mail { wait 1h steps m { send email "d" } }
+    branch text {
+      limit cap 1 per day { steps s { send sms "promo" } } else { stop }
+    }
+  }
+  steps after relevance 30m { send email "reminder" }
+}
+`;
+
+const PROGRAMS = programs(FLOWS);
+const MIN = 60_000;
+const BASE = Date.parse('2026-06-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+const eventArb = fc.record({
+  customer: fc.constantFrom('c1', 'c2', 'c3', 'c4'),
+  type: fc.constantFrom('NewOrder', 'NewOrder', 'OrderStatusChanged', 'CustomerRegistered', 'ProductViewed'),
+  atMin: fc.integer({ min: 0, max: 5 * 24 * 60 }),
+  lateMin: fc.constantFrom(0, 0, 0, 30, 150, 24 * 60),
+  order: fc.integer({ min: 1, max: 2 }),
+  status: fc.constantFrom('paid', 'cancelled'),
+  total: fc.constantFrom(20, 60, 150),
+  product: fc.integer({ min: 1, max: 2 }),
+  dup: fc.boolean(),
+});
+
+type Spec = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;
+
+function eventsText(specs: Spec[]): string {
+  const lines: object[] = [];
+  specs.forEach((s, i) => {
+    const at = BASE + s.atMin * MIN;
+    const e: Record<string, unknown> = { id: `e${i}`, type: s.type, customer: s.customer, at: iso(at), receivedAt: iso(at + s.lateMin * MIN) };
+    if (s.type === 'NewOrder' || s.type === 'OrderStatusChanged') e['order'] = { id: `o-${s.customer}-${s.order}`, status: s.type === 'NewOrder' ? 'new' : s.status, total: s.total, items: [] };
+    if (s.type === 'ProductViewed') {
+      e['product'] = { id: `p${s.product}`, price: 10 };
+      e['view'] = { productId: `p${s.product}`, price: 10 };
+    }
+    lines.push(e);
+    if (s.dup) lines.push({ ...e, receivedAt: iso(at + (s.lateMin + 5) * MIN) });
+  });
+  return jsonl(lines);
+}
+
+let server: RedisServer | undefined;
+let conn: RedisConnection | undefined;
+let n = 0;
+
+beforeAll(async () => {
+  server = await startRedis();
+  conn = await connectRedis({ url: server.url });
+}, 300_000);
+
+afterAll(async () => {
+  await conn?.close();
+  await server?.dispose();
+});
+
+describe('the engine on Redis', () => {
+  it('simulates exactly as on the embedded store (random event sequences)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArb, { minLength: 1, maxLength: 25 }), async (specs) => {
+        const text = eventsText(specs);
+        const customers = jsonl([{ id: 'c1', segments: ['vip'] }, { id: 'c3' }]);
+        const mem = simulate(PROGRAMS, text, customers);
+        const store = new RedisStore(conn!, { prefix: `e${n++}` });
+        const red = await simulateAsync(PROGRAMS, text, customers, { store });
+        expect(red.errors).toEqual(mem.errors);
+        expect(red.output).toEqual(mem.output);
+      }),
+      { numRuns: Number(process.env['RUNNEL_STORE_RUNS']) || 12 },
+    );
+  });
+});

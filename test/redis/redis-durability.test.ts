@@ -1,0 +1,212 @@
+/**
+ * What the Redis store adds to the Store contract: leases on claimed timers, all-or-nothing
+ * commits, scripts that come back after SCRIPT FLUSH or a restart, and what survives kill -9 with
+ * the append-only file on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
+import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { COMMIT, SCRIPTS } from '../../runtime/redis/scripts.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { effect, inst, step, tx } from './store-contract.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let server: RedisServer | undefined;
+let conn: RedisConnection | undefined;
+let n = 0;
+const fresh = (opts: ConstructorParameters<typeof RedisStore>[1] = {}) => new RedisStore(conn!, { prefix: `d${n++}`, ...opts });
+
+beforeAll(async () => {
+  server = await startRedis();
+  conn = await connectRedis({ url: server.url });
+}, 300_000);
+
+afterAll(async () => {
+  await conn?.close();
+  await server?.dispose();
+});
+
+describe('leases on claimed timers', () => {
+  it('a claimed timer is invisible while leased, and comes back at its own due when not acknowledged', async () => {
+    const s = fresh({ leaseMs: 250 });
+    const a = inst('f/c1/e1', 'c1', { waitingUntil: 10 });
+    const b = inst('f/c2/e2', 'c2', { waitingUntil: 20 });
+    await s.commit(tx(a, { timers: [{ key: a.id, due: 10 }] }));
+    await s.commit(tx(b, { timers: [{ key: b.id, due: 20 }] }));
+    expect(await s.claimDueTimers(15)).toEqual([{ instance: a.id, due: 10 }]);
+    // The worker "crashes": no acknowledgement.
+    expect(await s.claimDueTimers(15)).toEqual([]);
+    expect(await s.nextTimerDue()).toBe(20);
+    await sleep(300);
+    expect(await s.nextTimerDue()).toBe(10);
+    // Another worker (another store on the same keys) gets it, in due order before b.
+    const other = new RedisStore(conn!, { prefix: s.prefix, leaseMs: 250 });
+    expect(await other.claimDueTimers(100)).toEqual([
+      { instance: a.id, due: 10 },
+      { instance: b.id, due: 20 },
+    ]);
+    // Acknowledged by the step's commit (a cleared) and by removeTimer (b): gone for good.
+    await other.commit(tx({ ...a, status: 'completed', reason: 'all_steps_done', waitingUntil: null }, { timers: [{ key: a.id, due: null }] }));
+    await other.removeTimer(b.id);
+    await sleep(300);
+    expect(await s.claimDueTimers(Infinity)).toEqual([]);
+    expect(await s.nextTimerDue()).toBeNull();
+  });
+
+  it('replacing a leased timer acknowledges the claim: only the new one fires', async () => {
+    const s = fresh({ leaseMs: 200 });
+    const a = inst('f/c1/e1', 'c1', { waitingUntil: 10 });
+    await s.commit(tx(a, { timers: [{ key: a.id, due: 10 }] }));
+    expect(await s.claimDueTimers(10)).toHaveLength(1);
+    await s.commit(tx({ ...a, waitingUntil: 50 }, { timers: [{ key: a.id, due: 50 }] }));
+    await sleep(250);
+    expect(await s.claimDueTimers(49)).toEqual([]);
+    expect(await s.claimDueTimers(50)).toEqual([{ instance: a.id, due: 50 }]);
+  });
+
+  it('without a lease (leaseMs 0) a claim removes the timer', async () => {
+    const s = fresh({ leaseMs: 0 });
+    await s.addTimer({ instance: 'x', due: 1 });
+    expect(await s.claimDueTimers(1)).toEqual([{ instance: 'x', due: 1 }]);
+    await sleep(20);
+    expect(await s.claimDueTimers(Infinity)).toEqual([]);
+    expect(await s.nextTimerDue()).toBeNull();
+  });
+
+  it('workers claiming at once never get the same timer twice, and together get them all', async () => {
+    const prefix = `d${n++}`;
+    const setup = new RedisStore(conn!, { prefix });
+    const keys: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const c = `c${i % 37}`;
+      const id = `f/${c}/e${i}`;
+      keys.push(id);
+      await setup.commit(tx(inst(id, c, { waitingUntil: i % 11 }), { timers: [{ key: id, due: i % 11 }] }));
+    }
+    const workers = Array.from({ length: 5 }, () => new RedisStore(conn!, { prefix }));
+    const got = await Promise.all(
+      workers.map(async (w) => {
+        const mine: string[] = [];
+        for (;;) {
+          const batch = await w.claimDueTimers(100, 13);
+          if (!batch.length) return mine;
+          mine.push(...batch.map((t) => t.instance));
+        }
+      }),
+    );
+    const all = got.flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect([...all].sort()).toEqual([...keys].sort());
+  });
+});
+
+describe('commits are all or nothing', () => {
+  it('a commit that fails (a key of the wrong type) writes nothing, and an earlier state stays whole', async () => {
+    const s = fresh();
+    const id = 'f/c1/e1';
+    const before = inst(id, 'c1', { waitingUntil: 5, reason: 'waiting' });
+    await s.commit(tx(before, { timers: [{ key: id, due: 5 }], activity: [step('a', 1)], launch: { flow: 'f', record: { launches: 1, lastStepAt: 1 } } }));
+    // Someone broke the shard's outbox key.
+    const outbox = `${s.shardTag(s.shardOf('c1'))}:o`;
+    await conn!.send(outbox, ['SET', outbox, 'not a stream']);
+    const after = inst(id, 'c1', { status: 'completed', reason: 'all_steps_done' });
+    await expect(
+      s.commit(
+        tx(after, {
+          timers: [
+            { key: id, due: null },
+            { key: `${id}\u0000p/a`, due: 9 },
+          ],
+          effects: [effect('k1', 'c1')],
+          activity: [step('b', 2)],
+          launch: { flow: 'f', record: { launches: 2, lastStepAt: 2 } },
+          profile: { id: 'c1', segments: ['vip'] },
+        }),
+      ),
+    ).rejects.toThrow(/WRONGTYPE.*nothing was written/);
+    expect(await s.getInstance(id)).toEqual(before);
+    expect(await s.claimDueTimers(100)).toEqual([{ instance: id, due: 5 }]);
+    expect(await s.listActivity(id)).toEqual([step('a', 1)]);
+    expect(await s.getLaunchRecord('f', 'c1')).toEqual({ launches: 1, lastStepAt: 1 });
+    expect(await s.getCustomer('c1')).toBeUndefined();
+    expect((await s.inFlightOfCustomer('c1')).map((i) => i.id)).toEqual([id]);
+  });
+
+  it('a commit with bad arguments (sent by hand) writes nothing', async () => {
+    const s = fresh();
+    const sh = s.shardOf('c1');
+    const k = (name: string) => `${s.shardTag(sh)}:${name}`;
+    const keys = [k('i'), k('ci:c1'), k('cf:c1'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x')];
+    // Two timers: the first fine, the second with a due that is not a number.
+    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}'];
+    await expect(conn!.send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
+    const exists = (await conn!.send(keys[0], ['EXISTS', ...keys])) as number;
+    expect(exists).toBe(0);
+  });
+});
+
+describe('scripts', () => {
+  it('come back after SCRIPT FLUSH (NOSCRIPT: loaded again, then run)', async () => {
+    const s = fresh();
+    await s.loadScripts();
+    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    expect(await conn!.send(undefined, ['SCRIPT', 'EXISTS', COMMIT.sha])).toEqual([0]);
+    const id = 'f/c1/e1';
+    await s.commit(tx(inst(id, 'c1', { waitingUntil: 5 }), { timers: [{ key: id, due: 5 }] }));
+    expect(await conn!.send(undefined, ['SCRIPT', 'EXISTS', COMMIT.sha])).toEqual([1]);
+    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    expect(await s.nextTimerDue()).toBe(5);
+    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    expect(await s.claimDueTimers(5)).toEqual([{ instance: id, due: 5 }]);
+    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    expect(await s.incrementCounter('k', 2)).toBe(2);
+    expect(await s.admitInWindow('w', 1, 10, 1)).toBe(true);
+  });
+
+  it('load under the SHA-1 the store computes', async () => {
+    const shas = await Promise.all(SCRIPTS.map((sc) => conn!.send(undefined, ['SCRIPT', 'LOAD', sc.source])));
+    expect(shas).toEqual(SCRIPTS.map((sc) => sc.sha));
+  });
+});
+
+describe('a crash (kill -9) with the append-only file on (appendfsync always)', () => {
+  it('keeps every acknowledged commit; connected workers go on; a claim leased before the crash comes back after its lease', async () => {
+    const aof = await startRedis({ aof: true });
+    let c1: RedisConnection | undefined;
+    let c2: RedisConnection | undefined;
+    try {
+      c1 = await connectRedis({ url: aof.url });
+      const s = new RedisStore(c1, { leaseMs: 400 });
+      const ids = ['c1', 'c2', 'c3'].map((c) => `f/${c}/e`);
+      for (const [i, id] of ids.entries()) {
+        const c = id.split('/')[1]!;
+        await s.commit(tx(inst(id, c, { waitingUntil: 10 + i }), { timers: [{ key: id, due: 10 + i }], effects: [effect(`k${i}`, c)], activity: [step('a', i)] }));
+      }
+      expect(await s.claimDueTimers(10)).toEqual([{ instance: ids[0], due: 10 }]);
+      await aof.kill();
+      await aof.restart();
+      // The worker that was connected reconnects by itself; its scripts are gone (NOSCRIPT: loaded again).
+      expect((await s.getInstance(ids[1]!))?.waitingUntil).toBe(11);
+      expect(await s.incrementCounter('after-restart')).toBe(1);
+      // A new worker after the restart: the scripts are gone from the cache (NOSCRIPT), the data is not.
+      c2 = await connectRedis({ url: aof.url });
+      const t = new RedisStore(c2, { leaseMs: 400 });
+      expect((await t.listInstances()).map((i) => i.id)).toEqual(ids);
+      expect((await t.listEffects()).map((e) => e.key)).toEqual(['k0', 'k1', 'k2']);
+      expect(await t.listActivity(ids[2]!)).toEqual([step('a', 2)]);
+      expect(await t.claimDueTimers(100)).toEqual([
+        { instance: ids[1], due: 11 },
+        { instance: ids[2], due: 12 },
+      ]);
+      await t.removeTimer(ids[1]!);
+      await t.removeTimer(ids[2]!);
+      await sleep(450);
+      expect(await t.claimDueTimers(100)).toEqual([{ instance: ids[0], due: 10 }]);
+    } finally {
+      await c1?.close().catch(() => {});
+      await c2?.close().catch(() => {});
+      await aof.dispose();
+    }
+  }, 60_000);
+});
