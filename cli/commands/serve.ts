@@ -8,8 +8,11 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../../runtime/server/app.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
+import { RedisStore } from '../../runtime/redis/redis-store.js';
 import type { EffectRecord, Store } from '../../runtime/store/store.js';
-import { InMemoryDeliveryLedger, WebhookOutbox } from '../../runtime/server/webhooks/index.js';
+import { InMemoryDeliveryLedger, WebhookOutbox, type DeliveryLedger } from '../../runtime/server/webhooks/index.js';
+import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
+import { connectRedis } from '../../runtime/redis/client.js';
 import { loadManifest } from '../../compiler/manifest.js';
 import { UsageError } from '../files.js';
 import { EXIT, type CliIO } from '../io.js';
@@ -24,7 +27,8 @@ Options:
   --project <dir>   the project whose runnel.json drafts are checked against (default: .)
   --port <n>        port to listen on (default 8080; 0 picks a free one)
   --host <addr>     address to listen on (default 127.0.0.1)
-  --redis <url>     keep state in Redis (not available yet: state is in memory)
+  --redis <url>     keep the state in Redis (redis://host:port/db); a restart on the same Redis
+                    goes on where it stopped. Without it, the state is in memory.
   --tick <ms>       how often due timers are looked for (default 250)
   -h, --help        show this help
 
@@ -59,7 +63,6 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not ${values.port}`);
   const tick = Number(values.tick);
   if (!Number.isFinite(tick) || tick < 10) throw new UsageError(`--tick must be at least 10 (ms), not ${values.tick}`);
-  if (values.redis !== undefined) throw new UsageError('--redis: the Redis store is not wired into serve yet; run without it (state in memory)');
   const admin = tokens('RUNNEL_ADMIN_TOKENS');
   const ingest = tokens('RUNNEL_INGEST_TOKENS');
   if (!admin.length && !ingest.length) throw new UsageError('no API token: set RUNNEL_ADMIN_TOKENS (and RUNNEL_INGEST_TOKENS), comma-separated');
@@ -68,8 +71,27 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
 
   const manifestText = readFileSync(manifestPath, 'utf8');
   const manifest = loadManifest(manifestText).manifest;
-  const store = new MemoryStore();
-  const service = new FlowService({ store, manifest: manifestText });
+  let store: Store;
+  let ledger: DeliveryLedger = new InMemoryDeliveryLedger();
+  let closeStore = async (): Promise<void> => {};
+  if (values.redis !== undefined) {
+    if (!/^rediss?:\/\//.test(values.redis)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
+    let redis: RedisStore;
+    try {
+      redis = await RedisStore.connect({ url: values.redis });
+    } catch (e) {
+      throw new UsageError(`cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
+    }
+    store = redis;
+    // Webhooks settled before a restart (or by another process) are not delivered again.
+    const ledgerConn = await connectRedis({ url: values.redis });
+    ledger = new RedisDeliveryLedger(ledgerConn);
+    closeStore = async () => {
+      await redis.close();
+      await ledgerConn.close();
+    };
+  } else store = new MemoryStore();
+  const service = await FlowService.open({ store, manifest: manifestText });
   const app = await buildApp({ service, tokens: { admin, ingest }, logger: { level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' } });
   const address = await app.listen({ port, host: values.host! });
   app.log.info({ address, project: values.project }, 'runnel serve is listening');
@@ -77,7 +99,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
 
   // Webhook effects are delivered by the runtime itself (runtime/server/webhooks).
   const outbox = new WebhookOutbox({
-    ledger: new InMemoryDeliveryLedger(),
+    ledger,
     source: newEffects(store),
     delivery: { allowPrivate: manifest.json.webhooks?.allowPrivateNetworks ?? false, ...(manifest.json.webhooks?.allowedHosts ? { allowedHosts: manifest.json.webhooks.allowedHosts } : {}) },
     onDelivered: (e, info) => app.log.info({ key: e.key, url: e['url'], status: info.status, attempts: info.attempts }, 'webhook delivered'),
@@ -103,6 +125,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
         .close()
         .then(() => ticking)
         .then(() => outbox.stop({ deadlineMs: 5000 }))
+        .then(() => closeStore())
         .then(() => done(EXIT.ok));
     };
     process.once('SIGINT', () => stop('SIGINT'));

@@ -259,6 +259,31 @@ export class Engine {
     }
   }
 
+  /**
+   * Puts back a version as it was (a runtime restarting from what it stored): with its status,
+   * times and next schedule runs, without moving anyone. Restore a flow's versions oldest first:
+   * the last one restored is the current one.
+   */
+  restore(program: VerifiedProgram, v: { status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Readonly<Record<string, number>> }): void {
+    const f = this.byVersion.get(program.hash) ?? this.load(program);
+    f.status = v.status;
+    f.launchedAt = v.launchedAt;
+    f.endedAt = v.endedAt;
+    if (v.nextRuns) for (const [i, at] of Object.entries(v.nextRuns)) f.nextRuns.set(Number(i), at);
+    else this.rescheduleFrom(f, this.clock.now());
+    const list = this.history.get(f.id) ?? [];
+    for (const o of list) o.current = false;
+    f.current = true;
+    this.history.set(f.id, [...list.filter((x) => x !== f), f]);
+    this.reindex();
+  }
+
+  /** The next schedule run of each schedule trigger of the flow's current version (to store it). */
+  nextRuns(flow: string): Record<string, number> {
+    const cur = this.history.get(flow)?.at(-1);
+    return cur ? Object.fromEntries([...cur.nextRuns].map(([i, at]) => [String(i), at])) : {};
+  }
+
   /** A flow's versions, oldest first, with their launch and end times. */
   versions(flow: string): FlowVersionInfo[] {
     return (this.history.get(flow) ?? []).map((f) => ({ flow: f.id, version: f.program.hash, status: f.current ? f.status : 'replaced', launchedAt: f.launchedAt, endedAt: f.endedAt }));

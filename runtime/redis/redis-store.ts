@@ -517,6 +517,16 @@ export class RedisStore implements Store {
 
   // ------------------------------------------------------------------ counters and windows
 
+  async getMeta(key: string): Promise<string | undefined> {
+    const k = this.g('meta', key);
+    const v = (await this.conn.send(k, ['GET', k])) as string | null;
+    return v ?? undefined;
+  }
+  async putMeta(key: string, value: string): Promise<void> {
+    const k = this.g('meta', key);
+    await this.conn.send(k, ['SET', k, value]);
+  }
+
   async getCounter(key: string): Promise<number> {
     const k = this.g('n', key);
     const v = (await this.conn.send(k, ['GET', k])) as string | null;

@@ -156,7 +156,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (source === null) return reply.code(400).send({ error: 'send the flow source as text/plain, or as {"source": "..."}' });
     if (Buffer.byteLength(source) > maxSource) return reply.code(413).send({ error: `the source is larger than ${maxSource} bytes` });
     if (!/^[a-z][a-z0-9_]*$/.test(req.params.id)) return reply.code(400).send({ error: `not a flow id: ${req.params.id} (lower case letters, digits and _)` });
-    const d = service.putDraft(req.params.id, source, req.query.path);
+    const d = await service.putDraft(req.params.id, source, req.query.path);
     const ok = d.program !== null;
     return reply.code(ok ? 200 : 422).send({ flow: d.flow, ok, diagnostics: d.diagnostics, problems: d.problems });
   });

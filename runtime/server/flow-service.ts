@@ -6,6 +6,10 @@
  * Engine operations are serialized (one at a time, in arrival order): the engine works on one
  * instance at a time, and a store answering with promises would otherwise interleave them.
  * The clock is the wall clock (moved before every operation), never behind the last one.
+ *
+ * The flow registry (drafts, and every launched version's bytecode with its status, times and next
+ * schedule runs) is kept in the store (`meta` document `flows`), so a runtime restarted on the same
+ * store (Redis) picks up where it stopped: `FlowService.open`.
  */
 import { checkProject, type ProjectResult } from '../../compiler/project.js';
 import { CompileError, compileProject } from '../../compiler/bytecode/compile.js';
@@ -58,6 +62,14 @@ export interface FlowServiceOptions {
   now?: () => number;
 }
 
+/** The registry document as stored (format 1). */
+interface RegistryDoc {
+  format: 1;
+  drafts: Record<string, { source: string; path: string; savedAt: number }>;
+  flows: Record<string, Array<{ bytes: string; status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Record<string, number> }>>;
+}
+const REGISTRY_KEY = 'flows';
+
 export class FlowService {
   readonly store: Store;
   readonly engine: Engine;
@@ -65,6 +77,9 @@ export class FlowService {
   private readonly now: () => number;
   private readonly manifest: string | null;
   private readonly drafts = new Map<string, Draft>();
+  /** The bytecode of every version compiled or restored, by content hash (what the registry stores). */
+  private readonly bytes = new Map<string, Uint8Array>();
+  private lastRegistry = '';
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: FlowServiceOptions) {
@@ -74,6 +89,51 @@ export class FlowService {
     this.clock = new VirtualClock(this.now());
     // Scheduled flows: a runtime back from downtime makes up one run, not a burst (docs/runtime.md).
     this.engine = new Engine(this.store, [], this.clock, { missedRuns: 'latest-run' });
+  }
+
+  /** A service over a store, with the flows it had (drafts, versions, statuses) put back. */
+  static async open(opts: FlowServiceOptions): Promise<FlowService> {
+    const service = new FlowService(opts);
+    await service.restore();
+    return service;
+  }
+
+  private async restore(): Promise<void> {
+    const text = await this.store.getMeta(REGISTRY_KEY);
+    if (text === undefined) return;
+    const doc = JSON.parse(text) as RegistryDoc;
+    if (doc.format !== 1) throw new Error(`the store's flow registry has format ${String(doc.format)}; this runnel reads format 1`);
+    for (const versions of Object.values(doc.flows)) {
+      for (const v of versions) {
+        const bytes = new Uint8Array(Buffer.from(v.bytes, 'base64'));
+        const program = verifyFlow(bytes);
+        this.bytes.set(program.hash, bytes);
+        this.engine.restore(program, { status: v.status, launchedAt: v.launchedAt, endedAt: v.endedAt, ...(v.nextRuns ? { nextRuns: v.nextRuns } : {}) });
+      }
+    }
+    for (const [flow, d] of Object.entries(doc.drafts)) this.checkDraft(flow, d.source, d.path, d.savedAt);
+    this.lastRegistry = text;
+  }
+
+  /** Writes the registry when it changed. */
+  private async persist(): Promise<void> {
+    const doc: RegistryDoc = { format: 1, drafts: {}, flows: {} };
+    for (const [flow, d] of this.drafts) doc.drafts[flow] = { source: d.source, path: d.path, savedAt: d.savedAt };
+    for (const flow of this.engine.flowIds()) {
+      const runs = Object.fromEntries(Object.entries(this.engine.nextRuns(flow)).filter(([, at]) => Number.isFinite(at)));
+      const versions = this.engine.versions(flow);
+      doc.flows[flow] = versions.map((v, i) => ({
+        bytes: Buffer.from(this.bytes.get(v.version)!).toString('base64'),
+        status: v.status === 'replaced' ? 'stopped' : v.status,
+        launchedAt: v.launchedAt,
+        endedAt: v.endedAt,
+        ...(i === versions.length - 1 && Object.keys(runs).length ? { nextRuns: runs } : {}),
+      }));
+    }
+    const text = JSON.stringify(doc);
+    if (text === this.lastRegistry) return;
+    await this.store.putMeta(REGISTRY_KEY, text);
+    this.lastRegistry = text;
   }
 
   /** Runs engine work one operation at a time, with the clock at the wall clock. */
@@ -88,8 +148,16 @@ export class FlowService {
 
   // ------------------------------------------------------------------ flows
 
-  /** Checks and compiles a draft; it replaces the flow's previous draft (one draft per flow). */
-  putDraft(flow: string, source: string, path = `flows/${flow}.flow`): Draft {
+  /** Checks and compiles a draft; it replaces the flow's previous draft (one draft per flow), and is stored. */
+  putDraft(flow: string, source: string, path = `flows/${flow}.flow`): Promise<Draft> {
+    return this.serial(async () => {
+      const d = this.checkDraft(flow, source, path, this.now());
+      await this.persist();
+      return d;
+    });
+  }
+
+  private checkDraft(flow: string, source: string, path: string, savedAt: number): Draft {
     const project: ProjectResult = checkProject({ ...(this.manifest !== null ? { manifest: { path: 'runnel.json', text: this.manifest } } : {}), files: [{ path, text: source }] });
     const file = project.files[0]!;
     const lines = new LineMap(source);
@@ -104,13 +172,14 @@ export class FlowService {
         try {
           const [compiled] = compileProject(project, { relativePath: (p) => p });
           program = verifyFlow(compiled!.bytes);
+          this.bytes.set(program.hash, compiled!.bytes);
         } catch (e) {
           if (!(e instanceof CompileError)) throw e;
           problems.push(`cannot compile: ${e.reason}`);
         }
       }
     }
-    const draft: Draft = { flow, source, path, diagnostics, problems, program, savedAt: this.now() };
+    const draft: Draft = { flow, source, path, diagnostics, problems, program, savedAt };
     this.drafts.set(flow, draft);
     return draft;
   }
@@ -128,6 +197,7 @@ export class FlowService {
     return this.serial(async () => {
       await this.engine.launch(program);
       this.drafts.delete(flow);
+      await this.persist();
       return this.engine.versions(flow).at(-1)!;
     });
   }
@@ -136,6 +206,7 @@ export class FlowService {
     if (!this.engine.versions(flow).length) return Promise.reject(new ServiceError(404, `no flow ${flow} was launched`));
     return this.serial(async () => {
       await this.engine.setFlowStatus(flow, status);
+      await this.persist();
       return this.engine.versions(flow).at(-1)!;
     });
   }
@@ -220,7 +291,12 @@ export class FlowService {
 
   /** Fires what is due now (timers and scheduled runs). */
   tick(): Promise<number> {
-    return this.serial(() => this.engine.fireDue(this.clock.now()));
+    return this.serial(async () => {
+      const fired = await this.engine.fireDue(this.clock.now());
+      // Scheduled runs moved the next run times: keep them (a restart must not run them again).
+      if (fired) await this.persist();
+      return fired;
+    });
   }
 
   // ------------------------------------------------------------------ activity

@@ -18,6 +18,7 @@ export class MemoryStore implements Store {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly byCustomer = new Map<string, string[]>();
   private readonly inFlight = new Map<string, Set<string>>();
+  private readonly meta = new Map<string, string>();
   private readonly launches = new Map<string, LaunchRecord>();
   private readonly activity = new Map<string, ActivityStep[]>();
   private readonly seen = new Set<string>();
@@ -43,6 +44,13 @@ export class MemoryStore implements Store {
     if (t.launch) this.putLaunchRecord(t.launch.flow, t.instance.customer, t.launch.record);
     if (t.profile) this.putCustomer(t.profile);
     this.putInstance(t.instance);
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.meta.get(key);
+  }
+  putMeta(key: string, value: string): void {
+    this.meta.set(key, value);
   }
 
   getCustomer(id: string): CustomerProfile | undefined {

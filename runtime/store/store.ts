@@ -159,6 +159,10 @@ export interface Store {
   /** Commits one step of one instance (see Transition). */
   commit(t: Transition): Awaitable<void>;
 
+  /** Small named documents of the runtime itself (the flow registry of `runnel serve`). */
+  getMeta(key: string): Awaitable<string | undefined>;
+  putMeta(key: string, value: string): Awaitable<void>;
+
   // customers
   getCustomer(id: string): Awaitable<CustomerProfile | undefined>;
   putCustomer(profile: CustomerProfile): Awaitable<void>;

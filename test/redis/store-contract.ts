@@ -62,6 +62,15 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
   const runs = Number(process.env['RUNNEL_STORE_RUNS']) || (opts.runs ?? 25);
 
   describe(`Store contract: ${name}`, () => {
+    it('keeps named meta documents (the flow registry) as given', async () => {
+      const s = await make();
+      expect(await s.getMeta('flows')).toBeUndefined();
+      await s.putMeta('flows', '{"a":1}');
+      await s.putMeta('flows', '{"a":2,"t":"ü\\u0000"}');
+      expect(await s.getMeta('flows')).toBe('{"a":2,"t":"ü\\u0000"}');
+      expect(await s.getMeta('other')).toBeUndefined();
+    });
+
     it('keeps customer profiles; lists them in the order first stored, by segment', async () => {
       const s = await make();
       expect(await s.getCustomer('c1')).toBeUndefined();
