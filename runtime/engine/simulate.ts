@@ -55,7 +55,8 @@ function effectJson(e: EffectRecord): Record<string, unknown> {
   return { ...e, at: iso(e.at) };
 }
 
-function activityJson(i: InstanceRecord, steps: ActivityStep[]): Record<string, unknown> {
+/** An instance and its steps as an activity entry (contracts.md `activity[]`; the HTTP API's too). */
+export function activityJson(i: InstanceRecord, steps: ActivityStep[]): Record<string, unknown> {
   return {
     flow: i.flow,
     customer: i.customer,

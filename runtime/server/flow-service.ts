@@ -19,7 +19,7 @@ import { LineMap } from '../../compiler/line-map.js';
 import { toJsonDiagnostic, type JsonDiagnostic } from '../../compiler/render.js';
 import { validateCustomer, validateEvent } from '../../schemas/index.js';
 import { Engine, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
-import { iso } from '../engine/simulate.js';
+import { activityJson, iso } from '../engine/simulate.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { InstanceRecord, Store } from '../store/store.js';
 
@@ -330,19 +330,8 @@ export class FlowService {
   }
 
   private async activityEntry(i: InstanceRecord): Promise<Record<string, unknown>> {
-    const steps = await this.store.listActivity(i.id);
-    return {
-      flow: i.flow,
-      customer: i.customer,
-      instance: i.id,
-      event: i.event,
-      enteredAt: iso(i.enteredAt),
-      status: i.status,
-      reason: i.reason,
-      ...(i.message !== undefined ? { message: i.message } : {}),
-      // The expected exit time of the wait the journey is in (seed 000).
-      waitingUntil: i.waitingUntil === null ? null : iso(i.waitingUntil),
-      steps: steps.map((s) => ({ ...s, at: iso(s.at), ...(s.until !== undefined ? { until: iso(s.until) } : {}) })),
-    };
+    // waitingUntil: the expected exit time of the wait the journey is in (seed 000).
+    return activityJson(i, await this.store.listActivity(i.id));
   }
+
 }

@@ -1,22 +1,11 @@
 /** The webhook delivery ledger on Redis: at most once per key across workers and restarts; leases expire. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
+import { describe, expect, it } from 'vitest';
 import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/redis-server.js';
 
-let server: RedisServer | undefined;
-let conn: RedisConnection | undefined;
+const redis = useRedis();
 let n = 0;
-const ledger = () => new RedisDeliveryLedger(conn!, { prefix: `l${n++}` });
-
-beforeAll(async () => {
-  server = await startRedis();
-  conn = await connectRedis({ url: server.url });
-}, 60_000);
-afterAll(async () => {
-  await conn?.close();
-  await server?.stop();
-});
+const ledger = () => new RedisDeliveryLedger(redis.connection(), { prefix: `l${n++}` });
 
 describe('RedisDeliveryLedger', () => {
   it('one owner holds a lease; others are busy until it is released; a delivered key stays delivered', async () => {
@@ -47,8 +36,8 @@ describe('RedisDeliveryLedger', () => {
 
   it('a second ledger on the same Redis (another process, or after a restart) sees what the first settled', async () => {
     const prefix = `shared${n++}`;
-    const a = new RedisDeliveryLedger(conn!, { prefix });
-    const b = new RedisDeliveryLedger(conn!, { prefix });
+    const a = new RedisDeliveryLedger(redis.connection(), { prefix });
+    const b = new RedisDeliveryLedger(redis.connection(), { prefix });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim('same', `w${i}`, 10_000)));
     expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
     expect(await a.markDelivered('same')).toBe(true);

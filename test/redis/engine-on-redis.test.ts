@@ -5,12 +5,11 @@
  * simulated once on a MemoryStore (simulate) and once on a RedisStore (simulateAsync), compared
  * whole (effects, activity with steps, did-not-enter records).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { simulate, simulateAsync } from '../../runtime/engine/simulate.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/redis-server.js';
 import { jsonl, programs } from '../runtime/engine/helpers.js';
 
 const FLOWS = `
@@ -95,19 +94,9 @@ function eventsText(specs: Spec[]): string {
   return jsonl(lines);
 }
 
-let server: RedisServer | undefined;
-let conn: RedisConnection | undefined;
+const redis = useRedis();
 let n = 0;
 
-beforeAll(async () => {
-  server = await startRedis();
-  conn = await connectRedis({ url: server.url });
-}, 300_000);
-
-afterAll(async () => {
-  await conn?.close();
-  await server?.dispose();
-});
 
 describe('the engine on Redis', () => {
   it('simulates exactly as on the embedded store (random event sequences)', async () => {
@@ -116,7 +105,7 @@ describe('the engine on Redis', () => {
         const text = eventsText(specs);
         const customers = jsonl([{ id: 'c1', segments: ['vip'] }, { id: 'c3' }]);
         const mem = simulate(PROGRAMS, text, customers);
-        const store = new RedisStore(conn!, { prefix: `e${n++}` });
+        const store = new RedisStore(redis.connection(), { prefix: `e${n++}` });
         const red = await simulateAsync(PROGRAMS, text, customers, { store });
         expect(red.errors).toEqual(mem.errors);
         expect(red.output).toEqual(mem.output);

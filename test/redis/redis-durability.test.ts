@@ -3,29 +3,19 @@
  * commits, scripts that come back after SCRIPT FLUSH or a restart, and what survives kill -9 with
  * the append-only file on.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
+import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { COMMIT, SCRIPTS } from '../../runtime/redis/scripts.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, useRedis } from '../helpers/redis-server.js';
+import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { effect, inst, step, tx } from './store-contract.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let server: RedisServer | undefined;
-let conn: RedisConnection | undefined;
+const redis = useRedis();
 let n = 0;
-const fresh = (opts: ConstructorParameters<typeof RedisStore>[1] = {}) => new RedisStore(conn!, { prefix: `d${n++}`, ...opts });
+const fresh = (opts: ConstructorParameters<typeof RedisStore>[1] = {}) => new RedisStore(redis.connection(), { prefix: `d${n++}`, ...opts });
 
-beforeAll(async () => {
-  server = await startRedis();
-  conn = await connectRedis({ url: server.url });
-}, 300_000);
-
-afterAll(async () => {
-  await conn?.close();
-  await server?.dispose();
-});
 
 describe('leases on claimed timers', () => {
   it('a claimed timer is invisible while leased, and comes back at its own due when not acknowledged', async () => {
@@ -41,7 +31,7 @@ describe('leases on claimed timers', () => {
     await sleep(300);
     expect(await s.nextTimerDue()).toBe(10);
     // Another worker (another store on the same keys) gets it, in due order before b.
-    const other = new RedisStore(conn!, { prefix: s.prefix, leaseMs: 250 });
+    const other = new RedisStore(redis.connection(), { prefix: s.prefix, leaseMs: 250 });
     expect(await other.claimDueTimers(100)).toEqual([
       { instance: a.id, due: 10 },
       { instance: b.id, due: 20 },
@@ -76,7 +66,7 @@ describe('leases on claimed timers', () => {
 
   it('workers claiming at once never get the same timer twice, and together get them all', async () => {
     const prefix = `d${n++}`;
-    const setup = new RedisStore(conn!, { prefix });
+    const setup = new RedisStore(redis.connection(), { prefix });
     const keys: string[] = [];
     for (let i = 0; i < 300; i++) {
       const c = `c${i % 37}`;
@@ -84,7 +74,7 @@ describe('leases on claimed timers', () => {
       keys.push(id);
       await setup.commit(tx(inst(id, c, { waitingUntil: i % 11 }), { timers: [{ key: id, due: i % 11 }] }));
     }
-    const workers = Array.from({ length: 5 }, () => new RedisStore(conn!, { prefix }));
+    const workers = Array.from({ length: 5 }, () => new RedisStore(redis.connection(), { prefix }));
     const got = await Promise.all(
       workers.map(async (w) => {
         const mine: string[] = [];
@@ -109,7 +99,7 @@ describe('commits are all or nothing', () => {
     await s.commit(tx(before, { timers: [{ key: id, due: 5 }], activity: [step('a', 1)], launch: { flow: 'f', record: { launches: 1, lastStepAt: 1 } } }));
     // Someone broke the shard's outbox key.
     const outbox = `${s.shardTag(s.shardOf('c1'))}:o`;
-    await conn!.send(outbox, ['SET', outbox, 'not a stream']);
+    await redis.connection().send(outbox, ['SET', outbox, 'not a stream']);
     const after = inst(id, 'c1', { status: 'completed', reason: 'all_steps_done' });
     await expect(
       s.commit(
@@ -140,8 +130,8 @@ describe('commits are all or nothing', () => {
     const keys = [k('i'), k('ci:c1'), k('cf:c1'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x')];
     // Two timers: the first fine, the second with a due that is not a number.
     const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}'];
-    await expect(conn!.send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
-    const exists = (await conn!.send(keys[0], ['EXISTS', ...keys])) as number;
+    await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
+    const exists = (await redis.connection().send(keys[0], ['EXISTS', ...keys])) as number;
     expect(exists).toBe(0);
   });
 });
@@ -150,22 +140,22 @@ describe('scripts', () => {
   it('come back after SCRIPT FLUSH (NOSCRIPT: loaded again, then run)', async () => {
     const s = fresh();
     await s.loadScripts();
-    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
-    expect(await conn!.send(undefined, ['SCRIPT', 'EXISTS', COMMIT.sha])).toEqual([0]);
+    await redis.connection().sendToMasters(['SCRIPT', 'FLUSH']);
+    expect(await redis.connection().send(undefined, ['SCRIPT', 'EXISTS', COMMIT.sha])).toEqual([0]);
     const id = 'f/c1/e1';
     await s.commit(tx(inst(id, 'c1', { waitingUntil: 5 }), { timers: [{ key: id, due: 5 }] }));
-    expect(await conn!.send(undefined, ['SCRIPT', 'EXISTS', COMMIT.sha])).toEqual([1]);
-    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    expect(await redis.connection().send(undefined, ['SCRIPT', 'EXISTS', COMMIT.sha])).toEqual([1]);
+    await redis.connection().sendToMasters(['SCRIPT', 'FLUSH']);
     expect(await s.nextTimerDue()).toBe(5);
-    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    await redis.connection().sendToMasters(['SCRIPT', 'FLUSH']);
     expect(await s.claimDueTimers(5)).toEqual([{ instance: id, due: 5 }]);
-    await conn!.sendToMasters(['SCRIPT', 'FLUSH']);
+    await redis.connection().sendToMasters(['SCRIPT', 'FLUSH']);
     expect(await s.incrementCounter('k', 2)).toBe(2);
     expect(await s.admitInWindow('w', 1, 10, 1)).toBe(true);
   });
 
   it('load under the SHA-1 the store computes', async () => {
-    const shas = await Promise.all(SCRIPTS.map((sc) => conn!.send(undefined, ['SCRIPT', 'LOAD', sc.source])));
+    const shas = await Promise.all(SCRIPTS.map((sc) => redis.connection().send(undefined, ['SCRIPT', 'LOAD', sc.source])));
     expect(shas).toEqual(SCRIPTS.map((sc) => sc.sha));
   });
 });
