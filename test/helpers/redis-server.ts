@@ -17,8 +17,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
-import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 
 export interface RedisBinaries {
   server: string;
@@ -307,27 +305,3 @@ export async function startRedisCluster(opts: { masters?: number; args?: string[
   };
 }
 
-/**
- * For a test file: a redis-server of its own and a connection to it, started before the file's
- * tests and removed after them. `connection()` fails with a clear message if start-up failed.
- */
-export function useRedis(): { server: () => RedisServer; connection: () => RedisConnection } {
-  let server: RedisServer | undefined;
-  let conn: RedisConnection | undefined;
-  beforeAll(async () => {
-    server = await startRedis();
-    conn = await connectRedis({ url: server.url });
-  }, 300_000);
-  afterAll(async () => {
-    await conn?.close();
-    await server?.dispose();
-  });
-  return {
-    server: () => server ?? fail('redis-server did not start (see the error of beforeAll)'),
-    connection: () => conn ?? fail('no connection to redis-server (see the error of beforeAll)'),
-  };
-}
-
-function fail(message: string): never {
-  throw new Error(message);
-}

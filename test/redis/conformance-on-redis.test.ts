@@ -6,7 +6,7 @@
 import { describe } from 'vitest';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { defineScenarios, type StoreFactory } from '../conformance/harness.js';
-import { useRedis } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/use-redis.js';
 
 const redis = useRedis();
 let n = 0;

@@ -1,7 +1,7 @@
 /** The webhook delivery ledger on Redis: at most once per key across workers and restarts; leases expire. */
 import { describe, expect, it } from 'vitest';
 import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
-import { useRedis } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/use-redis.js';
 
 const redis = useRedis();
 let n = 0;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { simulate, simulateAsync } from '../../runtime/engine/simulate.js';
-import { useRedis } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/use-redis.js';
 import { jsonl, programs } from '../runtime/engine/helpers.js';
 
 const FLOWS = `

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { COMMIT, SCRIPTS } from '../../runtime/redis/scripts.js';
-import { startRedis, useRedis } from '../helpers/redis-server.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { useRedis } from '../helpers/use-redis.js';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { effect, inst, step, tx } from './store-contract.js';
 
