@@ -721,6 +721,8 @@ export class Engine {
       const profile = ((yield this.store.getCustomer(customer)) as CustomerProfile | undefined) ?? { id: customer };
       const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
       const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
+      // A run already made (a runtime restarted before it stored that it had run) is not made again.
+      if ((yield this.store.getInstance(inst.id)) !== undefined) continue;
       const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
       if (folder !== null && !(profile.segments ?? []).includes(folder)) {
         this.finish(inst, 'stopped', 'outside_segment');
@@ -754,22 +756,31 @@ export class Engine {
   }
 
   private *fireTimersCo(upTo: number): Co<number> {
+    const claimed: { batch: Timer[]; next: number } = { batch: [], next: 0 };
+    try {
+      return yield* this.fireTimersLoop(upTo, claimed);
+    } catch (e) {
+      // The claims not handled yet go back: a store without leases (the embedded one) took them for good.
+      for (let i = claimed.next; i < claimed.batch.length; i++) yield this.store.addTimer(claimed.batch[i]!);
+      throw e;
+    }
+  }
+
+  private *fireTimersLoop(upTo: number, claimed: { batch: Timer[]; next: number }): Co<number> {
     let fired = 0;
     // Claimed in batches. A timer set while firing may be due before the rest of a batch: the
     // store's earliest goes first whenever it sorts strictly before the next claimed one (a tie
     // was added later, so it comes after), which keeps the one-at-a-time order.
-    let batch: Array<{ instance: string; due: number }> = [];
-    let next = 0;
     for (;;) {
       let timer: { instance: string; due: number } | undefined;
-      if (next < batch.length) {
+      if (claimed.next < claimed.batch.length) {
         const head = (yield this.store.nextTimerDue()) as number | null;
-        if (head !== null && head < batch[next]!.due) [timer] = (yield this.store.claimDueTimers(upTo, 1)) as Timer[];
-        else timer = batch[next++];
+        if (head !== null && head < claimed.batch[claimed.next]!.due) [timer] = (yield this.store.claimDueTimers(upTo, 1)) as Timer[];
+        else timer = claimed.batch[claimed.next++];
       } else {
-        batch = (yield this.store.claimDueTimers(upTo, 256)) as Timer[];
-        next = 0;
-        timer = batch[next++];
+        claimed.batch = (yield this.store.claimDueTimers(upTo, 256)) as Timer[];
+        claimed.next = 0;
+        timer = claimed.batch[claimed.next++];
       }
       if (!timer) return fired;
       fired++;
@@ -880,16 +891,18 @@ export class Engine {
     const idOf = (i: number) => str(from.program, from.program.blocks[i]!.id);
     const map = (i: number): number | undefined => to.blockIndex.get(idOf(i));
     const missing: string[] = [];
-    const move = (cur: Cursor & { wait?: number }): void => {
-      if (cur.waitingUntil === null) {
-        // At rest without a timer: a forked path at its join.
-        const j = map(cur.block);
-        if (j === undefined || to.program.blocks[j]!.kind !== from.program.blocks[cur.block]!.kind) missing.push(idOf(cur.block));
-        else cur.block = j;
-        return;
-      }
+    /** The same block (by id and kind) in the new version. */
+    const same = (cur: Cursor): void => {
+      const j = map(cur.block);
+      if (j === undefined || to.program.blocks[j]!.kind !== from.program.blocks[cur.block]!.kind) missing.push(idOf(cur.block));
+      else cur.block = j;
+    };
+    const move = (cur: Cursor & { wait?: number }, forked: boolean): void => {
+      // A forked path rests at its join (its waitingUntil, if any, only summarizes its branches).
+      if (forked || cur.waitingUntil === null) return same(cur);
       const oldWait = cur.waitingFor ?? cur.wait;
-      if (oldWait === undefined) return missing.push('(unknown wait)'), undefined;
+      // Parked before a step group not due yet (an event dated in the future): that group, by id.
+      if (oldWait === undefined) return same(cur);
       const j = map(oldWait);
       const nb = j === undefined ? undefined : to.program.blocks[j]!;
       const ob = from.program.blocks[oldWait]!;
@@ -903,8 +916,8 @@ export class Engine {
         if (nb.kind === 'wait_fixed' || nb.kind === 'wait_until' || nb.kind === 'wait_within') cur.block = nb.next;
       }
     };
-    move(inst);
-    for (const br of Object.values(inst.branches ?? {})) {
+    move(inst, this.forked(inst, ''));
+    for (const [k, br] of Object.entries(inst.branches ?? {})) {
       const par = map(br.parallel);
       const join = map(br.join);
       if (par === undefined || join === undefined) {
@@ -913,7 +926,7 @@ export class Engine {
       }
       br.parallel = par;
       br.join = join;
-      if (br.done === null) move(br);
+      if (br.done === null) move(br, this.forked(inst, k));
     }
     if (missing.length) {
       const what = [...new Set(missing)].join(', ');

@@ -21,6 +21,11 @@ if v == 'delivered' then return 0 end
 redis.call('SET', KEYS[1], 'delivered', 'PX', ARGV[1])
 return 1`;
 
+const MARK_DEAD = `
+if redis.call('GET', KEYS[1]) == 'delivered' then return 0 end
+redis.call('SET', KEYS[1], 'dead', 'PX', ARGV[1])
+return 1`;
+
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ('lease:' .. ARGV[1]) then redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -55,7 +60,7 @@ export class RedisDeliveryLedger implements DeliveryLedger {
     await this.eval(RELEASE, this.key(key), [owner]);
   }
   async markDead(key: string): Promise<void> {
-    const k = this.key(key);
-    await this.conn.send(k, ['SET', k, 'dead', 'PX', this.keep]);
+    // Never over a delivery: a key delivered stays delivered.
+    await this.eval(MARK_DEAD, this.key(key), [this.keep]);
   }
 }

@@ -268,7 +268,8 @@ export class FlowService {
           });
           continue;
         }
-        await this.engine.fireDue(this.clock.now());
+        // Scheduled runs that fire here move the next run times: stored at once (a restart must not run them again).
+        if (await this.engine.fireDue(this.clock.now())) await this.persist();
         const r = await this.engine.ingest({ ...rec, receivedAt: rec['receivedAt'] ?? iso(this.clock.now()) });
         if (r.outcome === 'duplicate') out.duplicates++;
         else if (r.outcome === 'invalid') out.rejected.push({ index, id: rec['id'] as string, type: rec['type'] as string, errors: [{ path: r.message.split(':')[0] ?? '/', message: r.message }] });

@@ -32,6 +32,9 @@ describe('RedisDeliveryLedger', () => {
     await l.markDead('x');
     expect(await l.claim('x', 'w1', 10_000)).toBe('dead');
     expect(await l.has('x')).toBe(false);
+    expect(await l.markDelivered('y')).toBe(true);
+    await l.markDead('y'); // never over a delivery
+    expect(await l.claim('y', 'w1', 10_000)).toBe('delivered');
   });
 
   it('a second ledger on the same Redis (another process, or after a restart) sees what the first settled', async () => {

@@ -98,6 +98,31 @@ describe('versions', () => {
     expect(store.listEffects()).toHaveLength(1);
   });
 
+  it('moves customers whose parallel branches all wait (the forked path rests at its join)', () => {
+    const P1 = `flow f "F" { on NewOrder parallel p { branch a { wait wa 1h steps sa { send email "welcome" } } branch b { wait wb 2h steps sb { send email "welcome" } } } steps after { send email "welcome" } }`;
+    const P2 = P1.replace('steps after { send email "welcome" }', 'steps after { send email "order-thanks" }');
+    const { engine, clock, store } = engineWith(P1, '2026-06-01T08:00:00Z');
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    clock.advanceTo(T('2026-06-01T08:30:00Z'));
+    const v2 = programs(P2)[0]!;
+    engine.launchSync(v2);
+    expect([store.listInstances()[0]!.status, store.listInstances()[0]!.version]).toEqual(['in_progress', v2.hash]);
+    engine.fireDueSync(T('2026-06-01T12:00:00Z'));
+    expect(store.listInstances()[0]!.reason).toBe('all_steps_done');
+    expect(store.listEffects().map((e) => e['template'])).toEqual(['welcome', 'welcome', 'order-thanks']);
+  });
+
+  it('moves a customer parked before a step group not due yet (an event dated in the future) by that group\'s id', () => {
+    const { engine, clock, store } = engineWith(V1, '2026-06-01T08:00:00Z');
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T10:00:00Z'));
+    expect(store.listInstances()[0]!.reason).toBe('waiting');
+    clock.advanceTo(T('2026-06-01T09:00:00Z'));
+    engine.launchSync(programs(V2)[0]!);
+    expect(store.listInstances()[0]!.status).toBe('in_progress');
+    engine.fireDueSync(T('2026-06-03T00:00:00Z'));
+    expect(store.listEffects().map((e) => e['template'])).toEqual(['welcome', 'order-thanks']);
+  });
+
   it('new customers enter the launched version only', () => {
     const { engine, clock, store } = engineWith(V1, '2026-06-01T08:00:00Z');
     clock.advanceTo(T('2026-06-01T12:00:00Z'));
@@ -142,6 +167,15 @@ describe('scheduled flows', () => {
     engine.setFlowStatusSync('d', 'active');
     engine.fireDueSync(T('2026-06-04T12:00:00Z'));
     expect(store.listEffects().map((e) => new Date(e.at).toISOString())).toEqual(['2026-06-04T10:00:00.000Z']);
+  });
+
+  it('a run already made is not made again (a runtime restarted with an older next-run time)', () => {
+    const { engine, store } = engineWith(DAILY, '2026-06-01T00:00:00Z', vip);
+    engine.fireDueSync(T('2026-06-01T12:00:00Z'));
+    const [program] = programs(DAILY);
+    engine.restore(program!, { status: 'active', launchedAt: T('2026-06-01T00:00:00Z'), endedAt: null, nextRuns: { '0': T('2026-06-01T10:00:00Z') } });
+    engine.fireDueSync(T('2026-06-01T12:00:00Z'));
+    expect(store.listEffects()).toHaveLength(1);
   });
 
   it('timers due before a run fire first, at their own time', () => {

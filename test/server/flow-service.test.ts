@@ -1,0 +1,39 @@
+/** FlowService (what `runnel serve` runs): the flow registry survives a restart on the same store. */
+import { describe, expect, it } from 'vitest';
+import { FlowService } from '../../runtime/server/flow-service.js';
+import { MemoryStore } from '../../runtime/store/memory-store.js';
+
+const MANIFEST = JSON.stringify({ name: 't', timezone: 'UTC', templates: { email: ['digest', 'welcome'] }, segments: ['vip'] });
+const DIGEST = `flow digest "Digest" {\n  every day at 09:00 for segment "vip"\n  steps s {\n    send email "digest"\n  }\n}\n`;
+const T = (iso: string) => Date.parse(iso);
+
+describe('FlowService restarts', () => {
+  it('brings back drafts, versions and statuses; a scheduled run made before the restart is not made again', async () => {
+    const store = new MemoryStore();
+    let now = T('2026-06-01T08:00:00Z');
+    const first = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    expect((await first.putDraft('digest', DIGEST)).program).not.toBeNull();
+    const launched = await first.launch('digest');
+    await first.putCustomer('c1', { segments: ['vip'] });
+    await first.putDraft('digest', DIGEST.replace('"digest"', '"welcome"'));
+    // An event just after the run time: the run fires during ingestion, not in a tick.
+    now = T('2026-06-01T09:00:05Z');
+    const r = await first.ingest([{ id: 'e1', type: 'CustomerRegistered', customer: 'c9', at: new Date(now).toISOString() }]);
+    expect(r.accepted).toBe(1);
+    expect((await store.listEffects()).map((e) => e.customer)).toEqual(['c1']);
+
+    now = T('2026-06-01T09:30:00Z');
+    const second = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    expect(second.listFlows()).toEqual([{ flow: 'digest', version: launched.version, status: 'active', launchedAt: '2026-06-01T08:00:00Z', draft: true }]);
+    expect(second.getDraft('digest')?.source).toContain('"welcome"');
+    await second.tick();
+    expect(await store.listEffects()).toHaveLength(1);
+    now = T('2026-06-02T09:00:01Z');
+    await second.tick();
+    // On the wall clock a run goes out when the runtime gets to it (here: with the event, then at the tick).
+    expect((await store.listEffects()).map((e) => [e.customer, new Date(e.at).toISOString()])).toEqual([
+      ['c1', '2026-06-01T09:00:05.000Z'],
+      ['c1', '2026-06-02T09:00:01.000Z'],
+    ]);
+  });
+});
