@@ -156,7 +156,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (source === null) return reply.code(400).send({ error: 'send the flow source as text/plain, or as {"source": "..."}' });
     if (Buffer.byteLength(source) > maxSource) return reply.code(413).send({ error: `the source is larger than ${maxSource} bytes` });
     if (!/^[a-z][a-z0-9_]*$/.test(req.params.id)) return reply.code(400).send({ error: `not a flow id: ${req.params.id} (lower case letters, digits and _)` });
-    const d = await service.putDraft(req.params.id, source, req.query.path);
+    const path = req.query.path;
+    if (path !== undefined && (!path.endsWith('.flow') || path.startsWith('/') || path.includes('\\') || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))) {
+      return reply.code(400).send({ error: `path must be the source's place in the project, like flows/vip/welcome.flow, not ${JSON.stringify(path)}` });
+    }
+    const d = await service.putDraft(req.params.id, source, path);
     const ok = d.program !== null;
     return reply.code(ok ? 200 : 422).send({ flow: d.flow, ok, diagnostics: d.diagnostics, problems: d.problems });
   });

@@ -121,6 +121,9 @@ describe('hostile input', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/activity?limit=100000', headers: ADMIN })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/v2/nothing', headers: ADMIN })).json().error).toContain('no such endpoint');
     expect((await app.inject({ method: 'PUT', url: '/v1/flows/Bad-Id/draft', headers: ADMIN, payload: { source: WELCOME } })).statusCode).toBe(400);
+    for (const path of ['../outside.flow', '/etc/x.flow', 'flows/../vip/x.flow', 'flows/x.txt', 'flows//x.flow']) {
+      expect((await app.inject({ method: 'PUT', url: `/v1/flows/welcome/draft?path=${encodeURIComponent(path)}`, headers: ADMIN, payload: { source: WELCOME } })).statusCode, path).toBe(400);
+    }
   });
 
   it('huge bodies and oversized sources answer 413, and the server goes on', async () => {
