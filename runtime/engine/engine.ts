@@ -208,6 +208,8 @@ export class Engine {
   /** Current versions with an event trigger for each event type. */
   private byEvent = new Map<string, LoadedFlow[]>();
   private readonly missedRuns: 'every-run' | 'latest-run';
+  /** The earliest timer this engine set since it last claimed timers (fireTimersLoop: must one go first?). */
+  private earliestTimerSet = Infinity;
   /** The open transition of each instance being worked on (committed by commitCo). */
   private readonly txs = new WeakMap<InstanceRecord, Tx>();
 
@@ -347,7 +349,10 @@ export class Engine {
     this.txs.delete(inst);
     this.summarize(inst);
     const timers: Array<{ key: string; due: number | null }> = [];
-    for (const [key, due] of t.timers) timers.push({ key, due });
+    for (const [key, due] of t.timers) {
+      timers.push({ key, due });
+      if (due !== null && due < this.earliestTimerSet) this.earliestTimerSet = due;
+    }
     yield this.store.commit({
       instance: inst,
       timers,
@@ -774,10 +779,22 @@ export class Engine {
     for (;;) {
       let timer: { instance: string; due: number } | undefined;
       if (claimed.next < claimed.batch.length) {
-        const head = (yield this.store.nextTimerDue()) as number | null;
-        if (head !== null && head < claimed.batch[claimed.next]!.due) [timer] = (yield this.store.claimDueTimers(upTo, 1)) as Timer[];
-        else timer = claimed.batch[claimed.next++];
+        // Only a timer set since the claim can sort before the rest of the batch: ask the store
+        // for its earliest only then (on Redis that is a look at every shard).
+        const nextDue = claimed.batch[claimed.next]!.due;
+        let head: number | null = null;
+        if (this.earliestTimerSet < nextDue) {
+          head = (yield this.store.nextTimerDue()) as number | null;
+          // What the store holds now is known: only timers set from here on can be earlier.
+          this.earliestTimerSet = head ?? Infinity;
+        }
+        if (head !== null && head < nextDue) {
+          // Another may be as early behind it: look again next time.
+          this.earliestTimerSet = head;
+          [timer] = (yield this.store.claimDueTimers(upTo, 1)) as Timer[];
+        } else timer = claimed.batch[claimed.next++];
       } else {
+        this.earliestTimerSet = Infinity;
         claimed.batch = (yield this.store.claimDueTimers(upTo, 256)) as Timer[];
         claimed.next = 0;
         timer = claimed.batch[claimed.next++];

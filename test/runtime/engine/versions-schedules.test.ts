@@ -184,3 +184,13 @@ describe('scheduled flows', () => {
     expect(store.listEffects().map((e) => `${e.block}@${new Date(e.at).toISOString().slice(5, 16)}`)).toEqual(['s@06-01T10:00', 't@06-01T11:00', 's@06-02T10:00']);
   });
 });
+
+describe('timers claimed in batches', () => {
+  it('a timer set while firing a batch, due before the rest of it, fires first', () => {
+    const { engine, store } = engineWith(`flow f "F" { on NewOrder wait 1h steps s1 { send email "welcome" } wait 30m steps s2 { send email "welcome" } }`, '2026-06-01T08:00:00Z');
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T08:00:00Z'));
+    engine.ingestSync(order('e2', 'c2', '2026-06-01T08:45:00Z'));
+    engine.fireDueSync(T('2026-06-01T12:00:00Z'));
+    expect(store.listEffects().map((e) => `${e.customer}/${e.block}@${new Date(e.at).toISOString().slice(11, 16)}`)).toEqual(['c1/s1@09:00', 'c1/s2@09:30', 'c2/s1@09:45', 'c2/s2@10:15']);
+  });
+});
