@@ -60,6 +60,9 @@ interface Tx {
 
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
 
+/** A flow status change that its current state does not allow (resuming a stopped flow). */
+export class FlowStateError extends Error {}
+
 /** What became of an ingested event as a whole (each flow's entry or refusal is in the store). */
 export type IngestOutcome = { outcome: 'accepted' } | { outcome: 'duplicate' } | { outcome: 'invalid'; message: string };
 
@@ -844,6 +847,11 @@ export class Engine {
     if (!versions) throw new Error(`no flow ${flowId}`);
     const current = versions[versions.length - 1]!;
     const was = current.status;
+    // A stopped version is over (active ⇄ paused only): launching a version is how a flow comes back.
+    if (was === 'stopped') {
+      if (status === 'stopped') return;
+      throw new FlowStateError(`flow ${flowId} is stopped; launch a version of it to run it again`);
+    }
     current.status = status;
     if (status === 'stopped') current.endedAt = this.clock.now();
     if (status === 'active' && was !== 'active') {
@@ -872,7 +880,12 @@ export class Engine {
     const old = versions[versions.length - 1];
     if (old && old.program.hash === program.hash) {
       // The same version again: it is (again) the one that runs.
-      if (old.status !== 'active') yield* this.setFlowStatusCo(id, 'active');
+      if (old.status !== 'active') {
+        // Even a stopped version: launching it is how a flow comes back.
+        old.status = 'active';
+        old.endedAt = null;
+        this.rescheduleFrom(old, this.clock.now());
+      }
       return;
     }
     const f = this.byVersion.get(program.hash) ?? this.load(program);

@@ -18,7 +18,7 @@ import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
 import { LineMap } from '../../compiler/line-map.js';
 import { toJsonDiagnostic, type JsonDiagnostic } from '../../compiler/render.js';
 import { validateCustomer, validateEvent } from '../../schemas/index.js';
-import { Engine, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
+import { Engine, FlowStateError, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
 import { activityJson, iso } from '../engine/simulate.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { InstanceRecord, Store } from '../store/store.js';
@@ -205,7 +205,12 @@ export class FlowService {
   setStatus(flow: string, status: FlowStatus): Promise<FlowVersionInfo> {
     if (!this.engine.versions(flow).length) return Promise.reject(new ServiceError(404, `no flow ${flow} was launched`));
     return this.serial(async () => {
-      await this.engine.setFlowStatus(flow, status);
+      try {
+        await this.engine.setFlowStatus(flow, status);
+      } catch (e) {
+        if (e instanceof FlowStateError) throw new ServiceError(409, e.message);
+        throw e;
+      }
       await this.persist();
       return this.engine.versions(flow).at(-1)!;
     });

@@ -182,3 +182,12 @@ describe('operations', () => {
     expect(parseNdjson('{"a":1}\r\n\r\n{"b":2}\nnope')).toEqual([{ line: 1, value: { a: 1 } }, { line: 3, value: { b: 2 } }, { line: 4, error: expect.stringContaining('line 4 is not JSON') }]);
   });
 });
+
+describe('flow status (last: it stops the flow)', () => {
+  it('a stopped flow answers 409 to resume and pause: a launch brings it back', async () => {
+    expect((await app.inject({ method: 'POST', url: '/v1/flows/welcome/stop', headers: ADMIN })).json().status).toBe('stopped');
+    const r = await app.inject({ method: 'POST', url: '/v1/flows/welcome/resume', headers: ADMIN });
+    expect([r.statusCode, r.json().error]).toEqual([409, expect.stringContaining('launch a version')]);
+    expect((await app.inject({ method: 'POST', url: '/v1/flows/welcome/pause', headers: ADMIN })).statusCode).toBe(409);
+  });
+});

@@ -123,6 +123,19 @@ describe('versions', () => {
     expect(store.listEffects().map((e) => e['template'])).toEqual(['welcome', 'order-thanks']);
   });
 
+  it('a stopped flow cannot be resumed; launching a version brings it back', () => {
+    const { engine, store, clock } = engineWith(V1, '2026-06-01T08:00:00Z');
+    engine.setFlowStatusSync('f', 'stopped');
+    expect(() => engine.setFlowStatusSync('f', 'active')).toThrow(/is stopped; launch a version/);
+    expect(() => engine.setFlowStatusSync('f', 'paused')).toThrow(/is stopped/);
+    engine.setFlowStatusSync('f', 'stopped');
+    clock.advanceTo(T('2026-06-01T09:00:00Z'));
+    engine.launchSync(programs(V1)[0]!);
+    expect(engine.versions('f').at(-1)).toMatchObject({ status: 'active', endedAt: null });
+    engine.ingestSync(order('e1', 'c1', '2026-06-01T09:00:00Z'));
+    expect(store.listInstances().map((i) => i.status)).toEqual(['in_progress']);
+  });
+
   it('new customers enter the launched version only', () => {
     const { engine, clock, store } = engineWith(V1, '2026-06-01T08:00:00Z');
     clock.advanceTo(T('2026-06-01T12:00:00Z'));
