@@ -398,7 +398,18 @@ export class Engine {
       for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
       return { outcome: 'duplicate' };
     }
+    try {
+      return yield* this.processEventCo(event, rec, at, interested);
+    } catch (e) {
+      // Not processed: a retry of this event must not be taken for a duplicate (what committed
+      // before the failure goes out again under the same idempotency keys).
+      yield this.store.forgetEventSeen(event.id);
+      throw e;
+    }
+  }
 
+  /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
+  private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[]): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
     const stored = (yield this.store.getCustomer(event.customer)) as CustomerProfile | undefined;
     let profile = stored ?? { id: event.customer };
@@ -764,17 +775,19 @@ export class Engine {
   }
 
   private *fireTimersCo(upTo: number): Co<number> {
-    const claimed: { batch: Timer[]; next: number } = { batch: [], next: 0 };
+    const claimed: { batch: Timer[]; next: number; current?: Timer | undefined } = { batch: [], next: 0 };
     try {
       return yield* this.fireTimersLoop(upTo, claimed);
     } catch (e) {
-      // The claims not handled yet go back: a store without leases (the embedded one) took them for good.
+      // The claims not handled go back, the one that failed too (a store down for a moment must not
+      // lose a customer): a store without leases (the embedded one) took them for good.
+      if (claimed.current) yield this.store.addTimer(claimed.current);
       for (let i = claimed.next; i < claimed.batch.length; i++) yield this.store.addTimer(claimed.batch[i]!);
       throw e;
     }
   }
 
-  private *fireTimersLoop(upTo: number, claimed: { batch: Timer[]; next: number }): Co<number> {
+  private *fireTimersLoop(upTo: number, claimed: { batch: Timer[]; next: number; current?: Timer | undefined }): Co<number> {
     let fired = 0;
     // Claimed in batches. A timer set while firing may be due before the rest of a batch: the
     // store's earliest goes first whenever it sorts strictly before the next claimed one (a tie
@@ -802,6 +815,7 @@ export class Engine {
         claimed.next = 0;
         timer = claimed.batch[claimed.next++];
       }
+      claimed.current = timer;
       if (!timer) return fired;
       fired++;
       this.clock.advanceTo(timer.due);

@@ -396,6 +396,11 @@ export class RedisStore implements Store {
 
   // ------------------------------------------------------------------ dedupe
 
+  async forgetEventSeen(id: string): Promise<void> {
+    const key = this.g('seen', id);
+    await this.conn.send(key, ['DEL', key]);
+  }
+
   async markEventSeen(id: string): Promise<boolean> {
     const key = this.g('seen', id);
     const r = await this.conn.send(key, this.dedupeTtlMs > 0 ? ['SET', key, '1', 'NX', 'PX', String(this.dedupeTtlMs)] : ['SET', key, '1', 'NX']);

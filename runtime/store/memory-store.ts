@@ -119,6 +119,9 @@ export class MemoryStore implements Store {
     this.launches.set(`${flow}\u0000${customer}`, record);
   }
 
+  forgetEventSeen(id: string): void {
+    this.seen.delete(id);
+  }
   markEventSeen(id: string): boolean {
     if (this.seen.has(id)) return false;
     this.seen.add(id);

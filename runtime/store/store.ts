@@ -191,6 +191,8 @@ export interface Store {
   // dedupe
   /** Marks an event id as seen; false when it had been seen before. */
   markEventSeen(id: string): Awaitable<boolean>;
+  /** Forgets that an event id was seen (its processing failed: a retry must not count as a duplicate). */
+  forgetEventSeen(id: string): Awaitable<void>;
 
   // timers (one per instance at most)
   /** Sets the instance's timer (replacing any it had). */

@@ -157,6 +157,9 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.markEventSeen('e1')).toBe(true);
       expect(await s.markEventSeen('e1')).toBe(false);
       expect(await s.markEventSeen('e2')).toBe(true);
+      await s.forgetEventSeen('e2');
+      expect(await s.markEventSeen('e2')).toBe(true);
+      expect(await s.markEventSeen('e2')).toBe(false);
     });
 
     it('claims due timers in due order, ties in the order they were set, up to a limit', async () => {
