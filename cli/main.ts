@@ -127,7 +127,7 @@ export function main(argv: string[], io: CliIO): number {
         return EXIT.usage;
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(e)) {
       io.stderr(`runnel ${command}: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
@@ -152,33 +152,31 @@ export function run(): void {
 
 const REMOTE_COMMANDS = new Set(['deploy', 'launch', 'pause', 'resume', 'stop', 'activity']);
 
-/** The commands that talk to a running server (HTTP: asynchronous). */
-async function remote(command: string, argv: string[], io: CliIO): Promise<void> {
+/** A usage error, from this bundle or another one (serve's bundle has its own UsageError class). */
+function isUsageError(e: unknown): boolean {
+  return e instanceof UsageError || (e as Error).name === 'UsageError' || ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false);
+}
+
+/** Runs an asynchronous command (HTTP) and sets the exit status: usage errors are 2, other failures 1. */
+async function runAsyncCommand(command: string, io: CliIO, work: () => Promise<number>): Promise<void> {
   try {
-    process.exitCode = await runRemote(command, argv, io);
+    process.exitCode = await work();
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`runnel ${command}: ${(e as Error).message}\n`);
-      process.exitCode = EXIT.usage;
-      return;
-    }
-    throw e;
+    io.stderr(`runnel ${command}: ${isUsageError(e) ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
+    process.exitCode = isUsageError(e) ? EXIT.usage : 1;
   }
 }
 
+/** The commands that talk to a running server. */
+function remote(command: string, argv: string[], io: CliIO): Promise<void> {
+  return runAsyncCommand(command, io, () => runRemote(command, argv, io));
+}
+
 /** `runnel serve` runs until stopped; its web server lives in its own bundle, loaded only here. */
-async function serve(argv: string[], io: CliIO): Promise<void> {
-  try {
+function serve(argv: string[], io: CliIO): Promise<void> {
+  return runAsyncCommand('serve', io, async () => {
     const bundle = './serve.mjs'; // next to dist/runnel.mjs; a variable, so the CLI bundle leaves it out
     const { runServe } = (await import(new URL(bundle, import.meta.url).href)) as typeof import('./serve-entry.js');
-    process.exitCode = await runServe(argv, io);
-  } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || (e as Error).name === 'UsageError') {
-      io.stderr(`runnel serve: ${(e as Error).message}\n`);
-      process.exitCode = EXIT.usage;
-      return;
-    }
-    io.stderr(`runnel serve: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  }
+    return runServe(argv, io);
+  });
 }

@@ -77,8 +77,8 @@ export class FlowService {
   private readonly now: () => number;
   private readonly manifest: string | null;
   private readonly drafts = new Map<string, Draft>();
-  /** The bytecode of every version compiled or restored, by content hash (what the registry stores). */
-  private readonly bytes = new Map<string, Uint8Array>();
+  /** The bytecode of every version compiled or restored, base64 as the registry stores it, by content hash. */
+  private readonly bytecode = new Map<string, string>();
   private lastRegistry = '';
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -105,9 +105,8 @@ export class FlowService {
     if (doc.format !== 1) throw new Error(`the store's flow registry has format ${String(doc.format)}; this runnel reads format 1`);
     for (const versions of Object.values(doc.flows)) {
       for (const v of versions) {
-        const bytes = new Uint8Array(Buffer.from(v.bytes, 'base64'));
-        const program = verifyFlow(bytes);
-        this.bytes.set(program.hash, bytes);
+        const program = verifyFlow(new Uint8Array(Buffer.from(v.bytes, 'base64')));
+        this.bytecode.set(program.hash, v.bytes);
         this.engine.restore(program, { status: v.status, launchedAt: v.launchedAt, endedAt: v.endedAt, ...(v.nextRuns ? { nextRuns: v.nextRuns } : {}) });
       }
     }
@@ -123,7 +122,7 @@ export class FlowService {
       const runs = Object.fromEntries(Object.entries(this.engine.nextRuns(flow)).filter(([, at]) => Number.isFinite(at)));
       const versions = this.engine.versions(flow);
       doc.flows[flow] = versions.map((v, i) => ({
-        bytes: Buffer.from(this.bytes.get(v.version)!).toString('base64'),
+        bytes: this.bytecode.get(v.version)!,
         status: v.status === 'replaced' ? 'stopped' : v.status,
         launchedAt: v.launchedAt,
         endedAt: v.endedAt,
@@ -172,7 +171,7 @@ export class FlowService {
         try {
           const [compiled] = compileProject(project, { relativePath: (p) => p });
           program = verifyFlow(compiled!.bytes);
-          this.bytes.set(program.hash, compiled!.bytes);
+          this.bytecode.set(program.hash, Buffer.from(compiled!.bytes).toString('base64'));
         } catch (e) {
           if (!(e instanceof CompileError)) throw e;
           problems.push(`cannot compile: ${e.reason}`);

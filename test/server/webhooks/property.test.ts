@@ -15,6 +15,7 @@ import type { DeliveryResult } from '../../../runtime/server/webhooks/deliver.js
 import { InMemoryDeliveryLedger } from '../../../runtime/server/webhooks/ledger.js';
 import { WebhookOutbox, type DeadLetter, type DeliverFn } from '../../../runtime/server/webhooks/outbox-worker.js';
 import { FakeClock, runUntilIdle, webhook } from './helpers.js';
+import { rng } from '../../../scripts/demo-data.js';
 
 type Outcome = 'ok' | '500' | '429' | 'timeout' | 'network' | '404' | '302';
 
@@ -37,18 +38,6 @@ function result(o: Outcome): DeliveryResult {
     case '302':
       return { outcome: 'permanent', status: 302, reason: 'the endpoint answered 302 (a redirect)' };
   }
-}
-
-/** A small deterministic generator for the worker's jitter. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const scenario = fc.record({
@@ -113,7 +102,7 @@ describe('WebhookOutbox properties', () => {
             delivery: { allowPrivate: false },
             deliver,
             clock,
-            random: mulberry32(sc.seed + wi),
+            random: rng(sc.seed + wi),
             maxAttempts: sc.maxAttempts,
             concurrency: sc.concurrency,
             perHostConcurrency: sc.perHost,
