@@ -2,6 +2,7 @@
  * `runnel serve`: the runtime with its HTTP API (runtime/server). Bundled apart from the rest of
  * the CLI (dist/serve.mjs), so that `runnel check` does not load a web server to start.
  */
+import cluster from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,11 +14,14 @@ import type { EffectRecord, Store } from '../../runtime/store/store.js';
 import { InMemoryDeliveryLedger, WebhookOutbox, type DeliveryLedger } from '../../runtime/server/webhooks/index.js';
 import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
 import { connectRedis } from '../../runtime/redis/client.js';
+import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
+import { ShardOwner } from '../../runtime/redis/shard-owner.js';
+import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
 import { loadManifest } from '../../compiler/manifest.js';
 import { UsageError } from '../files.js';
 import { EXIT, type CliIO } from '../io.js';
 
-export const SERVE_HELP = `Usage: runnel serve [--project <dir>] [--port <n>] [--host <addr>] [--redis <url>]
+export const SERVE_HELP = `Usage: runnel serve [--project <dir>] [--port <n>] [--host <addr>] [--redis <url>] [--workers <n>]
 
 Runs flows for real: the HTTP API (docs/openapi.json) to put drafts, launch, pause, resume and stop
 flows, take events and customer profiles, and read activity and statistics; timers and scheduled
@@ -28,8 +32,15 @@ Options:
   --port <n>        port to listen on (default 8080; 0 picks a free one)
   --host <addr>     address to listen on (default 127.0.0.1)
   --redis <url>     keep the state in Redis (redis://host:port/db); a restart on the same Redis
-                    goes on where it stopped. Without it, the state is in memory.
-  --tick <ms>       how often due timers are looked for (default 250)
+                    goes on where it stopped. Several runtimes (processes, machines) on one Redis
+                    share the work: each owns a share of the customers' shards. Without it, the
+                    state is in memory.
+  --workers <n>     run n worker processes on this port (with --redis; default 1); a worker that
+                    dies is started again
+  --lease <ms>      with --redis: how long a dead runtime's shards and claimed timers stay with it
+                    before another takes them over (default 10000)
+  --tick <ms>       how often due timers are looked for (default 250; in-memory only: with
+                    --redis, workers look whenever they are idle)
   -h, --help        show this help
 
 API tokens come from the environment: RUNNEL_ADMIN_TOKENS and RUNNEL_INGEST_TOKENS, comma-separated.
@@ -55,6 +66,8 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       redis: { type: 'string' },
       tick: { type: 'string', default: '250' },
+      workers: { type: 'string', default: '1' },
+      lease: { type: 'string', default: '10000' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,26 +76,37 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not ${values.port}`);
   const tick = Number(values.tick);
   if (!Number.isFinite(tick) || tick < 10) throw new UsageError(`--tick must be at least 10 (ms), not ${values.tick}`);
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, not ${values.workers}`);
+  if (workers > 1 && values.redis === undefined) throw new UsageError('--workers needs --redis: workers share their state through Redis');
+  const lease = Number(values.lease);
+  if (!Number.isInteger(lease) || lease < 500) throw new UsageError(`--lease must be at least 500 (ms), not ${values.lease}`);
   const admin = tokens('RUNNEL_ADMIN_TOKENS');
   const ingest = tokens('RUNNEL_INGEST_TOKENS');
   if (!admin.length && !ingest.length) throw new UsageError('no API token: set RUNNEL_ADMIN_TOKENS (and RUNNEL_INGEST_TOKENS), comma-separated');
   const manifestPath = join(resolve(io.cwd, values.project!), 'runnel.json');
   if (!existsSync(manifestPath)) throw new UsageError(`no runnel.json in ${values.project}: say which project with --project <dir>`);
 
+  if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers, io);
+
   const manifestText = readFileSync(manifestPath, 'utf8');
   const manifest = loadManifest(manifestText).manifest;
   let store: Store;
   let ledger: DeliveryLedger = new InMemoryDeliveryLedger();
   let closeStore = async (): Promise<void> => {};
+  let shared: { owner: ShardOwner; queue: RedisEventQueue; engineStore: Store } | undefined;
   if (values.redis !== undefined) {
     if (!/^rediss?:\/\//.test(values.redis)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
     let redis: RedisStore;
     try {
-      redis = await RedisStore.connect({ url: values.redis });
+      redis = await RedisStore.connect({ url: values.redis }, { leaseMs: lease });
     } catch (e) {
       throw new UsageError(`cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
     }
     store = redis;
+    // Runtimes on one Redis share the work by shards (runtime/server/shared-runtime.ts).
+    const owner = new ShardOwner(redis, { leaseMs: lease });
+    shared = { owner, queue: new RedisEventQueue(redis), engineStore: redis.withScope(owner) };
     // Webhooks settled before a restart (or by another process) are not delivered again.
     const ledgerConn = await connectRedis({ url: values.redis });
     ledger = new RedisDeliveryLedger(ledgerConn);
@@ -91,7 +115,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
       await ledgerConn.close();
     };
   } else store = new MemoryStore();
-  const service = await FlowService.open({ store, manifest: manifestText });
+  const service = await FlowService.open({ store, manifest: manifestText, ...(shared ? { shared: { engineStore: shared.engineStore, queue: shared.queue } } : {}) });
   const app = await buildApp({ service, tokens: { admin, ingest }, logger: { level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' } });
   const address = await app.listen({ port, host: values.host! });
   app.log.info({ address, project: values.project }, 'runnel serve is listening');
@@ -110,9 +134,17 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   outbox.start();
 
   let ticking: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    ticking = ticking.then(() => service.tick()).catch((err: unknown) => app.log.error({ err }, 'firing timers failed'));
-  }, tick);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let runtime: SharedRuntime | undefined;
+  if (shared) {
+    runtime = new SharedRuntime({ service, owner: shared.owner, queue: shared.queue, beatMs: Math.floor(lease / 5), log: app.log });
+    await runtime.start();
+    app.log.info({ worker: shared.owner.token, shards: shared.owner.owned().size }, 'working on a share of the shards');
+  } else {
+    timer = setInterval(() => {
+      ticking = ticking.then(() => service.tick()).catch((err: unknown) => app.log.error({ err }, 'firing timers failed'));
+    }, tick);
+  }
 
   return new Promise<number>((done) => {
     let stopping = false;
@@ -120,16 +152,45 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'stopping: no new requests; finishing the ones in flight');
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       void app
         .close()
         .then(() => ticking)
+        .then(() => runtime?.stop())
         .then(() => outbox.stop({ deadlineMs: 5000 }))
         .then(() => closeStore())
         .then(() => done(EXIT.ok));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/**
+ * `--workers n`: this process only starts n workers (node:cluster, sharing the port) and starts a
+ * worker again when one dies; SIGINT or SIGTERM stops them all gracefully.
+ */
+function superviseWorkers(n: number, io: CliIO): Promise<number> {
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const start = () => cluster.fork();
+    for (let i = 0; i < n; i++) start();
+    cluster.on('exit', (w, code, signal) => {
+      if (stopping) {
+        if (!Object.keys(cluster.workers ?? {}).length) done(EXIT.ok);
+        return;
+      }
+      io.stderr(`runnel serve: worker ${w.process.pid} died (${signal ?? `exit ${code}`}); starting another\n`);
+      start();
+    });
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      if (!Object.keys(cluster.workers ?? {}).length) done(EXIT.ok);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
 }
 

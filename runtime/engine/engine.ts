@@ -67,6 +67,15 @@ export class FlowStateError extends Error {}
 export type IngestOutcome = { outcome: 'accepted' } | { outcome: 'duplicate' } | { outcome: 'invalid'; message: string };
 
 /** Events older than this before their upload never enter (seed 002). */
+export interface IngestOptions {
+  /**
+   * The event comes from a queue that already dropped duplicates (redis/event-queue.ts) and may be
+   * handed over again after a crash: it is not marked seen here, and what an earlier attempt of it
+   * did is not done again (an instance it launched exists; one it moved in flight says so).
+   */
+  queued?: boolean;
+}
+
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
 /** The context names an event may carry (contracts.md). */
 export const CONTEXT_NAMES = ['order', 'item', 'product', 'action', 'view', 'session', 'promo', 'balance', 'card', 'params'] as const;
@@ -297,8 +306,8 @@ export class Engine {
   // ------------------------------------------------------------------ public API
 
   /** Handles one event at the clock's time (the simulator sets the clock to its receivedAt first). */
-  ingest(event: unknown): Promise<IngestOutcome> {
-    return runAsync(this.ingestCo(event));
+  ingest(event: unknown, opts: IngestOptions = {}): Promise<IngestOutcome> {
+    return runAsync(this.ingestCo(event, opts));
   }
   ingestSync(event: unknown): IngestOutcome {
     return runSync(this.ingestCo(event));
@@ -377,7 +386,8 @@ export class Engine {
   }
 
   /** The generator behind `ingest()` (for drivers that compose engine work, such as simulate). */
-  *ingestCo(raw: unknown): Co<IngestOutcome> {
+  *ingestCo(raw: unknown, opts: IngestOptions = {}): Co<IngestOutcome> {
+    const queued = opts.queued === true;
     const now = this.clock.now();
     const rec = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const id = typeof rec['id'] === 'string' ? rec['id'] : null;
@@ -394,12 +404,13 @@ export class Engine {
     if (!Number.isFinite(at)) return yield* invalid(`/at: not a date-time: ${event.at}`);
 
     const interested = this.byEvent.get(event.type) ?? [];
+    if (queued) return yield* this.processEventCo(event, rec, at, interested, true);
     if (!(((yield this.store.markEventSeen(event.id)) as boolean))) {
       for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
       return { outcome: 'duplicate' };
     }
     try {
-      return yield* this.processEventCo(event, rec, at, interested);
+      return yield* this.processEventCo(event, rec, at, interested, false);
     } catch (e) {
       // Not processed: a retry of this event must not be taken for a duplicate (what committed
       // before the failure goes out again under the same idempotency keys).
@@ -409,7 +420,7 @@ export class Engine {
   }
 
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
-  private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[]): Co<IngestOutcome> {
+  private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
     const stored = (yield this.store.getCustomer(event.customer)) as CustomerProfile | undefined;
     let profile = stored ?? { id: event.customer };
@@ -438,9 +449,9 @@ export class Engine {
     const tev = triggerEvent(event, profile, previous);
 
     // Customers already in flows: exit criteria and `wait for`.
-    yield* this.inFlightCo(event, at, profile, tev);
+    yield* this.inFlightCo(event, at, profile, tev, queued);
 
-    for (const flow of interested) yield* this.enterCo(flow, event, at, profile, tev);
+    for (const flow of interested) yield* this.enterCo(flow, event, at, profile, tev, queued);
 
     // Remember what this event said, for the next one's snapshots.
     if (order && typeof order['id'] === 'string') yield this.store.putOrder(order as Record<string, unknown> & { id: string });
@@ -448,7 +459,7 @@ export class Engine {
     return { outcome: 'accepted' };
   }
 
-  private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent): Co<void> {
+  private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean): Co<void> {
     const now = this.clock.now();
     const p = flow.program;
     const refuse = (reason: NotEnteredRecord['reason'], message?: string) =>
@@ -486,6 +497,8 @@ export class Engine {
     if (!launches.size) return yield* refuse('trigger_mismatch', [...new Set(reasons)].join('; '));
 
     for (const [key, launch] of launches) {
+      // An earlier attempt of this event (a worker died mid-event) launched it already.
+      if (queued && (yield this.store.getInstance(this.instanceId(flow, event, key))) !== undefined) continue;
       const env: EvalEnv = { now, zone: flow.zone, customer: profile, contexts: launch.context };
       let passed = false;
       let error: string | undefined;
@@ -520,10 +533,15 @@ export class Engine {
    * matcher launched per item or product (`item:<order>/<item>`, `product:<id>`), so instance ids,
    * and with them effect idempotency keys, stay unique.
    */
+  private instanceId(flow: LoadedFlow, event: EngineEvent, launchKey?: string): string {
+    const perLaunch = launchKey !== undefined && launchKey !== 'once' && launchKey !== 'batch';
+    return `${flow.id}/${event.customer}/${event.id}${perLaunch ? `/${launchKey}` : ''}`;
+  }
+
   private newInstance(flow: LoadedFlow, event: EngineEvent, at: number, launch?: Launch): InstanceRecord {
     const perLaunch = launch !== undefined && launch.key !== 'once' && launch.key !== 'batch';
     return {
-      id: `${flow.id}/${event.customer}/${event.id}${perLaunch ? `/${launch.key}` : ''}`,
+      id: this.instanceId(flow, event, launch?.key),
       flow: flow.id,
       version: flow.program.hash,
       customer: event.customer,
@@ -638,18 +656,21 @@ export class Engine {
   }
 
   /** Exit criteria and `wait for` blocks of the customer's instances in progress. */
-  private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent): Co<void> {
+  private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean): Co<void> {
     const instances = (yield this.store.inFlightOfCustomer(event.customer)) as InstanceRecord[];
     // Stateless matching for exits and waits: the snapshots say what changed.
     const matches = (p: VerifiedProgram, name: number, opts: ProgramOption[]) => catalogMatch(str(p, name), matcherOptions(p, opts), tev, {}).fires.length > 0;
     for (const inst of instances) {
       if (inst.status !== 'in_progress') continue;
+      // Moved by this very event before (an earlier attempt of it, cut short by a crash).
+      if (queued && inst.lastEvent === event.id) continue;
       const flow = this.byVersion.get(inst.version);
       if (!flow) continue;
       const p = flow.program;
       const env = (): EvalEnv => ({ now: this.clock.now(), zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited, event: contextsOf(event) });
       if (!this.inFolderSegment(flow, profile)) {
         yield* this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
+        inst.lastEvent = event.id;
         yield* this.commitCo(inst);
         continue;
       }
@@ -657,6 +678,7 @@ export class Engine {
         const exit = p.flow.exits.find((x) => str(p, x.event) === event.type && matches(p, x.event, x.options) && (x.where === null || evaluateCondition(p, x.where, env())));
         if (exit) {
           yield* this.end(inst, 'stopped', 'exit_event', `exit on ${event.type} (event ${event.id})`);
+          inst.lastEvent = event.id;
           yield* this.commitCo(inst);
           continue;
         }
@@ -684,7 +706,10 @@ export class Engine {
         yield* this.end(inst, 'error', 'eval_error', e.message);
       }
       // Only an instance this event changed is written.
-      if (this.txs.has(inst)) yield* this.commitCo(inst);
+      if (this.txs.has(inst)) {
+        inst.lastEvent = event.id;
+        yield* this.commitCo(inst);
+      }
     }
   }
 
@@ -879,6 +904,32 @@ export class Engine {
       yield* this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
       yield* this.commitCo(inst);
     }
+  }
+
+  /**
+   * Brings the customers in flight in line with the flows as they are now (a runtime sharing its
+   * store with others, after another changed a flow: runtime/server/worker.ts): one in a paused or
+   * stopped flow stops (`flow_stopped`), one on a replaced version moves onto the current one, as
+   * setFlowStatus and launch would have done. The store lists the instances this runtime works on.
+   */
+  reconcile(): Promise<number> {
+    return runAsync(this.reconcileCo());
+  }
+
+  private *reconcileCo(): Co<number> {
+    let changed = 0;
+    for (const inst of yield* aw(this.store.listInstances())) {
+      if (inst.status !== 'in_progress') continue;
+      const from = this.byVersion.get(inst.version);
+      const cur = from ? this.history.get(from.id)?.at(-1) : undefined;
+      if (!from || !cur) continue;
+      if (cur.status !== 'active') yield* this.end(inst, 'stopped', 'flow_stopped', `the flow was ${cur.status}`);
+      else if (cur !== from) yield* this.migrate(inst, from, cur);
+      else continue;
+      yield* this.commitCo(inst);
+      changed++;
+    }
+    return changed;
   }
 
   private rescheduleFrom(f: LoadedFlow, after: number): void {

@@ -17,7 +17,7 @@ import type { CustomerProfile } from '../vm/customer.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -39,6 +39,26 @@ export interface RedisStoreOptions {
   outboxMaxLen?: number;
   /** Approximate MAXLEN of the did-not-enter stream (default 1 000 000; 0: unbounded). */
   notEnteredMaxLen?: number;
+  /**
+   * The shards this store works on, for a worker sharing them with others (shard-owner.ts): timers
+   * are claimed, customers listed for scheduled runs and instances listed for flow changes on these
+   * shards only, and its writes of instances and timers are fenced (refused with a FencedError when
+   * another worker owns the shard now). Absent: every shard, no fencing (one runtime alone).
+   */
+  scope?: ShardScope;
+}
+
+/** The shards a worker owns, and the token it owns them with (shard-owner.ts). */
+export interface ShardScope {
+  readonly token: string;
+  owned(): ReadonlySet<number>;
+}
+
+/** A write refused because this worker no longer owns the shard (another took it over). */
+export class FencedError extends Error {}
+
+function isFenced(e: unknown): boolean {
+  return e instanceof Error && e.message.includes('FENCED runnel');
 }
 
 const DAY = 86_400_000;
@@ -120,11 +140,13 @@ export class RedisStore implements Store {
   /** Where timers set by this store live (timer key -> shard). */
   private readonly timerWhere = new Map<string, number>();
   private readonly loading = new Map<string, Promise<void>>();
+  private readonly scope: ShardScope | undefined;
 
   constructor(
     readonly conn: RedisConnection,
-    opts: RedisStoreOptions = {},
+    private readonly opts: RedisStoreOptions = {},
   ) {
+    this.scope = opts.scope;
     this.prefix = opts.prefix ?? 'rn';
     this.shards = opts.shards ?? 64;
     if (!Number.isInteger(this.shards) || this.shards < 1) throw new Error(`redis store: shards must be a positive integer, not ${this.shards}`);
@@ -144,6 +166,23 @@ export class RedisStore implements Store {
     const store = new RedisStore(conn, opts);
     await store.loadScripts();
     return store;
+  }
+
+  /** The same store (same connection) working on the scope's shards only (see RedisStoreOptions.scope). */
+  withScope(scope: ShardScope): RedisStore {
+    return new RedisStore(this.conn, { ...this.opts, scope });
+  }
+
+  /** The shards this store works on (claims, listings for the engine): the scope's, or all. */
+  workShards(): number[] {
+    return this.scope ? [...this.scope.owned()].sort((a, b) => a - b) : this.shardList;
+  }
+
+  /** The fencing token for a write to the shard ('' unscoped); throws when the shard is not this worker's. */
+  private fence(shard: number): string {
+    if (!this.scope) return '';
+    if (!this.scope.owned().has(shard)) throw new FencedError(`redis store: shard ${shard} is not owned by this worker (${this.scope.token})`);
+    return this.scope.token;
   }
 
   /** Closes the connection. */
@@ -168,8 +207,22 @@ export class RedisStore implements Store {
     return p;
   }
 
+  /** Runs one of the store's scripts (scripts.ts) by EVALSHA, loading it again after a NOSCRIPT. */
+  evalScript(s: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.eval(s, keys, args);
+  }
+
   /** EVALSHA; after NOSCRIPT (a restart, a failover, SCRIPT FLUSH) loads the script again and retries, at worst with EVAL. */
   private async eval(s: Script, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.evalOnce(s, keys, args);
+    } catch (e) {
+      if (isFenced(e)) throw new FencedError((e as Error).message);
+      throw e;
+    }
+  }
+
+  private async evalOnce(s: Script, keys: string[], args: string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
       return await this.conn.send(keys[0], ['EVALSHA', s.sha, ...tail]);
@@ -259,6 +312,7 @@ export class RedisStore implements Store {
       if (key !== inst.id && !key.startsWith(`${inst.id}\u0000`)) throw new Error(`redis store: commit of ${inst.id} cannot set timer ${JSON.stringify(key)} of another instance`);
     }
     if (t.profile && this.shardOf(t.profile.id) !== shard) throw new Error(`redis store: commit of ${inst.id} (customer ${inst.customer}) cannot write the profile of customer ${t.profile.id}`);
+    const token = this.fence(shard);
     const args = [
       this.reserve(t.timers.length + t.effects.length + 2),
       inst.id,
@@ -277,6 +331,7 @@ export class RedisStore implements Store {
     for (const e of t.effects) args.push(JSON.stringify(e));
     args.push(String(t.activity.length));
     for (const a of t.activity) args.push(JSON.stringify(a));
+    args.push(token);
     const keys = [
       this.k(shard, 'i'),
       this.k(shard, `ci:${inst.customer}`),
@@ -287,6 +342,7 @@ export class RedisStore implements Store {
       this.k(shard, 'c'),
       this.k(shard, 'hi'),
       this.k(shard, `a:${inst.id}`),
+      this.k(shard, 'own'),
     ];
     this.saw(await this.eval(COMMIT, keys, args));
     remember(this.where, inst.id, shard, LOCATION_CACHE);
@@ -309,7 +365,7 @@ export class RedisStore implements Store {
   }
   async listCustomers(segment?: string): Promise<string[]> {
     const all: Array<Stamped<[string, string]>> = [];
-    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.k(s, 'c'), ['HGETALL', this.k(s, 'c')]) as Promise<string[]>));
+    const replies = await Promise.all(this.workShards().map((s) => this.conn.send(this.k(s, 'c'), ['HGETALL', this.k(s, 'c')]) as Promise<string[]>));
     for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!.slice(0, 16), value: [flat[i]!, flat[i + 1]!] });
     all.sort(byStamp);
     const out: string[] = [];
@@ -351,9 +407,11 @@ export class RedisStore implements Store {
       const mine = await this.instancesOfCustomer(filter.customer);
       return filter.flow === undefined ? mine : mine.filter((i) => i.flow === filter.flow);
     }
-    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.k(s, 'i'), ['HGETALL', this.k(s, 'i')]) as Promise<string[]>));
+    const shards = this.workShards();
+    const replies = await Promise.all(shards.map((s) => this.conn.send(this.k(s, 'i'), ['HGETALL', this.k(s, 'i')]) as Promise<string[]>));
     const all: Array<Stamped<string>> = [];
-    replies.forEach((flat, s) => {
+    replies.forEach((flat, ix) => {
+      const s = shards[ix]!;
       for (let i = 0; i < flat.length; i += 2) {
         all.push({ stamp: flat[i + 1]!.slice(0, 16), value: flat[i + 1]!.slice(16) });
         remember(this.where, flat[i]!, s, LOCATION_CACHE);
@@ -411,12 +469,12 @@ export class RedisStore implements Store {
 
   async addTimer(timer: Timer): Promise<void> {
     const s = await this.shardForTimer(timer.instance);
-    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi')], [this.reserve(1), timer.instance, numText(timer.due)]));
+    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi'), this.k(s, 'own')], [this.reserve(1), timer.instance, numText(timer.due), this.fence(s)]));
     remember(this.timerWhere, timer.instance, s, LOCATION_CACHE);
   }
   async removeTimer(instance: string): Promise<void> {
     const s = await this.shardForTimer(instance);
-    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi')], [this.reserve(1), instance, '']));
+    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi'), this.k(s, 'own')], [this.reserve(1), instance, '', this.fence(s)]));
     this.timerWhere.delete(instance);
   }
 
@@ -459,14 +517,19 @@ export class RedisStore implements Store {
   }
 
   private async claimAtOnce(up: string, want: number): Promise<Claimed[]> {
-    const flat = (await this.eval(CLAIM_TIMERS_ALL, this.allTimerKeys, [up, String(want), String(this.leaseMs)])) as string[];
-    return this.claimed(flat, (ix) => ix - 1);
+    const shards = this.workShards();
+    if (!shards.length) return [];
+    const keys = this.scope ? shards.flatMap((s) => this.timerKeys(s)) : this.allTimerKeys;
+    const flat = (await this.eval(CLAIM_TIMERS_ALL, keys, [up, String(want), String(this.leaseMs)])) as string[];
+    return this.claimed(flat, (ix) => shards[ix - 1]!);
   }
 
   private async claimAcrossNodes(up: string, want: number): Promise<Claimed[]> {
-    const peeks = (await Promise.all(this.shardList.map((s) => this.eval(PEEK_TIMERS, this.timerKeys(s), [up, String(want)])))) as string[][];
+    const shards = this.workShards();
+    const peeks = (await Promise.all(shards.map((s) => this.eval(PEEK_TIMERS, this.timerKeys(s), [up, String(want)])))) as string[][];
     const candidates: Claimed[] = [];
-    peeks.forEach((flat, shard) => {
+    peeks.forEach((flat, ix) => {
+      const shard = shards[ix]!;
       for (let i = 0; i < flat.length; i += 2) candidates.push({ shard, member: flat[i]!, due: parseNum(flat[i + 1]!) });
     });
     if (!candidates.length) return [];
@@ -480,7 +543,11 @@ export class RedisStore implements Store {
   }
 
   async nextTimerDue(): Promise<number | null> {
-    const heads = (this.conn.cluster ? await Promise.all(this.shardList.map((s) => this.eval(HEAD_TIMER, this.timerKeys(s), []))) : [await this.eval(HEAD_TIMER, this.allTimerKeys, [])]) as Array<string | null>;
+    const shards = this.workShards();
+    if (!shards.length) return null;
+    const heads = (
+      this.conn.cluster ? await Promise.all(shards.map((s) => this.eval(HEAD_TIMER, this.timerKeys(s), []))) : [await this.eval(HEAD_TIMER, this.scope ? shards.flatMap((s) => this.timerKeys(s)) : this.allTimerKeys, [])]
+    ) as Array<string | null>;
     let best: number | null = null;
     for (const h of heads) {
       if (h === null) continue;
@@ -530,6 +597,10 @@ export class RedisStore implements Store {
   async putMeta(key: string, value: string): Promise<void> {
     const k = this.g('meta', key);
     await this.conn.send(k, ['SET', k, value]);
+  }
+
+  async replaceMeta(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    return Number(await this.eval(REPLACE_META, [this.g('meta', key)], [expected === undefined ? '0' : '1', expected ?? '', value])) === 1;
   }
 
   async getCounter(key: string): Promise<number> {

@@ -60,6 +60,15 @@ local function wrongType(list)
   end
   return nil
 end
+-- Fencing: a worker sharing the shards with others passes the token it owns the shard with; a
+-- write is refused when the shard's owner key says another (its lease ran out and another took it).
+local function fenced(ownKey, token)
+  if token == nil or token == '' then return nil end
+  if redis.call('GET', ownKey) ~= token then
+    return 'FENCED runnel: this worker no longer owns ' .. ownKey .. '; nothing was written'
+  end
+  return nil
+end
 local function validDue(d)
   local x = tonumber(d)
   return x ~= nil and x == x
@@ -214,18 +223,18 @@ end
  * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci:<customer> (list: ids by creation),
  *       3 cf:<customer> (zset: ids in progress), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
- *       11 a:<instance> (list: activity steps)
+ *       11 a:<instance> (list: activity steps), 12 own (the shard's owner key; see fenced)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
  *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
  *       9 profile id ('' none), 10 profile JSON, 11 n timers, then n x (key, due or ''), then
- *       n effects, n x JSON, then n steps, n x JSON
+ *       n effects, n x JSON, then n steps, n x JSON, then the fencing token ('' none)
  * Returns the shard's last stamp.
  */
 export const COMMIT = script(
   'commit',
   '',
   `
-local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
 local ttl, maxLen = tonumber(ARGV[5]), tonumber(ARGV[6])
 local launchField, launchValue, profileId, profileJson = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
@@ -244,8 +253,10 @@ if nEffects == nil then return redis.error_reply('ERR runnel commit: bad effects
 local effectsAt = p
 p = p + nEffects + 1
 local nSteps = tonumber(ARGV[p])
-if nSteps == nil or p + nSteps ~= #ARGV then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+if nSteps == nil or p + nSteps + 1 ~= #ARGV then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local stepsAt = p
+local fence = fenced(kOwn, ARGV[#ARGV])
+if fence then return redis.error_reply(fence) end
 
 -- Reads (a key of the wrong type fails here, before any write).
 local s = firstStamp(kHi, ARGV[1])
@@ -319,12 +330,14 @@ return intText(s)
 `,
 );
 
-/** KEYS: 1 t, 2 tl, 3 tm, 4 hi. ARGV: 1 client stamp, 2 timer key, 3 due ('' removes). Returns the shard's last stamp. */
+/** KEYS: 1 t, 2 tl, 3 tm, 4 hi, 5 own. ARGV: 1 client stamp, 2 timer key, 3 due ('' removes), 4 fencing token ('' none). Returns the shard's last stamp. */
 export const SET_TIMER = script(
   'set-timer',
   '',
   `
 if ARGV[3] ~= '' and not validDue(ARGV[3]) then return redis.error_reply('ERR runnel: bad due ' .. ARGV[3]) end
+local fence = fenced(KEYS[5], ARGV[4])
+if fence then return redis.error_reply(fence) end
 local s = firstStamp(KEYS[4], ARGV[1])
 local meta = redis.call('HGET', KEYS[3], ARGV[2])
 if ARGV[3] == '' and not meta then return intText(s - 1) end
@@ -487,4 +500,59 @@ return 0
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [COMMIT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT];
+/**
+ * Shard ownership (shard-owner.ts) of the owner key KEYS 1 by the worker with token ARGV 1. Renew
+ * (ARGV 2 > 0: a lease in ms): when the key holds the token, or holds nothing (the lease ran out
+ * and nobody took the shard), it is set to the token with the lease. Release (ARGV 2 = 0): deleted
+ * when it holds the token. Returns 1 when it did, 0 when another worker owns the shard.
+ */
+export const OWN = script(
+  'own',
+  '',
+  `
+local cur = redis.call('GET', KEYS[1])
+if cur and cur ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+elseif cur then
+  redis.call('DEL', KEYS[1])
+end
+return 1
+`,
+);
+
+/**
+ * Queues an event on its customer's shard (event-queue.ts): unless its id was queued before (the
+ * shard's dedupe key, KEYS 1, set with a TTL), it is appended to the shard's ingest stream KEYS 2.
+ * ARGV: 1 dedupe TTL ms (0: forever), 2 event JSON. Returns the entry id, or false for a duplicate.
+ */
+export const ENQUEUE = script(
+  'enqueue',
+  '',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local bad = wrongType({KEYS[2], 'stream'})
+if bad then return redis.error_reply(bad) end
+local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[2])
+if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[1], id, 'PX', ARGV[1]) else redis.call('SET', KEYS[1], id) end
+return id
+`,
+);
+
+/** KEYS: 1 document. ARGV: 1 '1' when expected present ('0': expected absent), 2 expected, 3 new value. Returns 1 when written, 0 when the document was not as expected. */
+export const REPLACE_META = script(
+  'replace-meta',
+  '',
+  `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if cur then return 0 end
+elseif cur ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1
+`,
+);
+
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE];

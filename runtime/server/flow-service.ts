@@ -18,10 +18,13 @@ import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
 import { LineMap } from '../../compiler/line-map.js';
 import { toJsonDiagnostic, type JsonDiagnostic } from '../../compiler/render.js';
 import { validateCustomer, validateEvent } from '../../schemas/index.js';
+import { EVENTS } from '../../stdlib/events.js';
 import { Engine, FlowStateError, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
 import { activityJson, iso } from '../engine/simulate.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { InstanceRecord, Store } from '../store/store.js';
+
+const KNOWN_EVENTS = new Set(EVENTS.map((e) => e.name));
 
 /** Activity is kept and searched for this long (seed 000). */
 export const ACTIVITY_DAYS = 30;
@@ -45,6 +48,16 @@ export interface IngestResult {
   rejected: Array<{ index: number; id: string | null; type: string | null; errors: Array<{ path: string; message: string }> }>;
 }
 
+/** Processing a queued event failed (processQueued): which entry, and why. */
+export class QueuedEventError extends Error {
+  constructor(
+    readonly entry: string,
+    override readonly cause: unknown,
+  ) {
+    super(`queued event ${entry}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 export class ServiceError extends Error {
   constructor(
     readonly status: 400 | 404 | 409 | 413 | 422,
@@ -54,8 +67,20 @@ export class ServiceError extends Error {
   }
 }
 
+/** Where events go when runtimes share the store (redis/event-queue.ts): queued on their customers' shards. */
+export interface EventQueue {
+  enqueue(events: ReadonlyArray<{ id: string; customer: string; receivedAt?: unknown }>): Promise<boolean[]>;
+}
+
 export interface FlowServiceOptions {
   store: Store;
+  /**
+   * Runtimes sharing one store (worker.ts): the engine works through this view of the store (its
+   * shards only, writes fenced), events are queued (`queue`) rather than processed here, the flow
+   * registry is read again before each change and written only if no other runtime changed it
+   * meanwhile, and changes others made are taken up by `refresh()`.
+   */
+  shared?: { engineStore: Store; queue: EventQueue };
   /** runnel.json text of the project the flows belong to (null: an empty manifest). */
   manifest: string | null;
   /** The wall clock (tests give a fake one). */
@@ -79,16 +104,19 @@ export class FlowService {
   private readonly drafts = new Map<string, Draft>();
   /** The bytecode of every version compiled or restored, base64 as the registry stores it, by content hash. */
   private readonly bytecode = new Map<string, string>();
-  private lastRegistry = '';
+  /** The registry text this service last read or wrote (undefined: none stored yet). */
+  private lastRegistry: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly shared: FlowServiceOptions['shared'];
 
   constructor(opts: FlowServiceOptions) {
     this.store = opts.store;
     this.manifest = opts.manifest;
     this.now = opts.now ?? Date.now;
+    this.shared = opts.shared;
     this.clock = new VirtualClock(this.now());
     // Scheduled flows: a runtime back from downtime makes up one run, not a burst (docs/runtime.md).
-    this.engine = new Engine(this.store, [], this.clock, { missedRuns: 'latest-run' });
+    this.engine = new Engine(opts.shared?.engineStore ?? this.store, [], this.clock, { missedRuns: 'latest-run' });
   }
 
   /** A service over a store, with the flows it had (drafts, versions, statuses) put back. */
@@ -100,21 +128,70 @@ export class FlowService {
 
   private async restore(): Promise<void> {
     const text = await this.store.getMeta(REGISTRY_KEY);
-    if (text === undefined) return;
+    if (text !== undefined) this.apply(text);
+  }
+
+  /**
+   * Takes up the registry as stored: versions this engine does not have as stored are put back
+   * (each changed flow's versions again, oldest first; the next schedule runs of a version already
+   * running here stay this engine's), and drafts follow the stored ones.
+   */
+  private apply(text: string): boolean {
+    if (text === this.lastRegistry) return false;
     const doc = JSON.parse(text) as RegistryDoc;
     if (doc.format !== 1) throw new Error(`the store's flow registry has format ${String(doc.format)}; this runnel reads format 1`);
-    for (const versions of Object.values(doc.flows)) {
+    for (const [flow, versions] of Object.entries(doc.flows)) {
+      const mine = this.engine.versions(flow);
+      const same =
+        mine.length === versions.length &&
+        versions.every((v, i) => {
+          const m = mine[i]!;
+          return this.bytecode.get(m.version) === v.bytes && (m.status === 'replaced' ? 'stopped' : m.status) === v.status && m.launchedAt === v.launchedAt && m.endedAt === v.endedAt;
+        });
+      if (same) continue;
+      const runs = this.engine.nextRuns(flow);
+      const current = mine.at(-1)?.version;
       for (const v of versions) {
         const program = verifyFlow(new Uint8Array(Buffer.from(v.bytes, 'base64')));
         this.bytecode.set(program.hash, v.bytes);
-        this.engine.restore(program, { status: v.status, launchedAt: v.launchedAt, endedAt: v.endedAt, ...(v.nextRuns ? { nextRuns: v.nextRuns } : {}) });
+        const nextRuns = program.hash === current && Object.keys(runs).length ? runs : v.nextRuns;
+        this.engine.restore(program, { status: v.status, launchedAt: v.launchedAt, endedAt: v.endedAt, ...(nextRuns ? { nextRuns } : {}) });
       }
     }
-    for (const [flow, d] of Object.entries(doc.drafts)) this.checkDraft(flow, d.source, d.path, d.savedAt);
+    for (const flow of [...this.drafts.keys()]) if (!(flow in doc.drafts)) this.drafts.delete(flow);
+    for (const [flow, d] of Object.entries(doc.drafts)) {
+      const have = this.drafts.get(flow);
+      if (!have || have.source !== d.source || have.path !== d.path || have.savedAt !== d.savedAt) this.checkDraft(flow, d.source, d.path, d.savedAt);
+    }
     this.lastRegistry = text;
+    return true;
   }
 
-  /** Writes the registry when it changed. */
+  /**
+   * Runtimes sharing the store: takes up flow changes another runtime made (new drafts, launches,
+   * pauses...) and brings the customers in flight on this runtime's shards in line with them.
+   * Returns whether anything changed.
+   */
+  refresh(): Promise<boolean> {
+    return this.serial(() => this.refreshNow());
+  }
+
+  private async refreshNow(): Promise<boolean> {
+    const text = await this.store.getMeta(REGISTRY_KEY);
+    if (text === undefined || !this.apply(text)) return false;
+    await this.engine.reconcile();
+    return true;
+  }
+
+  /**
+   * Customers in flight on this runtime's shards brought in line with the flows (shards it just
+   * took over from a runtime that may have died before it took up the last change).
+   */
+  reconcile(): Promise<number> {
+    return this.serial(() => this.engine.reconcile());
+  }
+
+  /** Writes the registry when it changed (sharing the store: only if no other runtime wrote it since it was read). */
   private async persist(): Promise<void> {
     const doc: RegistryDoc = { format: 1, drafts: {}, flows: {} };
     for (const [flow, d] of this.drafts) doc.drafts[flow] = { source: d.source, path: d.path, savedAt: d.savedAt };
@@ -131,7 +208,13 @@ export class FlowService {
     }
     const text = JSON.stringify(doc);
     if (text === this.lastRegistry) return;
-    await this.store.putMeta(REGISTRY_KEY, text);
+    if (this.shared) {
+      if (!(await this.store.replaceMeta(REGISTRY_KEY, this.lastRegistry, text))) {
+        // Another runtime changed the flows meanwhile: take up what is stored (this change is lost).
+        await this.refreshNow();
+        throw new ServiceError(409, 'another runtime changed the flows at the same moment; look at them again and retry');
+      }
+    } else await this.store.putMeta(REGISTRY_KEY, text);
     this.lastRegistry = text;
   }
 
@@ -145,11 +228,24 @@ export class FlowService {
     return run;
   }
 
+  /** A change of the flows: sharing the store, on top of what is stored now. */
+  private change<T>(work: () => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      if (this.shared) await this.refreshNow();
+      return work();
+    });
+  }
+
+  /** Runs work with the engine to itself (nothing else of this service runs meanwhile), the clock at the wall clock. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.serial(work);
+  }
+
   // ------------------------------------------------------------------ flows
 
   /** Checks and compiles a draft; it replaces the flow's previous draft (one draft per flow), and is stored. */
   putDraft(flow: string, source: string, path = `flows/${flow}.flow`): Promise<Draft> {
-    return this.serial(async () => {
+    return this.change(async () => {
       const d = this.checkDraft(flow, source, path, this.now());
       await this.persist();
       return d;
@@ -189,12 +285,11 @@ export class FlowService {
 
   /** Launches the flow's draft (it becomes the version customers enter). */
   launch(flow: string): Promise<FlowVersionInfo> {
-    const draft = this.drafts.get(flow);
-    if (!draft) return Promise.reject(new ServiceError(404, `flow ${flow} has no draft: PUT /v1/flows/${flow}/draft first`));
-    if (!draft.program) return Promise.reject(new ServiceError(422, `the draft of flow ${flow} has errors; fix them before launching`));
-    const program = draft.program;
-    return this.serial(async () => {
-      await this.engine.launch(program);
+    return this.change(async () => {
+      const draft = this.drafts.get(flow);
+      if (!draft) throw new ServiceError(404, `flow ${flow} has no draft: PUT /v1/flows/${flow}/draft first`);
+      if (!draft.program) throw new ServiceError(422, `the draft of flow ${flow} has errors; fix them before launching`);
+      await this.engine.launch(draft.program);
       this.drafts.delete(flow);
       await this.persist();
       return this.engine.versions(flow).at(-1)!;
@@ -202,8 +297,8 @@ export class FlowService {
   }
 
   setStatus(flow: string, status: FlowStatus): Promise<FlowVersionInfo> {
-    if (!this.engine.versions(flow).length) return Promise.reject(new ServiceError(404, `no flow ${flow} was launched`));
-    return this.serial(async () => {
+    return this.change(async () => {
+      if (!this.engine.versions(flow).length) throw new ServiceError(404, `no flow ${flow} was launched`);
       try {
         await this.engine.setFlowStatus(flow, status);
       } catch (e) {
@@ -258,20 +353,16 @@ export class FlowService {
    * the rest go in); `receivedAt` is set to now when absent; duplicates by id are counted.
    */
   ingest(events: unknown[]): Promise<IngestResult> {
+    if (this.shared) return this.enqueue(events, this.shared.queue);
     return this.serial(async () => {
       const out: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
       for (const [index, raw] of events.entries()) {
-        const rec = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : null) as Record<string, unknown> | null;
-        const v = validateEvent(raw);
-        if (!rec || !v.ok) {
-          out.rejected.push({
-            index,
-            id: typeof rec?.['id'] === 'string' ? rec['id'] : null,
-            type: typeof rec?.['type'] === 'string' ? rec['type'] : null,
-            errors: v.ok ? [{ path: '/', message: 'must be an object' }] : v.errors.map((e) => ({ path: e.path || '/', message: e.message })),
-          });
+        const error = this.invalid(raw);
+        if (error) {
+          out.rejected.push({ index, ...error });
           continue;
         }
+        const rec = raw as Record<string, unknown>;
         // Scheduled runs that fire here move the next run times: stored at once (a restart must not run them again).
         if (await this.engine.fireDue(this.clock.now())) await this.persist();
         const r = await this.engine.ingest({ ...rec, receivedAt: rec['receivedAt'] ?? iso(this.clock.now()) });
@@ -280,6 +371,69 @@ export class FlowService {
         else out.accepted++;
       }
       return out;
+    });
+  }
+
+  /**
+   * Sharing the store: each valid event is queued on its customer's shard (with `receivedAt` now
+   * when absent), for the runtime that owns the shard; accepted means queued, duplicates by id are
+   * known at once. Invalid ones are rejected here with their JSON paths.
+   */
+  private async enqueue(events: unknown[], queue: EventQueue): Promise<IngestResult> {
+    const out: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
+    const good: Array<Record<string, unknown> & { id: string; customer: string }> = [];
+    const receivedAt = iso(this.now());
+    for (const [index, raw] of events.entries()) {
+      const error = this.invalid(raw);
+      if (error) out.rejected.push({ index, ...error });
+      else {
+        const rec = raw as Record<string, unknown> & { id: string; customer: string };
+        good.push({ ...rec, receivedAt: rec['receivedAt'] ?? receivedAt });
+      }
+    }
+    for (const queued of await queue.enqueue(good)) {
+      if (queued) out.accepted++;
+      else out.duplicates++;
+    }
+    return out;
+  }
+
+  /** What is wrong with an event (catalog schema, known type, date-time), or null when it can go in. */
+  invalid(raw: unknown): { id: string | null; type: string | null; errors: Array<{ path: string; message: string }> } | null {
+    const rec = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : null) as Record<string, unknown> | null;
+    const id = typeof rec?.['id'] === 'string' ? rec['id'] : null;
+    const type = typeof rec?.['type'] === 'string' ? rec['type'] : null;
+    if (!rec) return { id, type, errors: [{ path: '/', message: 'must be an object' }] };
+    const v = validateEvent(raw);
+    if (!v.ok) return { id, type, errors: v.errors.map((e) => ({ path: e.path || '/', message: e.message })) };
+    if (!KNOWN_EVENTS.has(type!)) return { id, type, errors: [{ path: '/type', message: `unknown event type ${type}` }] };
+    if (!Number.isFinite(Date.parse(String(rec['at'])))) return { id, type, errors: [{ path: '/at', message: `not a date-time: ${String(rec['at'])}` }] };
+    return null;
+  }
+
+  /**
+   * Processes events queued on one shard, in order (worker.ts): each as the engine's `queued`
+   * ingest (an earlier attempt's work is not done twice), `done` called after each one.
+   */
+  processQueued(events: ReadonlyArray<{ entry: string; text: string }>, done: (entry: string) => Promise<void>): Promise<number> {
+    return this.exclusive(async () => {
+      for (const e of events) {
+        this.clock.advanceTo(this.now());
+        let event: unknown;
+        try {
+          event = JSON.parse(e.text);
+        } catch {
+          event = null;
+        }
+        // Invalid ones cannot be queued (checked before), but an entry written by hand is recorded as refused.
+        try {
+          await this.engine.ingest(event, { queued: true });
+        } catch (err) {
+          throw new QueuedEventError(e.entry, err);
+        }
+        await done(e.entry);
+      }
+      return events.length;
     });
   }
 
@@ -299,7 +453,8 @@ export class FlowService {
     return this.serial(async () => {
       const fired = await this.engine.fireDue(this.clock.now());
       // Scheduled runs moved the next run times: keep them (a restart must not run them again).
-      if (fired) await this.persist();
+      // Runtimes sharing the store each run their own shards' customers: the stored times are not theirs to move.
+      if (fired && !this.shared) await this.persist();
       return fired;
     });
   }

@@ -77,6 +77,7 @@ export function encodeInstance(i: InstanceRecord): string {
     i.launch ?? null,
     i.message ?? null,
     i.branches ?? null,
+    i.lastEvent ?? null,
   ];
   while (a.length && a[a.length - 1] === null) a.pop();
   return JSON.stringify(a);
@@ -117,5 +118,6 @@ export function decodeInstance(text: string): InstanceRecord {
   if (launch !== null) out.launch = launch as string;
   if (at(18) !== null) out.message = at(18) as string;
   if (at(19) !== null) out.branches = at(19) as Record<string, BranchRecord>;
+  if (at(20) !== null) out.lastEvent = at(20) as string;
   return out;
 }

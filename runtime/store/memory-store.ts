@@ -52,6 +52,11 @@ export class MemoryStore implements Store {
   putMeta(key: string, value: string): void {
     this.meta.set(key, value);
   }
+  replaceMeta(key: string, expected: string | undefined, value: string): boolean {
+    if (this.meta.get(key) !== expected) return false;
+    this.meta.set(key, value);
+    return true;
+  }
 
   getCustomer(id: string): CustomerProfile | undefined {
     const c = this.customers.get(id);

@@ -96,6 +96,8 @@ export interface InstanceRecord {
   launch?: string;
   /** Parallel branches in progress, by branch key (see BranchRecord); absent or empty outside a parallel. */
   branches?: Record<string, BranchRecord>;
+  /** The id of the last event that moved it while in flight (an exit, a `wait for`): that event, processed again after a crash, does not move it twice. */
+  lastEvent?: string;
 }
 
 /** Per flow and customer: the launch-limit record (survives edits of the flow). */
@@ -162,6 +164,8 @@ export interface Store {
   /** Small named documents of the runtime itself (the flow registry of `runnel serve`). */
   getMeta(key: string): Awaitable<string | undefined>;
   putMeta(key: string, value: string): Awaitable<void>;
+  /** Writes the document only if it still is `expected` (undefined: absent); whether it did (runtimes sharing a store). */
+  replaceMeta(key: string, expected: string | undefined, value: string): Awaitable<boolean>;
 
   // customers
   getCustomer(id: string): Awaitable<CustomerProfile | undefined>;

@@ -1,0 +1,152 @@
+/**
+ * The work loop of a runtime that shares one Redis (or cluster) with others (docs/redis.md,
+ * "Several runtimes"): it owns a share of the shards (redis/shard-owner.ts) and, for those alone,
+ * processes the events queued on them in order (redis/event-queue.ts), fires their timers and makes
+ * their customers' scheduled runs; it also moves entries of the producers' intake stream onto the
+ * shards, and takes up flow changes other runtimes made. Everything that touches the engine runs
+ * through the service one piece at a time (FlowService.exclusive), heartbeats included, so a shard
+ * is never given up in the middle of a piece of work on it.
+ */
+import { QueuedEventError, type FlowService } from './flow-service.js';
+import type { RedisEventQueue } from '../redis/event-queue.js';
+import type { ShardOwner } from '../redis/shard-owner.js';
+import { FencedError } from '../redis/redis-store.js';
+
+export interface SharedRuntimeLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SharedRuntimeOptions {
+  service: FlowService;
+  owner: ShardOwner;
+  queue: RedisEventQueue;
+  /** How often shard ownership is renewed and flow changes are looked for (default 1 000 ms; well within the owner's lease). */
+  beatMs?: number;
+  /** Pause between rounds when there was nothing to do (default 20 ms). */
+  idleMs?: number;
+  log?: SharedRuntimeLog;
+}
+
+const quiet: SharedRuntimeLog = { info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class SharedRuntime {
+  private readonly service: FlowService;
+  private readonly owner: ShardOwner;
+  private readonly queue: RedisEventQueue;
+  private readonly beatMs: number;
+  private readonly idleMs: number;
+  private readonly log: SharedRuntimeLog;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private lastBeat = 0;
+  private rounds = 0;
+  private readonly failures = new Map<string, number>();
+
+  constructor(opts: SharedRuntimeOptions) {
+    this.service = opts.service;
+    this.owner = opts.owner;
+    this.queue = opts.queue;
+    this.beatMs = opts.beatMs ?? 1000;
+    this.idleMs = opts.idleMs ?? 20;
+    this.log = opts.log ?? quiet;
+    if (this.beatMs * 3 > this.owner.leaseMs) throw new Error(`shared runtime: beat every ${this.beatMs} ms is too slow for a ${this.owner.leaseMs} ms lease (beat at least three times per lease)`);
+  }
+
+  /** Takes a first share of the shards, then works until stop(). */
+  async start(): Promise<void> {
+    await this.beat();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the piece of work under way, gives the shards up (others take them at once) and stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.service.exclusive(() => this.owner.release());
+  }
+
+  /** One round of work; whether there was anything to do. Exposed for tests that step a runtime by hand. */
+  async round(): Promise<boolean> {
+    if (Date.now() - this.lastBeat >= this.beatMs) await this.beat();
+    let busy = false;
+    const intake = await this.queue.pumpIntake(this.owner.token, async (text) => {
+      let event: unknown;
+      try {
+        event = JSON.parse(text);
+      } catch (e) {
+        return `not JSON: ${(e as Error).message}`;
+      }
+      const bad = this.service.invalid(event);
+      if (bad) return `event ${bad.id ?? '(no id)'} of type ${bad.type ?? '(no type)'}: ${bad.errors.map((x) => `${x.path} ${x.message}`).join('; ')}`;
+      const e = event as Record<string, unknown> & { id: string; customer: string };
+      await this.queue.enqueue([{ ...e, receivedAt: e['receivedAt'] ?? new Date().toISOString() }]);
+      return null;
+    });
+    if (intake.handled) busy = true;
+    for (const d of intake.dead) this.log.warn({ entry: d.entry, error: d.error }, 'intake entry refused (dead-letter stream)');
+
+    const shards = [...this.owner.owned()];
+    const batches = await Promise.all(shards.map((s) => this.queue.read(s)));
+    for (const [i, events] of batches.entries()) {
+      if (!events.length) continue;
+      busy = true;
+      const shard = shards[i]!;
+      // A long round must not outlive the leases: renew between shards when a beat is due.
+      if (Date.now() - this.lastBeat >= this.beatMs) await this.beat();
+      // Given up since the read (a beat in between): its new owner reads them.
+      if (!this.owner.owned().has(shard)) continue;
+      try {
+        await this.service.processQueued(events, (entry) => this.queue.done(shard, entry));
+      } catch (err) {
+        if (!(err instanceof QueuedEventError) || err.cause instanceof FencedError) throw err instanceof QueuedEventError ? err.cause : err;
+        // An event the engine fails on: tried again next round; after three failures it goes to the
+        // dead-letter stream and the shard moves on (one bad event must not hold its customers up).
+        const n = (this.failures.get(err.entry) ?? 0) + 1;
+        this.failures.set(err.entry, n);
+        this.log.error({ err: err.cause, entry: err.entry, shard, attempt: n }, 'processing a queued event failed');
+        if (n >= 3) {
+          const e = events.find((x) => x.entry === err.entry);
+          await this.queue.deadLetter({ entry: err.entry, error: err.message, text: e?.text ?? '' });
+          await this.queue.done(shard, err.entry);
+          this.failures.delete(err.entry);
+        }
+      }
+    }
+    if ((await this.service.tick()) > 0) busy = true;
+    if (++this.rounds % 100 === 0) await Promise.all([...this.owner.owned()].map((s) => this.queue.trim(s)));
+    return busy;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let busy = false;
+      try {
+        busy = await this.round();
+      } catch (err) {
+        if (err instanceof FencedError) {
+          // Another runtime owns a shard this one thought it had: find out which at once.
+          this.log.warn({ err: err.message }, 'a shard was taken over; renewing ownership now');
+          this.lastBeat = 0;
+        } else {
+          this.log.error({ err }, 'shared runtime: a round failed; retrying');
+          await sleep(250);
+        }
+      }
+      if (!busy) await sleep(this.idleMs);
+    }
+  }
+
+  private async beat(): Promise<void> {
+    this.lastBeat = Date.now();
+    const r = await this.service.exclusive(() => this.owner.beat());
+    for (const s of r.lost) this.queue.forget(s);
+    if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
+    // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
+    const changed = await this.service.refresh();
+    if (r.gained.length && !changed) await this.service.reconcile();
+  }
+}

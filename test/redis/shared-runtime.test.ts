@@ -1,0 +1,234 @@
+/**
+ * Several runtimes on one Redis (runtime/server/shared-runtime.ts): shard ownership and its fencing,
+ * the queued events and their replay after a crash, the producers' intake stream with its
+ * dead-letter stream, flow changes taken up by the other runtimes, and two runtimes sharing a day
+ * of events that end exactly as the embedded store says.
+ */
+import { describe, expect, it } from 'vitest';
+import { RedisStore, FencedError } from '../../runtime/redis/redis-store.js';
+import { ShardOwner } from '../../runtime/redis/shard-owner.js';
+import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
+import { FlowService } from '../../runtime/server/flow-service.js';
+import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
+import { simulate } from '../../runtime/engine/simulate.js';
+import { MemoryStore } from '../../runtime/store/memory-store.js';
+import { compileProject } from '../../compiler/bytecode/compile.js';
+import { checkProject } from '../../compiler/project.js';
+import { verifyFlow } from '../../compiler/bytecode/verify.js';
+import { useRedis } from '../helpers/use-redis.js';
+
+const redis = useRedis();
+let prefixes = 0;
+const MANIFEST = JSON.stringify({ name: 'shop', timezone: 'UTC', templates: { email: ['thanks', 'reminder'] } });
+const FLOW = `flow thanks "Thanks, then a reminder" {
+  entry always
+  relevance 1d
+  exit on OrderStatusChanged(status: "cancelled")
+  on NewOrder
+  steps thank { send email "thanks" { orderId: order.id } }
+  wait later 1m
+  if order.total >= 50 {
+    steps remind { send email "reminder" }
+  }
+}
+`;
+
+async function runtime(prefix: string, opts: { leaseMs?: number; token?: string } = {}) {
+  const store = new RedisStore(redis.connection(), { prefix, leaseMs: opts.leaseMs ?? 1000 });
+  await store.loadScripts();
+  const owner = new ShardOwner(store, { leaseMs: opts.leaseMs ?? 1000, ...(opts.token ? { token: opts.token } : {}) });
+  const queue = new RedisEventQueue(store, { intakeIdleMs: 500 });
+  const service = await FlowService.open({ store, manifest: MANIFEST, shared: { engineStore: store.withScope(owner), queue } });
+  const rt = new SharedRuntime({ service, owner, queue, beatMs: 100, idleMs: 5 });
+  return { store, owner, queue, service, rt };
+}
+
+/** A NewOrder placed a minute ago, less `soonMs`: its `wait later 1m` ends that soon. */
+const order = (i: number, customer: string, total: number, soonMs = 1000) => orderAt(i, customer, total, new Date(Date.now() - 60_000 + soonMs).toISOString());
+const orderAt = (i: number, customer: string, total: number, at: string) => ({
+  id: `e${i}`,
+  type: 'NewOrder',
+  customer,
+  at,
+  order: { id: `o${i}`, status: 'new', total, items: [], createdAt: at },
+  action: { id: `a${i}`, template: 'order-created', at },
+});
+
+/** Rounds of every runtime until none has anything to do and nothing is queued or due. */
+async function drain(rts: SharedRuntime[], queue: RedisEventQueue, until: () => Promise<boolean> = async () => true, maxMs = 30_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  for (;;) {
+    let busy = false;
+    for (const rt of rts) busy = (await rt.round()) || busy;
+    if (!busy && (await queue.backlog()) === 0 && (await until())) return;
+    if (Date.now() > end) throw new Error('the runtimes did not finish in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('shard ownership', () => {
+  it('splits the shards between live workers, and a stopped or dead worker’s shards go to the others', async () => {
+    const prefix = `own${prefixes++}`;
+    const store = new RedisStore(redis.connection(), { prefix, shards: 16 });
+    await store.loadScripts();
+    const a = new ShardOwner(store, { leaseMs: 300, token: 'a' });
+    const b = new ShardOwner(store, { leaseMs: 300, token: 'b' });
+    await a.beat();
+    expect(a.owned().size).toBe(16);
+    await b.beat(); // b sees two workers and takes what is free: nothing yet
+    await a.beat(); // a gives up half
+    await b.beat(); // b takes them
+    expect(a.owned().size).toBe(8);
+    expect(b.owned().size).toBe(8);
+    expect([...a.owned()].some((s) => b.owned().has(s))).toBe(false);
+    // A graceful stop: b gets everything at its next beat.
+    await a.release();
+    await b.beat();
+    expect(b.owned().size).toBe(16);
+    // A dead worker (no beat): its shards are free once its lease ran out.
+    const c = new ShardOwner(store, { leaseMs: 300, token: 'c' });
+    await c.beat();
+    await b.beat();
+    await c.beat();
+    expect(c.owned().size).toBe(8);
+    await new Promise((r) => setTimeout(r, 400)); // b dies: no more beats
+    await c.beat();
+    expect(c.owned().size).toBe(16);
+  });
+
+  it('fences a worker whose lease ran out: its writes to a shard taken over are refused and write nothing', async () => {
+    const prefix = `fence${prefixes++}`;
+    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
+    await store.loadScripts();
+    const a = new ShardOwner(store, { leaseMs: 200, token: 'a' });
+    await a.beat();
+    const scoped = store.withScope(a);
+    const shard = store.shardOf('c1');
+    const inst = { id: 'f/c1/e1', flow: 'f', version: 'v', customer: 'c1', event: 'e1', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'waiting', waitingUntil: 5, waitingFor: null, launched: false };
+    await scoped.commit({ instance: inst, timers: [{ key: inst.id, due: 5 }], effects: [], activity: [] });
+    // a stalls past its lease; b takes the shard over.
+    await new Promise((r) => setTimeout(r, 250));
+    const b = new ShardOwner(store, { leaseMs: 5000, token: 'b' });
+    await b.beat();
+    expect(b.owned().has(shard)).toBe(true);
+    const stale = { ...inst, status: 'completed' as const, reason: 'all_steps_done', waitingUntil: null };
+    await expect(scoped.commit({ instance: stale, timers: [{ key: inst.id, due: null }], effects: [], activity: [] })).rejects.toThrow(FencedError);
+    await expect(scoped.addTimer({ instance: inst.id, due: 1 })).rejects.toThrow(FencedError);
+    expect((await store.getInstance(inst.id))?.status).toBe('in_progress');
+    expect(await store.claimDueTimers(10, 10)).toEqual([{ instance: inst.id, due: 5 }]);
+    // The new owner writes.
+    await store.withScope(b).commit({ instance: stale, timers: [{ key: inst.id, due: null }], effects: [], activity: [] });
+    expect((await store.getInstance(inst.id))?.status).toBe('completed');
+  });
+});
+
+describe('queued events', () => {
+  it('takes producers’ entries from the intake stream; bad ones go to the dead-letter stream with the JSON path at fault', async () => {
+    const prefix = `intake${prefixes++}`;
+    const { service, queue, rt, store } = await runtime(prefix);
+    await service.putDraft('thanks', FLOW);
+    await service.launch('thanks');
+    const conn = redis.connection();
+    const add = (text: string) => conn.send(`${prefix}:events`, ['XADD', `${prefix}:events`, '*', 'e', text]);
+    await add(JSON.stringify(order(1, 'c1', 80)));
+    await add('{"id": "e2", "type": "NewOrder",');
+    await add(JSON.stringify({ ...order(3, 'c3', 10), order: { id: 'o3', total: 'ten' } }));
+    await add(JSON.stringify(order(1, 'c1', 80))); // a duplicate id: dropped
+    await conn.send(`${prefix}:events`, ['XADD', `${prefix}:events`, '*', 'x', 'no event']);
+    await drain([rt], queue, async () => (await store.listInstances()).length === 1);
+    const dead = await queue.deadLetters();
+    expect(dead.map((d) => d.error)).toEqual([
+      expect.stringMatching(/^not JSON/),
+      expect.stringMatching(/^event e3 of type NewOrder: .*\/order\/total must be a number/),
+      'the entry has no field `e` (the event as JSON)',
+    ]);
+    expect((await store.listInstances()).map((i) => i.id)).toEqual(['thanks/c1/e1']);
+    // Everything read was acknowledged.
+    expect(await conn.send(`${prefix}:events`, ['XPENDING', `${prefix}:events`, 'runnel'])).toEqual([0, null, null, null]);
+  });
+
+  it('an event processed again after a crash (the cursor was not moved) launches nothing twice and moves no one twice', async () => {
+    const prefix = `replay${prefixes++}`;
+    const { service, queue, rt, store } = await runtime(prefix);
+    await service.putDraft('thanks', FLOW);
+    await service.launch('thanks');
+    expect(await service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 1 });
+    await drain([rt], queue, async () => (await store.listEffects()).length === 1);
+    const cancel = { id: 'x1', type: 'OrderStatusChanged', customer: 'c1', at: new Date().toISOString(), order: { id: 'o1', status: 'cancelled', total: 80, items: [] } };
+    expect(await service.ingest([cancel])).toMatchObject({ accepted: 1 });
+    await drain([rt], queue);
+    const before = await store.listInstances();
+    expect(before.map((i) => [i.id, i.status, i.reason])).toEqual([['thanks/c1/e1', 'stopped', 'exit_event']]);
+    // The worker "died" before moving its cursor: both events are read again.
+    const shard = store.shardOf('c1');
+    await redis.connection().send(`{${prefix}:${shard}}:inc`, ['DEL', `{${prefix}:${shard}}:inc`]);
+    queue.forget(shard);
+    await drain([rt], queue);
+    expect(await store.listInstances()).toEqual(before);
+    expect((await store.listEffects()).map((e) => e.key)).toEqual(['thanks/c1/e1/thank/0']);
+    // Queued twice by a producer: a duplicate, known at once.
+    expect(await service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+});
+
+describe('two runtimes on one Redis', () => {
+  it('share events and timers through both APIs and end as the embedded store does, each effect once', async () => {
+    const prefix = `two${prefixes++}`;
+    const one = await runtime(prefix, { token: 'one' });
+    const two = await runtime(prefix, { token: 'two' });
+    await one.service.putDraft('thanks', FLOW);
+    await one.service.launch('thanks');
+    await one.rt.round();
+    await two.rt.round();
+    await new Promise((r) => setTimeout(r, 150));
+    await one.rt.round();
+    await two.rt.round();
+    expect(one.owner.owned().size + two.owner.owned().size).toBe(64);
+    expect(two.owner.owned().size).toBeGreaterThan(0);
+    // The second took the flow up from the registry.
+    expect(two.service.listFlows().map((f) => [f.flow, f.status])).toEqual([['thanks', 'active']]);
+
+    const start = Date.now();
+    const events = Array.from({ length: 300 }, (_, i) => orderAt(i, `c${i % 60}`, (i * 37) % 120, new Date(start - 60_000 + 1000 + i).toISOString()));
+    // Half through each runtime's API.
+    await one.service.ingest(events.filter((_, i) => i % 2 === 0));
+    await two.service.ingest(events.filter((_, i) => i % 2 === 1));
+    await drain([one.rt, two.rt], one.queue, async () => (await one.store.listInstances()).every((i) => i.status !== 'in_progress'));
+    await one.rt.stop();
+    await two.rt.stop();
+
+    const programs = compileProject(checkProject({ manifest: { path: 'runnel.json', text: MANIFEST }, files: [{ path: 'flows/thanks.flow', text: FLOW }] })).map((f) => verifyFlow(f.bytes));
+    const expected = simulate(programs, events.map((e) => JSON.stringify(e)).join('\n'), '', { until: start + 3_600_000 });
+    const sim = (expected.output['activity'] as Array<{ instance: string; status: string; reason: string; steps: Array<{ block: string }> }>).map((a) => [a.instance, a.status, a.reason, a.steps.map((s) => s.block).join(',')]).sort();
+    const got = await Promise.all((await one.store.listInstances()).map(async (i) => [i.id, i.status, i.reason, (await one.store.listActivity(i.id)).map((s) => s.block).join(',')]));
+    expect(got.sort()).toEqual(sim);
+    const keys = (await one.store.listEffects()).map((e) => e.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual((expected.output['effects'] as Array<{ key: string }>).map((e) => e.key).sort());
+  }, 60_000);
+
+  it('a flow paused through one runtime stops the customers waiting on the other runtime’s shards', async () => {
+    const prefix = `pause${prefixes++}`;
+    const one = await runtime(prefix, { token: 'one' });
+    const two = await runtime(prefix, { token: 'two' });
+    await one.service.putDraft('thanks', FLOW.replace('wait later 1m', 'wait later 1h'));
+    await one.service.launch('thanks');
+    for (let i = 0; i < 3; i++) {
+      await one.rt.round();
+      await two.rt.round();
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    const customers = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    await one.service.ingest(customers.map((c, i) => order(i, c, 10)));
+    await drain([one.rt, two.rt], one.queue, async () => (await one.store.listInstances()).length === 40);
+    const onTwo = customers.filter((c) => two.owner.owned().has(one.store.shardOf(c)));
+    expect(onTwo.length).toBeGreaterThan(0);
+    await one.service.setStatus('thanks', 'paused');
+    await new Promise((r) => setTimeout(r, 120));
+    await drain([one.rt, two.rt], one.queue, async () => (await one.store.listInstances()).every((i) => i.status !== 'in_progress'));
+    await one.rt.stop();
+    await two.rt.stop();
+    const all = await one.store.listInstances();
+    expect(all.map((i) => `${i.status}/${i.reason}`)).toEqual(customers.map(() => 'stopped/flow_stopped'));
+  }, 60_000);
+});
