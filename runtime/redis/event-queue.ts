@@ -154,7 +154,7 @@ export class RedisEventQueue {
    * text, or says what is wrong with it (it goes to the dead-letter stream). Every entry handled is
    * acknowledged. Returns how many entries were handled and the dead letters written.
    */
-  async pumpIntake(consumer: string, accept: (text: string) => Promise<string | null>, count = 100): Promise<{ handled: number; dead: DeadLetter[] }> {
+  async pumpIntake(consumer: string, accept: (text: string) => Promise<string | null>, count = 1000): Promise<{ handled: number; dead: DeadLetter[] }> {
     await this.ensureGroup();
     const conn = this.store.conn;
     const k = this.intakeKey;
@@ -164,17 +164,18 @@ export class RedisEventQueue {
       const r = (await conn.send(k, ['XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count), 'STREAMS', k, '>'])) as Array<[string, Array<[string, string[]]>]> | null;
       entries = r?.[0]?.[1] ?? [];
     }
-    const dead: DeadLetter[] = [];
-    for (const [entry, fields] of entries) {
-      const text = fieldOf(fields, 'e');
-      const error = text === undefined ? 'the entry has no field `e` (the event as JSON)' : await accept(text);
-      if (error !== null) {
-        const d = { entry, error, text: text ?? JSON.stringify(fields) };
-        dead.push(d);
-        await this.deadLetter(d);
-      }
-      await conn.send(k, ['XACK', k, GROUP, entry]);
-    }
+    // Checked and queued together (one connection keeps the order of the calls it is given, so
+    // one customer's events keep theirs), then acknowledged together.
+    const verdicts = await Promise.all(
+      entries.map(async ([entry, fields]) => {
+        const text = fieldOf(fields, 'e');
+        const error = text === undefined ? 'the entry has no field `e` (the event as JSON)' : await accept(text);
+        return error === null ? null : { entry, error, text: text ?? JSON.stringify(fields) };
+      }),
+    );
+    const dead = verdicts.filter((d): d is DeadLetter => d !== null);
+    await Promise.all(dead.map((d) => this.deadLetter(d)));
+    if (entries.length) await conn.send(k, ['XACK', k, GROUP, ...entries.map(([entry]) => entry)]);
     return { handled: entries.length, dead };
   }
 

@@ -4,22 +4,20 @@
  * webhook it delivered before the restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { REPO } from '../helpers/flow-files.js';
+import { startServe } from '../helpers/serve-process.js';
+import { connectRedis } from '../../runtime/redis/client.js';
 
-const BIN = join(REPO, 'bin/runnel.js');
 let redis: RedisServer | undefined;
 let receiver: Server | undefined;
 let dir = '';
 const hits: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO, 'dist/serve.mjs'))) throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
   redis = await startRedis();
   receiver = createServer((req, res) => {
     hits.push(String(req.headers['idempotency-key']));
@@ -36,29 +34,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(): Promise<{ child: ChildProcess; address: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--project', dir, '--port', '0', '--tick', '20', '--redis', redis!.url], { cwd: dir, env: { ...process.env, RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' } });
-  let out = '';
-  const address = await new Promise<string>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error(`serve did not start: ${out}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        ok(m[1]!);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => fail(new Error(`serve exited with ${code}: ${out}`)));
-  });
-  const stop = () => {
-    const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-    child.kill('SIGTERM');
-    return exited;
-  };
-  return { child, address, stop };
-}
+const serve = () => startServe(['--project', dir, '--port', '0', '--tick', '20', '--redis', redis!.url], { cwd: dir, env: { RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' } });
 
 const admin = { authorization: 'Bearer adm' };
 const ingest = { authorization: 'Bearer ing', 'content-type': 'application/json' };
@@ -102,4 +78,36 @@ describe('runnel serve --redis', () => {
       expect(await second.stop()).toBe(0);
     }
   }, 60_000);
+
+  it('--workers 2: two worker processes on one port share the shards; a SIGTERM stops both with exit 0', async () => {
+    const flow = `flow hello "Hello" {\n  on CustomerRegistered\n  steps hi { send email "welcome" }\n}\n`;
+    writeFileSync(join(dir, 'runnel.json'), JSON.stringify({ name: 'hooks', timezone: 'UTC', templates: { email: ['welcome'] }, webhooks: { allowPrivateNetworks: true } }));
+    const both = await startServe(['--project', dir, '--port', '0', '--workers', '2', '--lease', '1000', '--redis', redis!.url], { cwd: dir, env: { RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' } });
+    const conn = await connectRedis({ url: redis!.url });
+    try {
+      // Both workers alive and each with a share of the shards.
+      for (let i = 0; i < 100; i++) {
+        const owners = await Promise.all(Array.from({ length: 64 }, (_, s) => conn.send(`{rn:${s}}:own`, ['GET', `{rn:${s}}:own`])));
+        if (new Set(owners.filter(Boolean)).size === 2 && owners.every(Boolean)) break;
+        await new Promise((ok) => setTimeout(ok, 50));
+      }
+      const owners = await Promise.all(Array.from({ length: 64 }, (_, s) => conn.send(`{rn:${s}}:own`, ['GET', `{rn:${s}}:own`])));
+      expect(new Set(owners).size).toBe(2);
+      expect((await fetch(`${both.address}/v1/flows/hello/draft`, { method: 'PUT', body: flow, headers: { ...admin, 'content-type': 'text/plain' } })).status).toBe(200);
+      expect((await fetch(`${both.address}/v1/flows/hello/launch`, { method: 'POST', headers: admin })).status).toBe(200);
+      await new Promise((ok) => setTimeout(ok, 300)); // a beat: the other worker takes the launch up
+      const evs = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `w${i}`, type: 'CustomerRegistered', customer: `w${i}`, at: new Date().toISOString() })).join('\n');
+      expect((await fetch(`${both.address}/v1/events`, { method: 'POST', body: evs, headers: { ...ingest, 'content-type': 'application/x-ndjson' } })).status).toBe(202);
+      let activity: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < 100 && activity.length < 20; i++) {
+        await new Promise((ok) => setTimeout(ok, 50));
+        activity = ((await (await fetch(`${both.address}/v1/activity?flow=hello`, { headers: admin })).json()) as { activity: Array<Record<string, unknown>> }).activity;
+      }
+      expect(activity.map((a) => a['status'])).toEqual(Array.from({ length: 20 }, () => 'completed'));
+    } finally {
+      await conn.close();
+      expect(await both.stop()).toBe(0);
+    }
+  }, 60_000);
 });
+
