@@ -908,17 +908,18 @@ export class Engine {
 
   /**
    * Brings the customers in flight in line with the flows as they are now (a runtime sharing its
-   * store with others, after another changed a flow: runtime/server/worker.ts): one in a paused or
+   * store with others, after another changed a flow: runtime/server/shared-runtime.ts): one in a paused or
    * stopped flow stops (`flow_stopped`), one on a replaced version moves onto the current one, as
-   * setFlowStatus and launch would have done. The store lists the instances this runtime works on.
+   * setFlowStatus and launch would have done. `instances` lists those to look at (default: what the
+   * store lists, the instances this runtime works on).
    */
-  reconcile(): Promise<number> {
-    return runAsync(this.reconcileCo());
+  reconcile(instances?: () => Promise<InstanceRecord[]>): Promise<number> {
+    return runAsync(this.reconcileCo(instances));
   }
 
-  private *reconcileCo(): Co<number> {
+  private *reconcileCo(instances?: () => Promise<InstanceRecord[]>): Co<number> {
     let changed = 0;
-    for (const inst of yield* aw(this.store.listInstances())) {
+    for (const inst of yield* aw(instances ? instances() : this.store.listInstances())) {
       if (inst.status !== 'in_progress') continue;
       const from = this.byVersion.get(inst.version);
       const cur = from ? this.history.get(from.id)?.at(-1) : undefined;

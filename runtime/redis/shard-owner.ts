@@ -10,7 +10,7 @@
  * takes ceil(shards / live workers). A new worker gets shards as the others give theirs up at their
  * next beat; a dead worker's shards are free when its leases run out, and taken at the next beat of
  * the others. Beats must not run while the worker works on its shards (the runtime serializes them,
- * worker.ts): a shard given up is given up between two pieces of work.
+ * server/shared-runtime.ts): a shard given up is given up between two pieces of work.
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisStore, ShardScope } from './redis-store.js';
@@ -97,6 +97,20 @@ export class ShardOwner implements ShardScope {
       }
     }
     return { gained, lost, workers };
+  }
+
+  /**
+   * Renews the leases of the shards owned (and this worker's heartbeat) without taking or giving
+   * any: safe to run beside the work, so that a long piece of work (a big batch of timers) does not
+   * outlive the leases. A shard another worker took meanwhile is dropped. Returns those dropped.
+   */
+  async renew(): Promise<number[]> {
+    const wk = this.workersKey;
+    await this.store.conn.send(wk, ['ZADD', wk, 'XX', String(Date.now() + this.leaseMs), this.token]);
+    const renewed = await Promise.all([...this.mine].map(async (s) => [s, await this.store.evalScript(OWN, [this.ownKey(s)], [this.token, String(this.leaseMs)])] as const));
+    const lost = renewed.filter(([, ok]) => Number(ok) !== 1).map(([s]) => s);
+    for (const s of lost) this.mine.delete(s);
+    return lost;
   }
 
   /** Gives every shard up and leaves the workers' set (a graceful stop: the others take over at once). */

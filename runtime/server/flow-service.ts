@@ -75,7 +75,7 @@ export interface EventQueue {
 export interface FlowServiceOptions {
   store: Store;
   /**
-   * Runtimes sharing one store (worker.ts): the engine works through this view of the store (its
+   * Runtimes sharing one store (shared-runtime.ts): the engine works through this view of the store (its
    * shards only, writes fenced), events are queued (`queue`) rather than processed here, the flow
    * registry is read again before each change and written only if no other runtime changed it
    * meanwhile, and changes others made are taken up by `refresh()`.
@@ -185,10 +185,11 @@ export class FlowService {
 
   /**
    * Customers in flight on this runtime's shards brought in line with the flows (shards it just
-   * took over from a runtime that may have died before it took up the last change).
+   * took over from a runtime that may have died before it took up the last change): those
+   * `instances` lists (default: every instance of its shards).
    */
-  reconcile(): Promise<number> {
-    return this.serial(() => this.engine.reconcile());
+  reconcile(instances?: () => Promise<InstanceRecord[]>): Promise<number> {
+    return this.serial(() => this.engine.reconcile(instances));
   }
 
   /** Writes the registry when it changed (sharing the store: only if no other runtime wrote it since it was read). */
@@ -412,7 +413,7 @@ export class FlowService {
   }
 
   /**
-   * Processes events queued on one shard, in order (worker.ts): each as the engine's `queued`
+   * Processes events queued on one shard, in order (shared-runtime.ts): each as the engine's `queued`
    * ingest (an earlier attempt's work is not done twice), `done` called after each one.
    */
   processQueued(events: ReadonlyArray<{ entry: string; text: string }>, done: (entry: string) => Promise<void>): Promise<number> {

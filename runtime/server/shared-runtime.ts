@@ -44,6 +44,7 @@ export class SharedRuntime {
   private lastBeat = 0;
   private rounds = 0;
   private readonly failures = new Map<string, number>();
+  private renewing: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: SharedRuntimeOptions) {
     this.service = opts.service;
@@ -60,11 +61,20 @@ export class SharedRuntime {
     await this.beat();
     this.running = true;
     this.loop = this.run();
+    // Leases are renewed beside the work too: a long piece of work must not lose the shards.
+    this.renewing = setInterval(() => {
+      this.owner.renew().then(
+        (lost) => lost.forEach((s) => this.queue.forget(s)),
+        (err: unknown) => this.log.warn({ err }, 'renewing shard leases failed'),
+      );
+    }, this.beatMs);
+    this.renewing.unref();
   }
 
   /** Finishes the piece of work under way, gives the shards up (others take them at once) and stops. */
   async stop(): Promise<void> {
     this.running = false;
+    if (this.renewing) clearInterval(this.renewing);
     await this.loop;
     await this.service.exclusive(() => this.owner.release());
   }
@@ -147,6 +157,9 @@ export class SharedRuntime {
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
     // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
     const changed = await this.service.refresh();
-    if (r.gained.length && !changed) await this.service.reconcile();
+    if (r.gained.length && !changed) {
+      const gained = new Set(r.gained);
+      await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained }).listInstances());
+    }
   }
 }
