@@ -173,11 +173,17 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
 function superviseWorkers(n: number, io: CliIO): Promise<number> {
   return new Promise<number>((done) => {
     let stopping = false;
-    const start = () => cluster.fork();
+    // Counted here: cluster.workers may still list a worker while its 'exit' is being handled.
+    let alive = 0;
+    const start = () => {
+      alive++;
+      cluster.fork();
+    };
     for (let i = 0; i < n; i++) start();
     cluster.on('exit', (w, code, signal) => {
+      alive--;
       if (stopping) {
-        if (!Object.keys(cluster.workers ?? {}).length) done(EXIT.ok);
+        if (alive === 0) done(EXIT.ok);
         return;
       }
       io.stderr(`runnel serve: worker ${w.process.pid} died (${signal ?? `exit ${code}`}); starting another\n`);
@@ -187,7 +193,7 @@ function superviseWorkers(n: number, io: CliIO): Promise<number> {
       if (stopping) return;
       stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      if (!Object.keys(cluster.workers ?? {}).length) done(EXIT.ok);
+      if (alive === 0) done(EXIT.ok);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startServe } from '../helpers/serve-process.js';
-import { connectRedis } from '../../runtime/redis/client.js';
 
 let redis: RedisServer | undefined;
 let receiver: Server | undefined;
@@ -78,36 +77,4 @@ describe('runnel serve --redis', () => {
       expect(await second.stop()).toBe(0);
     }
   }, 60_000);
-
-  it('--workers 2: two worker processes on one port share the shards; a SIGTERM stops both with exit 0', async () => {
-    const flow = `flow hello "Hello" {\n  on CustomerRegistered\n  steps hi { send email "welcome" }\n}\n`;
-    writeFileSync(join(dir, 'runnel.json'), JSON.stringify({ name: 'hooks', timezone: 'UTC', templates: { email: ['welcome'] }, webhooks: { allowPrivateNetworks: true } }));
-    const both = await startServe(['--project', dir, '--port', '0', '--workers', '2', '--lease', '1000', '--redis', redis!.url], { cwd: dir, env: { RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' } });
-    const conn = await connectRedis({ url: redis!.url });
-    try {
-      // Both workers alive and each with a share of the shards.
-      for (let i = 0; i < 100; i++) {
-        const owners = await Promise.all(Array.from({ length: 64 }, (_, s) => conn.send(`{rn:${s}}:own`, ['GET', `{rn:${s}}:own`])));
-        if (new Set(owners.filter(Boolean)).size === 2 && owners.every(Boolean)) break;
-        await new Promise((ok) => setTimeout(ok, 50));
-      }
-      const owners = await Promise.all(Array.from({ length: 64 }, (_, s) => conn.send(`{rn:${s}}:own`, ['GET', `{rn:${s}}:own`])));
-      expect(new Set(owners).size).toBe(2);
-      expect((await fetch(`${both.address}/v1/flows/hello/draft`, { method: 'PUT', body: flow, headers: { ...admin, 'content-type': 'text/plain' } })).status).toBe(200);
-      expect((await fetch(`${both.address}/v1/flows/hello/launch`, { method: 'POST', headers: admin })).status).toBe(200);
-      await new Promise((ok) => setTimeout(ok, 300)); // a beat: the other worker takes the launch up
-      const evs = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `w${i}`, type: 'CustomerRegistered', customer: `w${i}`, at: new Date().toISOString() })).join('\n');
-      expect((await fetch(`${both.address}/v1/events`, { method: 'POST', body: evs, headers: { ...ingest, 'content-type': 'application/x-ndjson' } })).status).toBe(202);
-      let activity: Array<Record<string, unknown>> = [];
-      for (let i = 0; i < 100 && activity.length < 20; i++) {
-        await new Promise((ok) => setTimeout(ok, 50));
-        activity = ((await (await fetch(`${both.address}/v1/activity?flow=hello`, { headers: admin })).json()) as { activity: Array<Record<string, unknown>> }).activity;
-      }
-      expect(activity.map((a) => a['status'])).toEqual(Array.from({ length: 20 }, () => 'completed'));
-    } finally {
-      await conn.close();
-      expect(await both.stop()).toBe(0);
-    }
-  }, 60_000);
 });
-
