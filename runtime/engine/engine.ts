@@ -66,7 +66,6 @@ export class FlowStateError extends Error {}
 /** What became of an ingested event as a whole (each flow's entry or refusal is in the store). */
 export type IngestOutcome = { outcome: 'accepted' } | { outcome: 'duplicate' } | { outcome: 'invalid'; message: string };
 
-/** Events older than this before their upload never enter (seed 002). */
 export interface IngestOptions {
   /**
    * The event comes from a queue that already dropped duplicates (redis/event-queue.ts) and may be
@@ -76,11 +75,13 @@ export interface IngestOptions {
   queued?: boolean;
 }
 
+/** Events older than this before their upload never enter (seed 002). */
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
 /** The context names an event may carry (contracts.md). */
 export const CONTEXT_NAMES = ['order', 'item', 'product', 'action', 'view', 'session', 'promo', 'balance', 'card', 'params'] as const;
 
-const KNOWN_EVENTS = new Set(EVENTS.map((e) => e.name));
+/** The event types of the catalog (an event of another type is invalid). */
+export const KNOWN_EVENTS: ReadonlySet<string> = new Set(EVENTS.map((e) => e.name));
 
 /** The engine's time: set by the caller (the simulator moves it), read by the engine. Never Date.now(). */
 export class VirtualClock {

@@ -85,13 +85,15 @@ export class RedisEventQueue {
     this.cursors.delete(shard);
   }
 
+  /** The shard's cursor as stored ('0-0': nothing processed yet). */
+  private async storedCursor(shard: number): Promise<string> {
+    const key = this.key(shard, 'inc');
+    return ((await this.store.conn.send(key, ['GET', key])) as string | null) ?? '0-0';
+  }
+
   private async cursor(shard: number): Promise<string> {
     let c = this.cursors.get(shard);
-    if (c === undefined) {
-      const key = this.key(shard, 'inc');
-      c = ((await this.store.conn.send(key, ['GET', key])) as string | null) ?? '0-0';
-      this.cursors.set(shard, c);
-    }
+    if (c === undefined) this.cursors.set(shard, (c = await this.storedCursor(shard)));
     return c;
   }
 
@@ -104,8 +106,8 @@ export class RedisEventQueue {
   }
 
   /**
-   * Marks the shard's events up to `entry` processed: the cursor moves there and what is before it
-   * is trimmed from the stream. Written only while this worker owns the shard (fenced by the caller's
+   * Marks the shard's events up to `entry` processed: the cursor moves there (`trim` removes what
+   * is before it from the stream). Written only while this worker owns the shard (fenced by the caller's
    * commits; a stale cursor write can only make the next owner process an event again).
    */
   async done(shard: number, entry: string): Promise<void> {
@@ -127,8 +129,7 @@ export class RedisEventQueue {
     const n = await Promise.all(
       shards.map(async (s) => {
         const key = this.key(s, 'in');
-        const c = this.key(s, 'inc');
-        const after = ((await this.store.conn.send(c, ['GET', c])) as string | null) ?? '0-0';
+        const after = await this.storedCursor(s);
         const rest = (await this.store.conn.send(key, ['XRANGE', key, `(${after}`, '+'])) as unknown[];
         return rest.length;
       }),

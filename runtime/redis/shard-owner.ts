@@ -66,16 +66,8 @@ export class ShardOwner implements ShardScope {
     await conn.send(wk, ['ZREMRANGEBYSCORE', wk, '-inf', `(${now}`]);
     const workers = Math.max(1, Number(await conn.send(wk, ['ZCARD', wk])));
     const share = Math.ceil(this.store.shards / workers);
-    const lost: number[] = [];
+    const lost = await this.renewLeases();
     const gained: number[] = [];
-
-    const renewed = await Promise.all([...this.mine].map(async (s) => [s, await this.store.evalScript(OWN, [this.ownKey(s)], [this.token, String(this.leaseMs)])] as const));
-    for (const [s, ok] of renewed) {
-      if (Number(ok) !== 1) {
-        this.mine.delete(s);
-        lost.push(s);
-      }
-    }
     // Beyond the share: the highest shards go (others take them at their next beat).
     for (const s of [...this.mine].sort((a, b) => b - a)) {
       if (this.mine.size <= share) break;
@@ -107,6 +99,11 @@ export class ShardOwner implements ShardScope {
   async renew(): Promise<number[]> {
     const wk = this.workersKey;
     await this.store.conn.send(wk, ['ZADD', wk, 'XX', String(Date.now() + this.leaseMs), this.token]);
+    return this.renewLeases();
+  }
+
+  /** Renews the lease of every shard owned; drops (and returns) those another worker owns now. */
+  private async renewLeases(): Promise<number[]> {
     const renewed = await Promise.all([...this.mine].map(async (s) => [s, await this.store.evalScript(OWN, [this.ownKey(s)], [this.token, String(this.leaseMs)])] as const));
     const lost = renewed.filter(([, ok]) => Number(ok) !== 1).map(([s]) => s);
     for (const s of lost) this.mine.delete(s);

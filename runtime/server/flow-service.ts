@@ -18,13 +18,10 @@ import type { VerifiedProgram } from '../../compiler/bytecode/program.js';
 import { LineMap } from '../../compiler/line-map.js';
 import { toJsonDiagnostic, type JsonDiagnostic } from '../../compiler/render.js';
 import { validateCustomer, validateEvent } from '../../schemas/index.js';
-import { EVENTS } from '../../stdlib/events.js';
-import { Engine, FlowStateError, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
+import { Engine, FlowStateError, KNOWN_EVENTS, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
 import { activityJson, iso } from '../engine/simulate.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { InstanceRecord, Store } from '../store/store.js';
-
-const KNOWN_EVENTS = new Set(EVENTS.map((e) => e.name));
 
 /** Activity is kept and searched for this long (seed 000). */
 export const ACTIVITY_DAYS = 30;

@@ -115,7 +115,6 @@ describe('crash test: two workers, SIGKILL and a Redis restart mid-run', () => {
     }
     await until('every event processed and every timer fired', async () => (await count()) === N && (await timers()) === 0, 300_000);
     for (const w of workers) expect(await w.stop()).toBe(0);
-    expect(crashes).toHaveLength(4);
     console.log(`crash test: ${N} events in ${((Date.now() - started) / 1000).toFixed(1)} s; ${crashes.join('; ')}`);
 
     const programs = compileProject(checkProject({ manifest: { path: 'runnel.json', text: MANIFEST }, files: [{ path: 'flows/thanks.flow', text: FLOW }] })).map((f) => verifyFlow(f.bytes));

@@ -1,11 +1,14 @@
 /** `runnel serve` as a process (the built CLI, dist/): listens, answers with tokens, stops gracefully. */
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/flow-files.js';
+import { startServe } from '../helpers/serve-process.js';
+
+const ENV = { RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' };
 
 const BIN = join(REPO, 'bin/runnel.js');
 
@@ -28,7 +31,7 @@ describe('runnel serve', () => {
 
   it('serves the API on a free port, takes an event with a token, and stops on SIGTERM with exit 0', async () => {
     requireBuild();
-    const { child, address } = await startServe(['--project', 'examples/shop'], REPO);
+    const { stop, address } = await startServe(['--project', 'examples/shop', '--port', '0'], { cwd: REPO, env: ENV });
     try {
       expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ ok: true });
       const ev = { id: 'e1', type: 'CustomerRegistered', customer: 'c1', at: new Date().toISOString() };
@@ -36,9 +39,7 @@ describe('runnel serve', () => {
       const r = await fetch(`${address}/v1/events`, { method: 'POST', body: JSON.stringify(ev), headers: { 'content-type': 'application/json', authorization: 'Bearer ing' } });
       expect(r.status).toBe(202);
     } finally {
-      const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await stop()).toBe(0);
     }
   });
 
@@ -58,7 +59,7 @@ describe('runnel serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runnel-serve-'));
     writeFileSync(join(dir, 'runnel.json'), JSON.stringify({ name: 'hooks', timezone: 'UTC', webhooks: { allowPrivateNetworks: true } }));
     const flow = `flow to_crm "To the CRM" {\n  on CustomerRegistered\n  steps push {\n    webhook post "http://127.0.0.1:${port}/hook" { customer: customer.id }\n  }\n}\n`;
-    const { child, address } = await startServe(['--project', dir, '--tick', '20'], dir);
+    const { stop, address } = await startServe(['--project', dir, '--tick', '20', '--port', '0'], { cwd: dir, env: ENV });
     const admin = { authorization: 'Bearer adm' };
     try {
       const d = await fetch(`${address}/v1/flows/to_crm/draft`, { method: 'PUT', body: flow, headers: { ...admin, 'content-type': 'text/plain' } });
@@ -69,30 +70,9 @@ describe('runnel serve', () => {
       for (let i = 0; i < 100 && !got.length; i++) await new Promise((ok) => setTimeout(ok, 50));
       expect(got).toEqual([{ body: JSON.stringify({ customer: 'c9' }), key: 'to_crm/c9/e1/push/0' }]);
     } finally {
-      const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await stop()).toBe(0);
       receiver.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
-
-async function startServe(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args, '--port', '0'], { cwd, env: { ...process.env, RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' } });
-  let out = '';
-  const address = await new Promise<string>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error(`serve did not say where it listens: ${out}`)), 15_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        ok(m[1]!);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`serve exited early with ${code}: ${out}`)));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  });
-  return { child, address };
-}
