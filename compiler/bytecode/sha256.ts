@@ -77,3 +77,62 @@ const utf8 = new TextEncoder();
 export function sha256Hex(text: string): string {
   return toHex(sha256(utf8.encode(text)));
 }
+
+// Scratch space of sha256Word0 (reused: it runs once per split decision, on the engine's hot path).
+let scratch = new Uint8Array(128);
+const scratchW = new Uint32Array(64);
+
+/**
+ * The first 32-bit word of SHA-256 of a string's UTF-8 bytes: the same value as
+ * `parseInt(sha256Hex(text).slice(0, 8), 16)`, without allocating (a split's sticky bucket).
+ */
+export function sha256Word0(text: string): number {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; the padding at most 72 more.
+  const need = Math.ceil((text.length * 3 + 9) / 64) * 64;
+  if (scratch.length < need) scratch = new Uint8Array(need);
+  const { written } = utf8.encodeInto(text, scratch);
+  const blocks = Math.ceil((written + 9) / 64);
+  const end = blocks * 64;
+  scratch.fill(0, written, end);
+  scratch[written] = 0x80;
+  const m = scratch;
+  const hi = Math.floor((written * 8) / 0x100000000);
+  const lo = (written * 8) >>> 0;
+  m[end - 8] = hi >>> 24; m[end - 7] = (hi >>> 16) & 0xff; m[end - 6] = (hi >>> 8) & 0xff; m[end - 5] = hi & 0xff;
+  m[end - 4] = lo >>> 24; m[end - 3] = (lo >>> 16) & 0xff; m[end - 2] = (lo >>> 8) & 0xff; m[end - 1] = lo & 0xff;
+  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a, h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+  const w = scratchW;
+  for (let off = 0; off < end; off += 64) {
+    for (let i = 0; i < 16; i++) {
+      const o = off + i * 4;
+      w[i] = ((m[o]! << 24) | (m[o + 1]! << 16) | (m[o + 2]! << 8) | m[o + 3]!) >>> 0;
+    }
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15]!;
+      const b = w[i - 2]!;
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
+    }
+    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7;
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (hh + S1 + ch + K[i]! + w[i]!) >>> 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & b) ^ (a & c) ^ (b & c);
+      const t2 = (S0 + maj) >>> 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) >>> 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) >>> 0;
+    }
+    h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0;
+    h4 = (h4 + e) >>> 0; h5 = (h5 + f) >>> 0; h6 = (h6 + g) >>> 0; h7 = (h7 + hh) >>> 0;
+  }
+  return h0;
+}

@@ -27,12 +27,12 @@
  */
 import type { Constant, ProgramBlock, ProgramOption, VerifiedProgram } from '../../compiler/bytecode/program.js';
 import type { Launch, TriggerEvent } from '../../stdlib/matchers.js';
-import { sha256Hex } from '../../compiler/bytecode/sha256.js';
+import { sha256Word0 } from '../../compiler/bytecode/sha256.js';
 import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from '../store/store.js';
+import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { aw, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -51,7 +51,8 @@ function activityStep<K extends keyof ActivityStep>(block: string, kind: string,
 
 /** What one step of one instance changes, gathered while it runs and committed once (Store.commit). */
 interface Tx {
-  timers: Map<string, number | null>;
+  /** Timers set or cleared, one entry per key (the last change of a key wins). */
+  timers: Array<{ key: string; due: number | null }>;
   effects: EffectRecord[];
   activity: ActivityStep[];
   launch?: LaunchRecord;
@@ -148,11 +149,18 @@ export function constantValue(c: Constant | undefined): unknown {
 }
 
 const stringTables = new WeakMap<VerifiedProgram, string[]>();
+// The last program's table: runs of one flow ask for many of its strings in a row.
+let lastProgram: VerifiedProgram | undefined;
+let lastTable: string[] = [];
 /** Constant `k` as a string (names, ids), converted once per program. */
 function str(p: VerifiedProgram, k: number): string {
-  let t = stringTables.get(p);
-  if (!t) stringTables.set(p, (t = []));
-  return (t[k] ??= String(constantValue(p.constants[k])));
+  if (p !== lastProgram) {
+    let t = stringTables.get(p);
+    if (!t) stringTables.set(p, (t = []));
+    lastProgram = p;
+    lastTable = t;
+  }
+  return (lastTable[k] ??= String(constantValue(p.constants[k])));
 }
 
 function contextsOf(event: EngineEvent): Record<string, unknown> {
@@ -163,8 +171,7 @@ function contextsOf(event: EngineEvent): Record<string, unknown> {
 
 /** Sticky, deterministic split bucket in [0, 100): a hash of flow id, block id and customer id. */
 export function splitBucket(flow: string, block: string, customer: string): number {
-  const h = parseInt(sha256Hex(`${flow}\u0000${block}\u0000${customer}`).slice(0, 8), 16);
-  return (h / 0x1_0000_0000) * 100;
+  return (sha256Word0(`${flow}\u0000${block}\u0000${customer}`) / 0x1_0000_0000) * 100;
 }
 
 interface KeepTrees {
@@ -352,28 +359,32 @@ export class Engine {
   /** The instance's open transition (opened on first use). */
   private tx(inst: InstanceRecord): Tx {
     let t = this.txs.get(inst);
-    if (!t) this.txs.set(inst, (t = { timers: new Map(), effects: [], activity: [] }));
+    if (!t) this.txs.set(inst, (t = { timers: [], effects: [], activity: [] }));
     return t;
+  }
+
+  /** Sets (or, with null, clears) a timer of the instance in its open transition. */
+  private setTimer(inst: InstanceRecord, key: string, due: number | null): void {
+    const timers = this.tx(inst).timers;
+    for (const t of timers) {
+      if (t.key === key) {
+        t.due = due;
+        return;
+      }
+    }
+    timers.push({ key, due });
   }
 
   /** Commits what the instance's open transition gathered, with the instance itself, in one store call. */
   private *commitCo(inst: InstanceRecord): Co<void> {
-    const t: Tx = this.txs.get(inst) ?? { timers: new Map(), effects: [], activity: [] };
+    const t: Tx = this.txs.get(inst) ?? { timers: [], effects: [], activity: [] };
     this.txs.delete(inst);
     this.summarize(inst);
-    const timers: Array<{ key: string; due: number | null }> = [];
-    for (const [key, due] of t.timers) {
-      timers.push({ key, due });
-      if (due !== null && due < this.earliestTimerSet) this.earliestTimerSet = due;
-    }
-    yield this.store.commit({
-      instance: inst,
-      timers,
-      effects: t.effects,
-      activity: t.activity,
-      ...(t.launch ? { launch: { flow: inst.flow, record: t.launch } } : {}),
-      ...(t.profile ? { profile: t.profile } : {}),
-    });
+    for (const { due } of t.timers) if (due !== null && due < this.earliestTimerSet) this.earliestTimerSet = due;
+    const transition: Transition = { instance: inst, timers: t.timers, effects: t.effects, activity: t.activity };
+    if (t.launch) transition.launch = { flow: inst.flow, record: t.launch };
+    if (t.profile) transition.profile = t.profile;
+    yield this.store.commit(transition);
   }
 
   private *refuse(r: Omit<NotEnteredRecord, 'at'>): Co<void> {
@@ -598,14 +609,12 @@ export class Engine {
   }
 
   private removeTimers(inst: InstanceRecord): void {
-    const t = this.tx(inst);
-    t.timers.set(inst.id, null);
-    for (const k of Object.keys(inst.branches ?? {})) t.timers.set(this.timerKey(inst, k), null);
+    this.setTimer(inst, inst.id, null);
+    for (const k of Object.keys(inst.branches ?? {})) this.setTimer(inst, this.timerKey(inst, k), null);
   }
 
   /** Marks the instance changed: its transition commits it (commitCo). */
-  // eslint-disable-next-line require-yield
-  private *save(inst: InstanceRecord): Co<void> {
+  private save(inst: InstanceRecord): void {
     this.tx(inst);
   }
 
@@ -622,7 +631,7 @@ export class Engine {
   }
 
   /** Ends the whole instance (every branch). */
-  private *end(inst: InstanceRecord, status: InstanceRecord['status'], reason: string, message?: string): Co<void> {
+  private end(inst: InstanceRecord, status: InstanceRecord['status'], reason: string, message?: string): void {
     this.removeTimers(inst);
     this.finish(inst, status, reason, message);
   }
@@ -639,14 +648,14 @@ export class Engine {
     br.waitingFor = null;
     delete br.wait;
     const siblings = Object.entries(inst.branches!).filter(([, b]) => b.parent === br.parent && b.parallel === br.parallel);
-    if (siblings.some(([, b]) => b.done === null)) return yield* this.save(inst);
+    if (siblings.some(([, b]) => b.done === null)) return this.save(inst);
     for (const [k] of siblings) delete inst.branches![k];
     if (!Object.keys(inst.branches!).length) delete inst.branches;
     const arrived = siblings.filter(([, b]) => b.done === 'arrived');
     if (!arrived.length) {
       if (br.parent !== '') return yield* this.branchDone(inst, flow, br.parent, 'stopped');
       this.finish(inst, 'completed', 'all_steps_done');
-      return yield* this.save(inst);
+      return this.save(inst);
     }
     const parent = this.cursor(inst, br.parent);
     parent.due = Math.max(...arrived.map(([, b]) => b.due));
@@ -670,7 +679,7 @@ export class Engine {
       const p = flow.program;
       const env = (): EvalEnv => ({ now: this.clock.now(), zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited, event: contextsOf(event) });
       if (!this.inFolderSegment(flow, profile)) {
-        yield* this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
+        this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
         inst.lastEvent = event.id;
         yield* this.commitCo(inst);
         continue;
@@ -678,7 +687,7 @@ export class Engine {
       try {
         const exit = p.flow.exits.find((x) => str(p, x.event) === event.type && matches(p, x.event, x.options) && (x.where === null || evaluateCondition(p, x.where, env())));
         if (exit) {
-          yield* this.end(inst, 'stopped', 'exit_event', `exit on ${event.type} (event ${event.id})`);
+          this.end(inst, 'stopped', 'exit_event', `exit on ${event.type} (event ${event.id})`);
           inst.lastEvent = event.id;
           yield* this.commitCo(inst);
           continue;
@@ -699,12 +708,12 @@ export class Engine {
           cur.waitingUntil = null;
           delete cur.wait;
           if (key === '') inst.reason = 'in_step';
-          this.tx(inst).timers.set(this.timerKey(inst, key), null);
+          this.setTimer(inst, this.timerKey(inst, key), null);
           yield* this.advanceCo(inst, flow, key);
         }
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
-        yield* this.end(inst, 'error', 'eval_error', e.message);
+        this.end(inst, 'error', 'eval_error', e.message);
       }
       // Only an instance this event changed is written.
       if (this.txs.has(inst)) {
@@ -858,9 +867,9 @@ export class Engine {
       }
       const cur = this.cursor(inst, key);
       // The claim is acknowledged with the step's commit (a path that waits again sets it anew).
-      this.tx(inst).timers.set(timer.instance, null);
+      this.setTimer(inst, timer.instance, null);
       if (flow.status !== 'active') {
-        yield* this.end(inst, 'stopped', 'flow_stopped');
+        this.end(inst, 'stopped', 'flow_stopped');
         yield* this.commitCo(inst);
         continue;
       }
@@ -902,7 +911,7 @@ export class Engine {
     if (status === 'active') return;
     for (const inst of yield* aw(this.store.listInstances({ flow: flowId }))) {
       if (inst.status !== 'in_progress') continue;
-      yield* this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
+      this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
       yield* this.commitCo(inst);
     }
   }
@@ -925,7 +934,7 @@ export class Engine {
       const from = this.byVersion.get(inst.version);
       const cur = from ? this.history.get(from.id)?.at(-1) : undefined;
       if (!from || !cur) continue;
-      if (cur.status !== 'active') yield* this.end(inst, 'stopped', 'flow_stopped', `the flow was ${cur.status}`);
+      if (cur.status !== 'active') this.end(inst, 'stopped', 'flow_stopped', `the flow was ${cur.status}`);
       else if (cur !== from) yield* this.migrate(inst, from, cur);
       else continue;
       yield* this.commitCo(inst);
@@ -1027,7 +1036,7 @@ export class Engine {
     }
     if (missing.length) {
       const what = [...new Set(missing)].join(', ');
-      yield* this.end(inst, 'stopped', 'wait_block_deleted', `the version launched has no block ${what}`);
+      this.end(inst, 'stopped', 'wait_block_deleted', `the version launched has no block ${what}`);
       return;
     }
     inst.version = to.program.hash;
@@ -1041,7 +1050,7 @@ export class Engine {
    * in (null: a step group not due yet, which keeps everything). Once every live path is parked in
    * a wait, the instance keeps only the context paths those waits' `keeps` name.
    */
-  private *park(inst: InstanceRecord, flow: LoadedFlow, key: string, until: number, waitingFor: number | null, wait: number | null): Co<void> {
+  private park(inst: InstanceRecord, flow: LoadedFlow, key: string, until: number, waitingFor: number | null, wait: number | null): void {
     const cur = this.cursor(inst, key);
     cur.waitingUntil = until;
     cur.waitingFor = waitingFor;
@@ -1052,7 +1061,7 @@ export class Engine {
       inst.reason = 'waiting';
     }
     this.prune(inst, flow);
-    this.tx(inst).timers.set(this.timerKey(inst, key), until);
+    this.setTimer(inst, this.timerKey(inst, key), until);
   }
 
   /** Cuts the instance's contexts down to what its parked paths' waits keep (when all are parked in waits). */
@@ -1091,9 +1100,11 @@ export class Engine {
   private *advanceCo(inst: InstanceRecord, flow: LoadedFlow, key = ''): Co<void> {
     const p = flow.program;
     const cur = this.cursor(inst, key);
+    // The instance's open transition: a run of a path always changes the instance.
+    const tx = this.tx(inst);
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
     // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
-    let profile: CustomerProfile = this.txs.get(inst)?.profile ?? ((yield this.store.getCustomer(inst.customer)) as CustomerProfile | undefined) ?? { id: inst.customer };
+    let profile: CustomerProfile = tx.profile ?? ((yield this.store.getCustomer(inst.customer)) as CustomerProfile | undefined) ?? { id: inst.customer };
     // One environment for the whole run of the path: the clock and the profile are updated in it.
     const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
     const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);
@@ -1105,17 +1116,16 @@ export class Engine {
         const blockId = str(p, b.id);
         switch (b.kind) {
           case 'steps': {
-            if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, null);
+            if (cur.due > now) return this.park(inst, flow, key, cur.due, null, null);
             if (now > cur.due + b.relevanceMs) {
-              return yield* this.end(inst, 'stopped', 'relevance_expired', `${blockId} was due ${new Date(cur.due).toISOString()} with relevance ${b.relevanceMs / 1000}s`);
+              return this.end(inst, 'stopped', 'relevance_expired', `${blockId} was due ${new Date(cur.due).toISOString()} with relevance ${b.relevanceMs / 1000}s`);
             }
             // A folder limited to a segment: a customer who left it stops before the next step group.
-            if (!this.inFolderSegment(flow, profile)) return yield* this.end(inst, 'stopped', 'outside_segment', `not in segment ${str(p, p.flow.segment!)} any more`);
+            if (!this.inFolderSegment(flow, profile)) return this.end(inst, 'stopped', 'outside_segment', `not in segment ${str(p, p.flow.segment!)} any more`);
             if (key === '') inst.reason = 'in_step';
             // Every action is evaluated before any goes out: a group runs whole or not at all.
             const effects: EffectRecord[] = [];
             for (let i = 0; i < b.actions.length; i++) effects.push(this.effect(p, b.actions[i]!, env(profile), inst, blockId, i, flow.id));
-            const tx = this.tx(inst);
             for (const e of effects) tx.effects.push(e);
             const edited = this.applyToProfile(profile, effects);
             if (edited !== profile) profile = tx.profile = edited;
@@ -1124,7 +1134,7 @@ export class Engine {
             if (!inst.launched) rec.launches++;
             inst.launched = true;
             tx.launch = rec;
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             cur.block = b.next;
             break;
           }
@@ -1137,28 +1147,28 @@ export class Engine {
               const m = evaluateMoment(p, b.at, env(profile));
               if (m === null) {
                 if (b.otherwise.kind !== 'wait') {
-                  this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
-                  return yield* this.end(inst, 'stopped', 'dynamic_wait_missing');
+                  tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key));
+                  return this.end(inst, 'stopped', 'dynamic_wait_missing');
                 }
                 cur.due += b.otherwise.ms;
               } else cur.due = Math.max(cur.due, m);
             } else cur.due = nextWindowOpen(cur.due + b.durationMs, b.days, b.from, b.to, flow.zone);
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due));
             cur.block = b.next;
-            if (cur.due > now) return yield* this.park(inst, flow, key, cur.due, null, waitAt);
+            if (cur.due > now) return this.park(inst, flow, key, cur.due, null, waitAt);
             break;
           }
           case 'wait_event': {
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due + b.timeoutMs));
-            return yield* this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'until', cur.due + b.timeoutMs));
+            return this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
           }
           case 'if': {
             const i = b.branches.findIndex((x) => evaluateCondition(p, x.cond, env(profile)));
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'branch', i));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'branch', i));
             if (i < 0 && !b.hasElse && p.blocks[b.else]!.kind === 'end') {
               if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
               this.finish(inst, 'completed', 'final_condition_failed');
-              return yield* this.save(inst);
+              return this.save(inst);
             }
             cur.block = i < 0 ? b.else : b.branches[i]!.next;
             break;
@@ -1167,20 +1177,20 @@ export class Engine {
             const bucket = splitBucket(flow.id, blockId, inst.customer);
             let acc = 0;
             const v = b.variants.find((x) => bucket < (acc += Number(constantValue(p.constants[x.percent]))));
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'variant', v ? str(p, v.name) : 'control'));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'variant', v ? str(p, v.name) : 'control'));
             cur.block = v ? v.next : b.controlNext;
             break;
           }
           case 'stop':
           case 'end': {
-            if (b.kind === 'stop') this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
+            if (b.kind === 'stop') tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             // In a parallel branch, only that branch ends.
             if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
             this.finish(inst, 'completed', 'all_steps_done');
-            return yield* this.save(inst);
+            return this.save(inst);
           }
           case 'parallel': {
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             const parallel = cur.block;
             cur.block = b.join;
             cur.waitingUntil = null;
@@ -1196,18 +1206,18 @@ export class Engine {
               const br = inst.branches?.[k];
               if (br && br.done === null) yield* this.advanceCo(inst, flow, k);
             }
-            return yield* this.save(inst);
+            return this.save(inst);
           }
           case 'join': {
             if (key !== '' && inst.branches![key]!.join === cur.block) return yield* this.branchDone(inst, flow, key, 'arrived');
             // The path that forked continues after its branches.
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key));
             cur.block = b.next;
             break;
           }
           case 'limit': {
             const within = yield* this.admit(flow, b, blockId, now);
-            this.tx(inst).activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
+            tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
             cur.block = within ? b.next : b.else;
             break;
           }
@@ -1215,7 +1225,7 @@ export class Engine {
       }
     } catch (e) {
       if (!(e instanceof EvalError)) throw e;
-      yield* this.end(inst, 'error', 'eval_error', e.message);
+      this.end(inst, 'error', 'eval_error', e.message);
     }
   }
 

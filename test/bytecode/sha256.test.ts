@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, sha256Hex, toHex } from '../../compiler/bytecode/sha256.js';
+import { sha256, sha256Hex, sha256Word0, toHex } from '../../compiler/bytecode/sha256.js';
 import { PACKAGE_VERSION } from '../../compiler/bytecode/version.js';
 import { REPO } from '../helpers/flow-files.js';
 
@@ -22,6 +22,16 @@ describe('sha256', () => {
       expect(toHex(sha256(b))).toBe(nodeHash(b));
     }
     fc.assert(fc.property(fc.uint8Array({ maxLength: 5000 }), (b) => toHex(sha256(b)) === nodeHash(b)), { numRuns: 200 });
+  });
+
+  it('sha256Word0 is the first word of the digest, for any text (its scratch reused between calls)', () => {
+    const word0 = (t: string) => parseInt(createHash('sha256').update(t, 'utf8').digest('hex').slice(0, 8), 16);
+    for (let n = 0; n < 140; n++) {
+      const t = 'x'.repeat(n);
+      expect(sha256Word0(t)).toBe(word0(t));
+    }
+    expect(sha256Word0('winback\u0000offer_test\u0000c-0042 ünïcödé 🎉')).toBe(word0('winback\u0000offer_test\u0000c-0042 ünïcödé 🎉'));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (t) => sha256Word0(t) === word0(t)), { numRuns: 300 });
   });
 });
 
