@@ -404,16 +404,12 @@ export class Engine {
     const rec = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const id = typeof rec['id'] === 'string' ? rec['id'] : null;
     const customerId = typeof rec['customer'] === 'string' ? rec['customer'] : null;
-    const invalid = function* (this: Engine, message: string): Co<IngestOutcome> {
-      yield* this.refuse({ flow: null, customer: customerId, event: id, reason: 'invalid_event', message });
-      return { outcome: 'invalid', message };
-    }.bind(this);
     const valid = validateEvent(raw);
-    if (!valid.ok) return yield* invalid(valid.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; '));
+    if (!valid.ok) return yield* this.invalidCo(id, customerId, valid.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; '));
     const event = raw as EngineEvent;
-    if (!KNOWN_EVENTS.has(event.type)) return yield* invalid(`/type: unknown event type ${event.type}`);
+    if (!KNOWN_EVENTS.has(event.type)) return yield* this.invalidCo(id, customerId, `/type: unknown event type ${event.type}`);
     const at = Date.parse(event.at);
-    if (!Number.isFinite(at)) return yield* invalid(`/at: not a date-time: ${event.at}`);
+    if (!Number.isFinite(at)) return yield* this.invalidCo(id, customerId, `/at: not a date-time: ${event.at}`);
 
     const interested = this.byEvent.get(event.type) ?? [];
     if (queued) return yield* this.processEventCo(event, rec, at, interested, true);
@@ -429,6 +425,11 @@ export class Engine {
       yield this.store.forgetEventSeen(event.id);
       throw e;
     }
+  }
+
+  private *invalidCo(event: string | null, customer: string | null, message: string): Co<IngestOutcome> {
+    yield* this.refuse({ flow: null, customer, event, reason: 'invalid_event', message });
+    return { outcome: 'invalid', message };
   }
 
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
