@@ -38,6 +38,7 @@ import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, trigger
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
 import { addPath, pruneContexts, type KeepTree } from './keeps.js';
 import { nextRun } from './schedule.js';
+import { iso } from './iso.js';
 
 /** Where a path of an instance is: the instance itself (its main path) or a parallel branch. */
 type Cursor = Pick<InstanceRecord, 'block' | 'due' | 'waitingUntil' | 'waitingFor' | 'wait'>;
@@ -770,7 +771,7 @@ export class Engine {
     const t = p.triggers[index]!;
     if (t.kind !== 'schedule') return;
     const segment = t.segment !== null ? str(p, t.segment) : undefined;
-    const runId = `run:${new Date(at).toISOString().replace('.000Z', 'Z')}`;
+    const runId = `run:${iso(at)}`;
     const atText = new Date(at).toISOString();
     for (const customer of (yield this.store.listCustomers(segment)) as string[]) {
       const profile = ((yield this.store.getCustomer(customer)) as CustomerProfile | undefined) ?? { id: customer };
@@ -806,7 +807,7 @@ export class Engine {
     if (!limit) return null;
     const entry = flow.program.flow.entry;
     if (entry.mode === 'once' && limit.launches > 0) return 'entry once: launched before';
-    if (entry.mode === 'every' && limit.lastStepAt !== null && now < limit.lastStepAt + entry.periodMs) return `entry every: not before ${new Date(limit.lastStepAt + entry.periodMs).toISOString().replace('.000Z', 'Z')}`;
+    if (entry.mode === 'every' && limit.lastStepAt !== null && now < limit.lastStepAt + entry.periodMs) return `entry every: not before ${iso(limit.lastStepAt + entry.periodMs)}`;
     return null;
   }
 
@@ -1247,7 +1248,7 @@ export class Engine {
         return { at, flow, version, customer, block, action: 'promo', pool: str(p, a.pool), key, instance };
       case 'points':
         if (a.expiresMs === null) return { at, flow, version, customer, block, action: 'points', amount: evaluateJson(p, a.amount, env), account: str(p, a.account), key, instance };
-        return { at, flow, version, customer, block, action: 'points', amount: evaluateJson(p, a.amount, env), account: str(p, a.account), expiresAt: new Date(at + a.expiresMs).toISOString().replace('.000Z', 'Z'), key, instance };
+        return { at, flow, version, customer, block, action: 'points', amount: evaluateJson(p, a.amount, env), account: str(p, a.account), expiresAt: iso(at + a.expiresMs), key, instance };
       case 'set':
         return { at, flow, version, customer, block, action: 'set', field: str(p, a.field), value: evaluateJson(p, a.value, env), key, instance };
       case 'segment_add':

@@ -16,24 +16,11 @@ import { runAsync, runSync, type Co } from './co.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import { validateCustomer } from '../../schemas/index.js';
 import { Engine, VirtualClock, type FlowStatus } from './engine.js';
+import { iso } from './iso.js';
+
+export { iso };
 
 export const HORIZON_MS = 400 * 86_400_000;
-
-// Output repeats moments (a schedule run's customers, a step and its effects): a small cache by
-// the second, direct-mapped, saves most of the Date formatting.
-const ISO_SLOTS = 1024;
-const isoMs = new Float64Array(ISO_SLOTS).fill(Number.NaN);
-const isoText: string[] = new Array<string>(ISO_SLOTS).fill('');
-
-/** ISO 8601 UTC with a `Z`; milliseconds only when there are some. */
-export function iso(ms: number): string {
-  const slot = (ms / 1000) & (ISO_SLOTS - 1);
-  if (isoMs[slot] === ms) return isoText[slot]!;
-  const text = new Date(ms).toISOString().replace('.000Z', 'Z');
-  isoMs[slot] = ms;
-  isoText[slot] = text;
-  return text;
-}
 
 export interface SimulateOptions {
   /** Fire timers up to this moment (epoch ms) at the end; default: until none is left (at most 400 days on). */
