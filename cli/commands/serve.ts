@@ -11,8 +11,9 @@ import { FlowService } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import type { EffectRecord, Store } from '../../runtime/store/store.js';
-import { InMemoryDeliveryLedger, WebhookOutbox, type DeliveryLedger } from '../../runtime/server/webhooks/index.js';
+import { InMemoryDeliveryLedger, WebhookOutbox, type DeliveryLedger, type PollSource } from '../../runtime/server/webhooks/index.js';
 import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
+import { RedisWebhookSource } from '../../runtime/redis/webhook-stream.js';
 import { connectRedis } from '../../runtime/redis/client.js';
 import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
 import { ShardOwner } from '../../runtime/redis/shard-owner.js';
@@ -35,8 +36,10 @@ Options:
                     goes on where it stopped. Several runtimes (processes, machines) on one Redis
                     share the work: each owns a share of the customers' shards. Without it, the
                     state is in memory.
-  --workers <n>     run n worker processes on this port (with --redis; default 1); a worker that
-                    dies is started again
+  --workers <n>     with --redis: run n worker processes (1 to 64, default 1) sharing this port,
+                    each a whole runtime with its share of the shards. This process only supervises:
+                    it prints "<n> workers listening on <address>" once all listen, starts a worker
+                    again when one dies, and stops if one fails before all ever listened
   --lease <ms>      with --redis: how long a dead runtime's shards and claimed timers stay with it
                     before another takes them over (default 10000)
   --tick <ms>       how often due timers are looked for (default 250; in-memory only: with
@@ -47,7 +50,8 @@ API tokens come from the environment: RUNNEL_ADMIN_TOKENS and RUNNEL_INGEST_TOKE
 Admin tokens manage flows and read activity (and may ingest); ingest tokens send events and
 profiles. Without any token nobody could use the API, so serve refuses to start.
 
-Stops gracefully on SIGINT or SIGTERM: no new requests, the ones in flight finish.
+Stops gracefully on SIGINT or SIGTERM: no new requests, the ones in flight finish. With --workers,
+every worker stops so; the exit status is 0 once all have stopped cleanly.
 `;
 
 function tokens(name: string): string[] {
@@ -79,6 +83,8 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, not ${values.workers}`);
   if (workers > 1 && values.redis === undefined) throw new UsageError('--workers needs --redis: workers share their state through Redis');
+  // Checked before starting workers: each would fail the same way, again and again.
+  if (workers > 1 && !/^rediss?:\/\//.test(values.redis!)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
   const lease = Number(values.lease);
   if (!Number.isInteger(lease) || lease < 500) throw new UsageError(`--lease must be at least 500 (ms), not ${values.lease}`);
   const admin = tokens('RUNNEL_ADMIN_TOKENS');
@@ -88,7 +94,24 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!existsSync(manifestPath)) throw new UsageError(`no runnel.json in ${values.project}: say which project with --project <dir>`);
 
   if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers, io);
+  const here = { values, manifestPath, port, tick, lease, admin, ingest };
+  if (!cluster.isWorker) return serveHere(here, io);
+  // A node:cluster worker (--workers): its IPC channel to the primary keeps its event loop alive,
+  // so once done serving (stopped, or failed to start) it would never exit, and the primary would
+  // wait for it forever. It lets go of the channel then, and exits within 2 s whatever else is open.
+  try {
+    return await serveHere(here, io);
+  } finally {
+    process.channel?.unref();
+    setTimeout(() => process.exit(), 2000).unref();
+  }
+}
 
+/** `runnel serve` in this process: the server, and the runtime on the store, until a stop signal. */
+async function serveHere(
+  { values, manifestPath, port, tick, lease, admin, ingest }: { values: { project?: string; host?: string; redis?: string }; manifestPath: string; port: number; tick: number; lease: number; admin: string[]; ingest: string[] },
+  io: CliIO,
+): Promise<number> {
   const manifestText = readFileSync(manifestPath, 'utf8');
   const manifest = loadManifest(manifestText).manifest;
   let store: Store;
@@ -124,7 +147,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   // Webhook effects are delivered by the runtime itself (runtime/server/webhooks).
   const outbox = new WebhookOutbox({
     ledger,
-    source: newEffects(store),
+    source: newEffects(store, shared?.owner.token),
     delivery: { allowPrivate: manifest.json.webhooks?.allowPrivateNetworks ?? false, ...(manifest.json.webhooks?.allowedHosts ? { allowedHosts: manifest.json.webhooks.allowedHosts } : {}) },
     onDelivered: (e, info) => app.log.info({ key: e.key, url: e['url'], status: info.status, attempts: info.attempts }, 'webhook delivered'),
     onRetry: (e, info) => app.log.warn({ key: e.key, url: e['url'], ...info }, 'webhook failed; will retry'),
@@ -167,44 +190,97 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
 }
 
 /**
- * `--workers n`: this process only starts n workers (node:cluster, sharing the port) and starts a
- * worker again when one dies; SIGINT or SIGTERM stops them all gracefully.
+ * `--workers n`: this process serves nothing itself. It starts n workers (node:cluster: each runs
+ * this same command and is a whole runtime; they share the port), prints
+ * `runnel serve: <n> workers listening on <address>` once all n listen, and starts a worker again
+ * when one dies (at once; after a growing pause, up to 30 s, when workers keep dying within 5 s of
+ * their start). A worker that fails before the n were ever listening (Redis unreachable, port taken)
+ * stops them all: the next one would fail the same way; the exit status is that worker's.
+ * SIGINT or SIGTERM sends SIGTERM to every worker (each stops gracefully) and waits until all have
+ * exited, SIGKILLing any still running after 30 s; then 0 if each stopped cleanly, else 1.
  */
 function superviseWorkers(n: number, io: CliIO): Promise<number> {
   return new Promise<number>((done) => {
     let stopping = false;
+    let status: number = EXIT.ok;
     // Counted here: cluster.workers may still list a worker while its 'exit' is being handled.
     let alive = 0;
+    const bornAt = new Map<number, number>();
+    const up = new Set<number>();
+    let ready = false;
+    let quickDeaths = 0;
+    let restart: ReturnType<typeof setTimeout> | undefined;
+    let killer: ReturnType<typeof setTimeout> | undefined;
     const start = () => {
+      restart = undefined;
       alive++;
-      cluster.fork();
+      bornAt.set(cluster.fork().id, Date.now());
     };
-    for (let i = 0; i < n; i++) start();
-    cluster.on('exit', (w, code, signal) => {
-      alive--;
-      if (stopping) {
-        if (alive === 0) done(EXIT.ok);
-        return;
-      }
-      io.stderr(`runnel serve: worker ${w.process.pid} died (${signal ?? `exit ${code}`}); starting another\n`);
-      start();
-    });
+    const finish = () => {
+      if (alive > 0 || restart) return;
+      clearTimeout(killer);
+      done(status);
+    };
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      clearTimeout(restart);
+      restart = undefined;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      if (alive === 0) done(EXIT.ok);
+      killer = setTimeout(() => {
+        for (const w of Object.values(cluster.workers ?? {})) {
+          io.stderr(`runnel serve: worker ${w?.process.pid} still running 30 s after SIGTERM; killing it\n`);
+          w?.process.kill('SIGKILL');
+        }
+      }, 30_000);
+      finish();
     };
+    cluster.on('listening', (w, a) => {
+      if (up.has(w.id)) return; // a second address (a host name with several)
+      up.add(w.id);
+      if (!ready && up.size === n) {
+        ready = true;
+        const host = a.addressType === 6 ? `[${a.address}]` : a.address;
+        io.stdout(`runnel serve: ${n} workers listening on http://${host}:${a.port}\n`);
+      }
+    });
+    cluster.on('exit', (w, code, signal) => {
+      alive--;
+      const lived = Date.now() - (bornAt.get(w.id) ?? 0);
+      bornAt.delete(w.id);
+      const listened = up.delete(w.id);
+      const how = signal ?? `exit ${code}`;
+      if (stopping) {
+        // The first failure's status stands (another worker failing to start too must not change it).
+        if (status === EXIT.ok && code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') status = 1;
+        return finish();
+      }
+      if (!ready && !listened) {
+        io.stderr(`runnel serve: worker ${w.process.pid} failed to start (${how}); stopping\n`);
+        status = code !== null && code > 0 ? code : 1;
+        return stop();
+      }
+      const pause = lived < 5000 ? Math.min(30_000, 1000 * 2 ** quickDeaths++) : ((quickDeaths = 0), 0);
+      io.stderr(`runnel serve: worker ${w.process.pid} died (${how}); starting another${pause ? ` in ${pause / 1000} s` : ''}\n`);
+      if (pause) restart = setTimeout(start, pause);
+      else start();
+    });
+    for (let i = 0; i < n; i++) start();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
 }
 
-/** The webhook effects the store's outbox got since the last poll. */
-function newEffects(store: Store): { poll(): Promise<EffectRecord[]> } {
+/**
+ * Where the webhook effects come from. On Redis: the `webhook` channel stream, read in a consumer
+ * group as this runtime (its worker token), acknowledged once settled (runtime/redis/webhook-stream.ts;
+ * the runtimes' forwarders fill it). In memory: what the store's outbox got since the last poll.
+ */
+function newEffects(store: Store, consumer?: string): PollSource {
+  if (store instanceof RedisStore && consumer !== undefined) return new RedisWebhookSource(store.conn, { prefix: store.prefix, consumer });
   let seen = 0;
   return {
-    async poll() {
+    async poll(): Promise<EffectRecord[]> {
       const all = await store.listEffects();
       const fresh = all.slice(seen);
       seen = all.length;

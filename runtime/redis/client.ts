@@ -79,16 +79,29 @@ export function nodeRedisConnection(client: NodeRedisClient | NodeRedisCluster, 
  * shard (a claim reads each shard), which one write per tick batches; on one Redis the hot calls
  * are single scripts, which auto-pipelining only delays by a tick (bench/redis-client.bench.ts).
  */
+/**
+ * A first connection that fails gives up for good: left alone, the client would go on reconnecting
+ * in the background, and a process told it cannot connect would never exit.
+ */
+async function firstConnect(connecting: Promise<unknown>, drop: () => void): Promise<void> {
+  try {
+    await connecting;
+  } catch (e) {
+    drop();
+    throw e;
+  }
+}
+
 export async function connectRedis(target: RedisTarget, opts: { client?: ClientKind } = {}): Promise<RedisConnection> {
   const kind = opts.client ?? 'ioredis';
   if (kind === 'ioredis') {
     if ('url' in target) {
       const c = new Redis(target.url, { protocol: 2, enableAutoPipelining: false, lazyConnect: true, maxRetriesPerRequest: 3 });
-      await c.connect();
+      await firstConnect(c.connect(), () => c.disconnect());
       return ioredisConnection(c);
     }
     const c = new Cluster(target.cluster, { enableAutoPipelining: true, lazyConnect: true, redisOptions: { protocol: 2, maxRetriesPerRequest: 3 } });
-    await c.connect();
+    await firstConnect(c.connect(), () => c.disconnect());
     return ioredisConnection(c);
   }
   if ('url' in target) {

@@ -13,6 +13,7 @@
  * `<p>:events:dead`; then acknowledge. An entry a dead worker had read and not acknowledged is
  * taken over by another after `intakeIdleMs`.
  */
+import { streamField } from './stream-fields.js';
 import type { RedisStore } from './redis-store.js';
 import { ENQUEUE } from './scripts.js';
 
@@ -102,7 +103,7 @@ export class RedisEventQueue {
     const key = this.key(shard, 'in');
     const after = await this.cursor(shard);
     const entries = (await this.store.conn.send(key, ['XRANGE', key, `(${after}`, '+', 'COUNT', String(count)])) as Array<[string, string[]]>;
-    return entries.map(([entry, fields]) => ({ shard, entry, text: fieldOf(fields, 'e') ?? 'null' }));
+    return entries.map(([entry, fields]) => ({ shard, entry, text: streamField(fields, 'e') ?? 'null' }));
   }
 
   /**
@@ -169,7 +170,7 @@ export class RedisEventQueue {
     // one customer's events keep theirs), then acknowledged together.
     const verdicts = await Promise.all(
       entries.map(async ([entry, fields]) => {
-        const text = fieldOf(fields, 'e');
+        const text = streamField(fields, 'e');
         const error = text === undefined ? 'the entry has no field `e` (the event as JSON)' : await accept(text);
         return error === null ? null : { entry, error, text: text ?? JSON.stringify(fields) };
       }),
@@ -188,11 +189,6 @@ export class RedisEventQueue {
   /** The dead-letter stream, oldest first. */
   async deadLetters(): Promise<DeadLetter[]> {
     const entries = (await this.store.conn.send(this.deadKey, ['XRANGE', this.deadKey, '-', '+'])) as Array<[string, string[]]>;
-    return entries.map(([, f]) => ({ entry: fieldOf(f, 'entry') ?? '', error: fieldOf(f, 'error') ?? '', text: fieldOf(f, 'e') ?? '' }));
+    return entries.map(([, f]) => ({ entry: streamField(f, 'entry') ?? '', error: streamField(f, 'error') ?? '', text: streamField(f, 'e') ?? '' }));
   }
-}
-
-function fieldOf(fields: string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }

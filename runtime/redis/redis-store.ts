@@ -14,9 +14,11 @@
  * store.ts trivially.
  */
 import type { CustomerProfile } from '../vm/customer.js';
+import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
+import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -35,7 +37,7 @@ export interface RedisStoreOptions {
   activityTtlMs?: number;
   /** How long an event id is remembered for deduplication (default 30 days; 0: forever). */
   dedupeTtlMs?: number;
-  /** Approximate MAXLEN of each shard's outbox stream (default 0: unbounded; the deliverer trims what it delivered). */
+  /** Approximate MAXLEN of each shard's outbox stream (default 0: unbounded; the forwarder, outbox-forwarder.ts, trims what it forwarded). */
   outboxMaxLen?: number;
   /** Approximate MAXLEN of the did-not-enter stream (default 1 000 000; 0: unbounded). */
   notEnteredMaxLen?: number;
@@ -48,10 +50,13 @@ export interface RedisStoreOptions {
   scope?: ShardScope;
 }
 
-/** The shards a worker owns, and the token it owns them with (shard-owner.ts). */
+/** The shards a worker owns, and the values it fences its writes to each with (shard-owner.ts). */
 export interface ShardScope {
+  /** The worker's token (in messages). */
   readonly token: string;
   owned(): ReadonlySet<number>;
+  /** The fencing value of an owned shard (what its owner key holds while this worker has it). */
+  fence(shard: number): string | undefined;
 }
 
 /** A write refused because this worker no longer owns the shard (another took it over). */
@@ -164,7 +169,12 @@ export class RedisStore implements Store {
   static async connect(target: RedisTarget, opts: RedisStoreOptions & { client?: ClientKind } = {}): Promise<RedisStore> {
     const conn = await connectRedis(target, opts.client ? { client: opts.client } : {});
     const store = new RedisStore(conn, opts);
-    await store.loadScripts();
+    try {
+      await store.loadScripts();
+    } catch (e) {
+      await conn.close().catch(() => undefined);
+      throw e;
+    }
     return store;
   }
 
@@ -181,8 +191,9 @@ export class RedisStore implements Store {
   /** The fencing token for a write to the shard ('' unscoped); throws when the shard is not this worker's. */
   private fence(shard: number): string {
     if (!this.scope) return '';
-    if (!this.scope.owned().has(shard)) throw new FencedError(`redis store: shard ${shard} is not owned by this worker (${this.scope.token})`);
-    return this.scope.token;
+    const value = this.scope.owned().has(shard) ? this.scope.fence(shard) : undefined;
+    if (value === undefined) throw new FencedError(`redis store: shard ${shard} is not owned by this worker (${this.scope.token})`);
+    return value;
   }
 
   /** Closes the connection. */
@@ -563,18 +574,29 @@ export class RedisStore implements Store {
     const s = this.shardOf(effect.customer);
     this.saw(await this.eval(APPEND_EFFECT, [this.k(s, 'o'), this.k(s, 'hi')], [this.reserve(1), String(this.outboxMaxLen), JSON.stringify(effect)]));
   }
-  /** Every shard's outbox, merged in order stamp order (the order the effects were appended). */
+  /**
+   * The effects Redis still holds, in order stamp order (the order they were appended): those not
+   * forwarded yet (every shard's outbox) and those forwarded to a channel stream (outbox-forwarder.ts)
+   * that the stream still keeps (channel streams are capped). A copy forwarded twice (a crash
+   * between append and cursor) is listed once: copies share their origin. An admin and test view,
+   * read in full and not atomically: an entry being forwarded may be missed for a moment.
+   */
   async listEffects(): Promise<EffectRecord[]> {
-    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.k(s, 'o'), ['XRANGE', this.k(s, 'o'), '-', '+']) as Promise<Array<[string, string[]]>>));
-    const all: Array<Stamped<string>> = [];
-    for (const entries of replies) {
-      for (const [, fields] of entries) {
-        const f = fieldMap(fields);
-        all.push({ stamp: f.get('s')!, value: f.get('e')! });
+    const ck = channelsKey(this.prefix);
+    const channels = ((await this.conn.send(ck, ['SMEMBERS', ck])) as string[]).sort();
+    const streams = [...this.shardList.map((s) => ({ key: this.k(s, 'o'), shard: s })), ...channels.map((c) => ({ key: channelStreamKey(this.prefix, c), shard: -1 }))];
+    const replies = await Promise.all(streams.map(({ key }) => this.conn.send(key, ['XRANGE', key, '-', '+']) as Promise<Array<[string, string[]]>>));
+    const byOrigin = new Map<string, Stamped<() => EffectRecord>>();
+    replies.forEach((entries, ix) => {
+      const { shard } = streams[ix]!;
+      for (const [id, fields] of entries) {
+        const origin = shard >= 0 ? originOf(shard, id) : (streamField(fields, 'o') ?? `${streams[ix]!.key}/${id}`);
+        if (byOrigin.has(origin)) continue;
+        const text = streamField(fields, 'e')!;
+        byOrigin.set(origin, { stamp: streamField(fields, 's')!, value: shard >= 0 ? () => JSON.parse(text) as EffectRecord : () => fromChannelJson<EffectRecord>(text) });
       }
-    }
-    all.sort(byStamp);
-    return all.map((e) => JSON.parse(e.value) as EffectRecord);
+    });
+    return [...byOrigin.values()].sort(byStamp).map((e) => e.value());
   }
   async appendNotEntered(record: NotEnteredRecord): Promise<void> {
     const key = this.g('ne', 'stream');
@@ -584,7 +606,7 @@ export class RedisStore implements Store {
   async listNotEntered(): Promise<NotEnteredRecord[]> {
     const key = this.g('ne', 'stream');
     const entries = (await this.conn.send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>;
-    return entries.map(([, fields]) => JSON.parse(fieldMap(fields).get('r')!) as NotEnteredRecord);
+    return entries.map(([, fields]) => JSON.parse(streamField(fields, 'r')!) as NotEnteredRecord);
   }
 
   // ------------------------------------------------------------------ counters and windows
@@ -643,10 +665,4 @@ export class RedisStore implements Store {
   putProduct(product: Record<string, unknown> & { id: string }): Promise<void> {
     return this.setJson(this.g('product', product.id), product);
   }
-}
-
-function fieldMap(fields: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < fields.length; i += 2) m.set(fields[i]!, fields[i + 1]!);
-  return m;
 }

@@ -228,7 +228,8 @@ end
  *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
  *       9 profile id ('' none), 10 profile JSON, 11 n timers, then n x (key, due or ''), then
  *       n effects, n x JSON, then n steps, n x JSON, then the fencing token ('' none)
- * Returns the shard's last stamp.
+ * Returns the shard's last stamp. A commit sent again (its instance already stored as it would
+ * write it) writes nothing.
  */
 export const COMMIT = script(
   'commit',
@@ -257,6 +258,12 @@ if nSteps == nil or p + nSteps + 1 ~= #ARGV then return redis.error_reply('ERR r
 local stepsAt = p
 local fence = fenced(kOwn, ARGV[#ARGV])
 if fence then return redis.error_reply(fence) end
+-- Ran already: the instance is stored exactly as this commit would write it. The client sent the
+-- commit again after the connection dropped before its reply (ioredis resends those when Redis is
+-- back); every commit changes its instance (a step, a wait, the event that moved it), so an equal
+-- one is a repeat, and its steps, effects and timers must not be written twice.
+local old = redis.call('HGET', kI, id)
+if old and string.sub(old, 17) == codec then return redis.call('GET', kHi) or '0' end
 
 -- Reads (a key of the wrong type fails here, before any write).
 local s = firstStamp(kHi, ARGV[1])
@@ -268,7 +275,6 @@ for j = 1, nTimers do
 end
 local oldProfile = false
 if profileId ~= '' then oldProfile = redis.call('HGET', kC, profileId) end
-local old = redis.call('HGET', kI, id)
 local check = {kCF, 'zset'}
 if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
 if not old then check[#check + 1] = kCI; check[#check + 1] = 'list' end
@@ -501,22 +507,39 @@ return 0
 );
 
 /**
- * Shard ownership (shard-owner.ts) of the owner key KEYS 1 by the worker with token ARGV 1. Renew
- * (ARGV 2 > 0: a lease in ms): when the key holds the token, or holds nothing (the lease ran out
- * and nobody took the shard), it is set to the token with the lease. Release (ARGV 2 = 0): deleted
- * when it holds the token. Returns 1 when it did, 0 when another worker owns the shard.
+ * Shard ownership (shard-owner.ts). KEYS: 1 the shard's owner key, 2 its acquisition counter.
+ * An owner key holds `<worker token>/<acquisition>`: each taking of a shard counts one more, so a
+ * worker's fencing value names one tenure, and a worker whose lease ran out cannot carry on as if
+ * nothing happened once another worker has had the shard in between (even if that one is gone).
+ *
+ * Take (ARGV 1 = 'take', 2 token, 3 lease ms): when nobody owns the shard, counts an acquisition
+ * and sets the key. Returns the fencing value, or false.
+ * Renew (ARGV 1 = 'renew', 2 fencing value, 3 lease ms): when the key holds the value, or holds
+ * nothing and nobody took the shard since (the counter is still that tenure's), sets it again with
+ * the lease. Release (ARGV 1 = 'release', 2 fencing value): deleted when it holds the value.
+ * Renew and release return 1 when they did, 0 when the tenure is over.
  */
 export const OWN = script(
   'own',
   '',
   `
 local cur = redis.call('GET', KEYS[1])
-if cur and cur ~= ARGV[1] then return 0 end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-elseif cur then
-  redis.call('DEL', KEYS[1])
+if ARGV[1] == 'take' then
+  if cur then return false end
+  local value = ARGV[2] .. '/' .. redis.call('INCR', KEYS[2])
+  redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
+  return value
 end
+if cur and cur ~= ARGV[2] then return 0 end
+if ARGV[1] == 'release' then
+  if cur then redis.call('DEL', KEYS[1]) end
+  return 1
+end
+if not cur then
+  local tenure = string.match(ARGV[2], '/(%d+)$')
+  if tenure == nil or redis.call('GET', KEYS[2]) ~= tenure then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `,
 );
@@ -555,4 +578,74 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE];
+/**
+ * The shard outbox entries the forwarder has not forwarded yet (outbox-forwarder.ts): its cursor
+ * (KEYS 1, the id of the last entry forwarded; absent: none) and up to ARGV 1 entries of the
+ * outbox stream (KEYS 2) after it. Returns {cursor, XRANGE reply}.
+ */
+export const OUTBOX_READ = script(
+  'outbox-read',
+  'no-writes',
+  `
+local c = redis.call('GET', KEYS[1]) or '0-0'
+return {c, redis.call('XRANGE', KEYS[2], '(' .. c, '+', 'COUNT', ARGV[1])}
+`,
+);
+
+/**
+ * Appends entries to one channel stream (KEYS 1), all or none, in the order given (one slot: the
+ * channel's). ARGV: 1 approximate MAXLEN (0: none), then per entry k (idempotency key), e (effect
+ * JSON), s (order stamp), o (origin). Returns how many were appended.
+ */
+export const CHANNEL_APPEND = script(
+  'channel-append',
+  '',
+  `
+local maxLen = tonumber(ARGV[1])
+if maxLen == nil or (#ARGV - 1) % 4 ~= 0 then return redis.error_reply('ERR runnel channel-append: bad arguments; nothing was written') end
+local bad = wrongType({KEYS[1], 'stream'})
+if bad then return redis.error_reply(bad) end
+for i = 2, #ARGV, 4 do
+  if maxLen > 0 then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'k', ARGV[i], 'e', ARGV[i + 1], 's', ARGV[i + 2], 'o', ARGV[i + 3])
+  else
+    redis.call('XADD', KEYS[1], '*', 'k', ARGV[i], 'e', ARGV[i + 1], 's', ARGV[i + 2], 'o', ARGV[i + 3])
+  end
+end
+return (#ARGV - 1) / 4
+`,
+);
+
+/**
+ * After the forwarder appended a shard's entries up to ARGV 1 to their channel streams: moves the
+ * shard's cursor (KEYS 1) there and trims the outbox stream (KEYS 2) of everything up to it,
+ * exactly. Fenced (KEYS 3 own, ARGV 2 token, '' none): a runtime that lost the shard moves nothing
+ * (the new owner forwards those entries again; consumers drop the copies by key). Never moves the
+ * cursor back. Returns 1 when moved, 0 when the cursor was already there or beyond.
+ */
+export const OUTBOX_FORWARDED = script(
+  'outbox-forwarded',
+  '',
+  `
+local fence = fenced(KEYS[3], ARGV[2])
+if fence then return redis.error_reply(fence) end
+local function parse(id)
+  local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local ms, seq = parse(ARGV[1])
+if ms == nil then return redis.error_reply('ERR runnel outbox-forwarded: bad entry id ' .. tostring(ARGV[1])) end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local cms, cseq = parse(cur)
+  if cms ~= nil and (cms > ms or (cms == ms and cseq >= seq)) then return 0 end
+end
+local bad = wrongType({KEYS[2], 'stream'})
+if bad then return redis.error_reply(bad) end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('XTRIM', KEYS[2], 'MINID', intText(ms) .. '-' .. intText(seq + 1))
+return 1
+`,
+);
+
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, CHANNEL_APPEND, OUTBOX_FORWARDED];

@@ -1,10 +1,11 @@
 /**
  * Shard ownership: how several runtimes share one Redis or one cluster. Each worker owns a share of
- * the shards (the key `{<prefix>:<n>}:own` holds its token, with a lease it renews at every beat)
- * and does all the work of those shards alone: their queued events, their timers, their customers'
- * scheduled runs. Its writes of instances and timers carry the token and are refused once another
- * worker owns the shard (scripts.ts `fenced`), so a worker that stalled past its lease cannot
- * overwrite the new owner's work.
+ * the shards (the key `{<prefix>:<n>}:own` holds `<its token>/<acquisition>`, with a lease it
+ * renews at every beat) and does all the work of those shards alone: their queued events, their
+ * timers, their customers' scheduled runs. Its writes of instances and timers carry that fencing
+ * value and are refused once the shard is not in the same hands (scripts.ts `fenced`), so a worker
+ * that stalled past its lease cannot overwrite the work of whoever had the shard meanwhile, even
+ * when that one is gone again by the time it wakes (the acquisition count says so: scripts.ts OWN).
  *
  * Workers announce themselves in `<prefix>:workers` (a sorted set scored by heartbeat expiry); each
  * takes ceil(shards / live workers). A new worker gets shards as the others give theirs up at their
@@ -36,6 +37,8 @@ export class ShardOwner implements ShardScope {
   readonly token: string;
   readonly leaseMs: number;
   private readonly mine = new Set<number>();
+  /** The fencing value of each shard owned: `<token>/<acquisition>`. */
+  private readonly fences = new Map<number, string>();
 
   constructor(
     private readonly store: RedisStore,
@@ -50,8 +53,19 @@ export class ShardOwner implements ShardScope {
     return this.mine;
   }
 
-  private ownKey(shard: number): string {
-    return `${this.store.shardTag(shard)}:own`;
+  /** The value this worker's writes to the shard are fenced with (undefined: not owned). */
+  fence(shard: number): string | undefined {
+    return this.fences.get(shard);
+  }
+
+  private ownKeys(shard: number): string[] {
+    const tag = this.store.shardTag(shard);
+    return [`${tag}:own`, `${tag}:owns`];
+  }
+
+  private drop(shard: number): void {
+    this.mine.delete(shard);
+    this.fences.delete(shard);
   }
   private get workersKey(): string {
     return `${this.store.prefix}:workers`;
@@ -71,9 +85,10 @@ export class ShardOwner implements ShardScope {
     // Beyond the share: the highest shards go (others take them at their next beat).
     for (const s of [...this.mine].sort((a, b) => b - a)) {
       if (this.mine.size <= share) break;
-      this.mine.delete(s);
+      const value = this.fences.get(s)!;
+      this.drop(s);
       lost.push(s);
-      await this.store.evalScript(OWN, [this.ownKey(s)], [this.token, '0']);
+      await this.store.evalScript(OWN, this.ownKeys(s), ['release', value]);
     }
     if (this.mine.size < share) {
       // Start at a place of the token's own, so that workers starting together do not all race for shard 0.
@@ -81,9 +96,10 @@ export class ShardOwner implements ShardScope {
       for (let i = 0; i < this.store.shards && this.mine.size < share; i++) {
         const s = (start + i) % this.store.shards;
         if (this.mine.has(s)) continue;
-        const key = this.ownKey(s);
-        if ((await conn.send(key, ['SET', key, this.token, 'NX', 'PX', String(this.leaseMs)])) !== null) {
+        const value = await this.store.evalScript(OWN, this.ownKeys(s), ['take', this.token, String(this.leaseMs)]);
+        if (typeof value === 'string') {
           this.mine.add(s);
+          this.fences.set(s, value);
           gained.push(s);
         }
       }
@@ -104,22 +120,23 @@ export class ShardOwner implements ShardScope {
 
   /** Renews the lease of every shard owned; drops (and returns) those another worker owns now. */
   private async renewLeases(): Promise<number[]> {
-    const renewed = await Promise.all([...this.mine].map(async (s) => [s, await this.store.evalScript(OWN, [this.ownKey(s)], [this.token, String(this.leaseMs)])] as const));
+    const renewed = await Promise.all([...this.fences].map(async ([s, value]) => [s, await this.store.evalScript(OWN, this.ownKeys(s), ['renew', value, String(this.leaseMs)])] as const));
     const lost = renewed.filter(([, ok]) => Number(ok) !== 1).map(([s]) => s);
-    for (const s of lost) this.mine.delete(s);
+    for (const s of lost) this.drop(s);
     return lost;
   }
 
   /** Gives every shard up and leaves the workers' set (a graceful stop: the others take over at once). */
   async release(): Promise<void> {
-    const shards = [...this.mine];
+    const shards = [...this.fences];
     this.mine.clear();
-    await Promise.all(shards.map((s) => this.store.evalScript(OWN, [this.ownKey(s)], [this.token, '0'])));
+    this.fences.clear();
+    await Promise.all(shards.map(([s, value]) => this.store.evalScript(OWN, this.ownKeys(s), ['release', value])));
     await this.store.conn.send(this.workersKey, ['ZREM', this.workersKey, this.token]);
   }
 
   /** Drops a shard at once (a write to it was fenced: another worker owns it now). */
   forget(shard: number): void {
-    this.mine.delete(shard);
+    this.drop(shard);
   }
 }

@@ -91,6 +91,11 @@ interface RegistryDoc {
   flows: Record<string, Array<{ bytes: string; status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Record<string, number> }>>;
 }
 const REGISTRY_KEY = 'flows';
+/**
+ * Sharing the store: a new random value after each registry write, written after it, so a runtime
+ * learns of a flow change with one small read (refreshIfChanged) instead of reading the registry.
+ */
+const REGISTRY_REV_KEY = 'flows:rev';
 
 export class FlowService {
   readonly store: Store;
@@ -103,6 +108,8 @@ export class FlowService {
   private readonly bytecode = new Map<string, string>();
   /** The registry text this service last read or wrote (undefined: none stored yet). */
   private lastRegistry: string | undefined;
+  /** The registry revision (REGISTRY_REV_KEY) read before lastRegistry was, or written after it. */
+  private lastRev: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly shared: FlowServiceOptions['shared'];
 
@@ -124,6 +131,7 @@ export class FlowService {
   }
 
   private async restore(): Promise<void> {
+    if (this.shared) this.lastRev = await this.store.getMeta(REGISTRY_REV_KEY);
     const text = await this.store.getMeta(REGISTRY_KEY);
     if (text !== undefined) this.apply(text);
   }
@@ -173,7 +181,21 @@ export class FlowService {
     return this.serial(() => this.refreshNow());
   }
 
+  /**
+   * Runtimes sharing the store: refresh() when the registry changed since this service last read
+   * or wrote it, known from its revision (one small read). The shared runtime calls it after
+   * reading queued events and before processing them: a change acknowledged before an event was
+   * queued is then always taken up before that event is processed (its revision was written
+   * before the acknowledgement, so it is seen by a read made after the event's).
+   */
+  async refreshIfChanged(): Promise<boolean> {
+    if (!this.shared || (await this.store.getMeta(REGISTRY_REV_KEY)) === this.lastRev) return false;
+    return this.refresh();
+  }
+
   private async refreshNow(): Promise<boolean> {
+    // The revision first: the registry read after it is at least as new.
+    if (this.shared) this.lastRev = await this.store.getMeta(REGISTRY_REV_KEY);
     const text = await this.store.getMeta(REGISTRY_KEY);
     if (text === undefined || !this.apply(text)) return false;
     await this.engine.reconcile();
@@ -212,7 +234,13 @@ export class FlowService {
         await this.refreshNow();
         throw new ServiceError(409, 'another runtime changed the flows at the same moment; look at them again and retry');
       }
-    } else await this.store.putMeta(REGISTRY_KEY, text);
+      this.lastRegistry = text;
+      const rev = `${this.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+      await this.store.putMeta(REGISTRY_REV_KEY, rev);
+      this.lastRev = rev;
+      return;
+    }
+    await this.store.putMeta(REGISTRY_KEY, text);
     this.lastRegistry = text;
   }
 

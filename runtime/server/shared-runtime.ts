@@ -2,8 +2,9 @@
  * The work loop of a runtime that shares one Redis (or cluster) with others (docs/redis.md,
  * "Several runtimes"): it owns a share of the shards (redis/shard-owner.ts) and, for those alone,
  * processes the events queued on them in order (redis/event-queue.ts), fires their timers and makes
- * their customers' scheduled runs; it also moves entries of the producers' intake stream onto the
- * shards, and takes up flow changes other runtimes made. Everything that touches the engine runs
+ * their customers' scheduled runs, and forwards their outboxes to the channel streams that delivery
+ * services read (redis/outbox-forwarder.ts); it also moves entries of the producers' intake stream
+ * onto the shards, and takes up flow changes other runtimes made. Everything that touches the engine runs
  * through the service one piece at a time (FlowService.exclusive), heartbeats included, so a shard
  * is never given up in the middle of a piece of work on it.
  */
@@ -11,6 +12,7 @@ import { QueuedEventError, type FlowService } from './flow-service.js';
 import type { RedisEventQueue } from '../redis/event-queue.js';
 import type { ShardOwner } from '../redis/shard-owner.js';
 import { FencedError } from '../redis/redis-store.js';
+import { OutboxForwarder, type OutboxForwarderOptions } from '../redis/outbox-forwarder.js';
 
 export interface SharedRuntimeLog {
   info(obj: object, msg: string): void;
@@ -26,6 +28,17 @@ export interface SharedRuntimeOptions {
   beatMs?: number;
   /** Pause between rounds when there was nothing to do (default 20 ms). */
   idleMs?: number;
+  /**
+   * The outbox forwarder's options (channel streams' MAXLEN, batch), or false to leave the shard
+   * outboxes alone (nothing reaches the channel streams then).
+   */
+  outbox?: OutboxForwarderOptions | false;
+  /**
+   * How often the outboxes are forwarded (default 100 ms): an effect reaches its channel stream
+   * about that long after its commit (plus the round under way). Not every round: a forward reads
+   * every shard owned, which a busy runtime would otherwise pay for at each round.
+   */
+  forwardMs?: number;
   log?: SharedRuntimeLog;
 }
 
@@ -45,6 +58,9 @@ export class SharedRuntime {
   private rounds = 0;
   private readonly failures = new Map<string, number>();
   private renewing: ReturnType<typeof setInterval> | undefined;
+  private readonly forwarder: OutboxForwarder | undefined;
+  private readonly forwardMs: number;
+  private lastForward = 0;
 
   constructor(opts: SharedRuntimeOptions) {
     this.service = opts.service;
@@ -53,6 +69,8 @@ export class SharedRuntime {
     this.beatMs = opts.beatMs ?? 1000;
     this.idleMs = opts.idleMs ?? 20;
     this.log = opts.log ?? quiet;
+    this.forwarder = opts.outbox === false ? undefined : new OutboxForwarder(this.queue.store, opts.outbox ?? {});
+    this.forwardMs = opts.forwardMs ?? 100;
     if (this.beatMs * 3 > this.owner.leaseMs) throw new Error(`shared runtime: beat every ${this.beatMs} ms is too slow for a ${this.owner.leaseMs} ms lease (beat at least three times per lease)`);
   }
 
@@ -101,6 +119,9 @@ export class SharedRuntime {
 
     const shards = [...this.owner.owned()];
     const batches = await Promise.all(shards.map((s) => this.queue.read(s)));
+    // Flow changes made before these events were queued (a launch, then its first events, through
+    // another runtime) are taken up before they are processed: the revision is read after them.
+    if (batches.some((b) => b.length)) await this.service.refreshIfChanged();
     for (const [i, events] of batches.entries()) {
       if (!events.length) continue;
       busy = true;
@@ -127,8 +148,28 @@ export class SharedRuntime {
       }
     }
     if ((await this.service.tick()) > 0) busy = true;
+    if (this.forwarder && Date.now() - this.lastForward >= this.forwardMs) {
+      if ((await this.forward(this.forwarder)) > 0) busy = true;
+    }
     if (++this.rounds % 100 === 0) await Promise.all([...this.owner.owned()].map((s) => this.queue.trim(s)));
     return busy;
+  }
+
+  /**
+   * Forwards the outboxes of the shards owned (only the owner forwards a shard, so two runtimes do
+   * not forward one entry in normal operation; the cursor write is fenced by the owner's fencing value).
+   * Every shard is tried; then the first failure, a FencedError included, is thrown.
+   */
+  private async forward(forwarder: OutboxForwarder): Promise<number> {
+    this.lastForward = Date.now();
+    const owned = [...this.owner.owned()].flatMap((s) => {
+      const fence = this.owner.fence(s);
+      return fence === undefined ? [] : [{ s, fence }];
+    });
+    const results = await Promise.allSettled(owned.map(({ s, fence }) => forwarder.forward(s, fence)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
   }
 
   private async run(): Promise<void> {
@@ -159,7 +200,7 @@ export class SharedRuntime {
     const changed = await this.service.refresh();
     if (r.gained.length && !changed) {
       const gained = new Set(r.gained);
-      await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained }).listInstances());
+      await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained, fence: (s) => this.owner.fence(s) }).listInstances());
     }
   }
 }

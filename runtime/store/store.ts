@@ -158,7 +158,11 @@ export interface Transition {
 }
 
 export interface Store {
-  /** Commits one step of one instance (see Transition). */
+  /**
+   * Commits one step of one instance (see Transition). Every step changes its instance, and a store
+   * may rely on it: the Redis store takes a commit whose instance is stored exactly as given for a
+   * repeat of one it ran (sent again after a dropped connection) and writes nothing.
+   */
   commit(t: Transition): Awaitable<void>;
 
   /** Small named documents of the runtime itself (the flow registry of `runnel serve`). */

@@ -16,8 +16,11 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `runnel serve <args>` in `cwd` and waits until it listens (20 s at most). */
-export async function startServe(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<ServeProcess> {
+/**
+ * Starts `runnel serve <args>` in `cwd` and waits until it listens (20 s at most): until stdout has a
+ * line matching `opts.ready` (default: `listening on <address>`), whose first group is the address.
+ */
+export async function startServe(args: string[], opts: { cwd: string; env?: Record<string, string>; ready?: RegExp }): Promise<ServeProcess> {
   const bin = join(REPO, 'bin/runnel.js');
   if (!existsSync(join(REPO, 'dist/serve.mjs'))) throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
   const child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
@@ -28,7 +31,7 @@ export async function startServe(args: string[], opts: { cwd: string; env?: Reco
   const address = await new Promise<string>((ok, fail) => {
     const t = setTimeout(() => fail(new Error(`serve did not start: ${out}`)), 20_000);
     const look = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = (opts.ready ?? /listening on (http:\/\/\S+)/).exec(out);
       if (m) {
         clearTimeout(t);
         ok(m[1]!);

@@ -124,6 +124,22 @@ describe('commits are all or nothing', () => {
     expect((await s.inFlightOfCustomer('c1')).map((i) => i.id)).toEqual([id]);
   });
 
+  it('a commit sent again (the connection dropped before its reply; ioredis resends it) writes nothing the second time', async () => {
+    const s = fresh();
+    const id = 'f/c1/e1';
+    const waiting = inst(id, 'c1', { waitingUntil: 5, reason: 'waiting' });
+    const t = tx(waiting, { timers: [{ key: id, due: 5 }], effects: [effect('k1', 'c1')], activity: [step('a', 1)], launch: { flow: 'f', record: { launches: 1, lastStepAt: 1 } } });
+    await s.commit(t);
+    expect(await s.claimDueTimers(100)).toEqual([{ instance: id, due: 5 }]); // claimed, under lease
+    await s.commit(t);
+    expect(await s.listActivity(id)).toEqual([step('a', 1)]);
+    expect((await s.listEffects()).map((e) => e.key)).toEqual(['k1']);
+    expect(await s.claimDueTimers(100)).toEqual([]); // the claim was not reset by the repeat
+    // The next step (a changed instance) is written as usual.
+    await s.commit(tx({ ...waiting, status: 'completed', reason: 'all_steps_done', waitingUntil: null }, { timers: [{ key: id, due: null }], activity: [step('b', 5)] }));
+    expect(await s.listActivity(id)).toEqual([step('a', 1), step('b', 5)]);
+  });
+
   it('a commit with bad arguments (sent by hand) writes nothing', async () => {
     const s = fresh();
     const sh = s.shardOf('c1');

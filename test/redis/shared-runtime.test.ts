@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { RedisStore, FencedError } from '../../runtime/redis/redis-store.js';
 import { ShardOwner } from '../../runtime/redis/shard-owner.js';
+import { OWN } from '../../runtime/redis/scripts.js';
 import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
@@ -33,13 +34,13 @@ const FLOW = `flow thanks "Thanks, then a reminder" {
 }
 `;
 
-async function runtime(prefix: string, opts: { leaseMs?: number; token?: string } = {}) {
+async function runtime(prefix: string, opts: { leaseMs?: number; token?: string; beatMs?: number } = {}) {
   const store = new RedisStore(redis.connection(), { prefix, leaseMs: opts.leaseMs ?? 1000 });
   await store.loadScripts();
   const owner = new ShardOwner(store, { leaseMs: opts.leaseMs ?? 1000, ...(opts.token ? { token: opts.token } : {}) });
   const queue = new RedisEventQueue(store, { intakeIdleMs: 500 });
   const service = await FlowService.open({ store, manifest: MANIFEST, shared: { engineStore: store.withScope(owner), queue } });
-  const rt = new SharedRuntime({ service, owner, queue, beatMs: 100, idleMs: 5 });
+  const rt = new SharedRuntime({ service, owner, queue, beatMs: opts.beatMs ?? 100, idleMs: 5 });
   return { store, owner, queue, service, rt };
 }
 
@@ -119,6 +120,42 @@ describe('shard ownership', () => {
     // The new owner writes.
     await store.withScope(b).commit({ instance: stale, timers: [{ key: inst.id, due: null }], effects: [], activity: [] });
     expect((await store.getInstance(inst.id))?.status).toBe('completed');
+  });
+
+  it('fences a stalled worker even when the worker that took its shard is gone again before it wakes', async () => {
+    const prefix = `aba${prefixes++}`;
+    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
+    await store.loadScripts();
+    const a = new ShardOwner(store, { leaseMs: 200, token: 'a' });
+    await a.beat();
+    const shard = store.shardOf('c1');
+    const scoped = store.withScope(a);
+    const inst = { id: 'f/c1/e1', flow: 'f', version: 'v', customer: 'c1', event: 'e1', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'waiting', waitingUntil: 5, waitingFor: null, launched: false };
+    await scoped.commit({ instance: inst, timers: [{ key: inst.id, due: 5 }], effects: [], activity: [] });
+    // a stalls past its lease (it read the instance waiting); b takes the shard, moves the customer on, and dies.
+    await new Promise((r) => setTimeout(r, 250));
+    const b = new ShardOwner(store, { leaseMs: 200, token: 'b' });
+    await b.beat();
+    expect(b.owned().has(shard)).toBe(true);
+    const moved = { ...inst, status: 'completed' as const, reason: 'all_steps_done', waitingUntil: null };
+    await store.withScope(b).commit({ instance: moved, timers: [{ key: inst.id, due: null }], effects: [], activity: [{ block: 'remind', kind: 'steps', at: 5, version: 'v' }] });
+    await new Promise((r) => setTimeout(r, 250)); // b's lease runs out: the owner key is empty again
+    // a wakes: its renewal finds the shard had another owner meanwhile, and its stale step writes nothing.
+    expect(await a.renew()).toEqual(expect.arrayContaining([shard]));
+    expect(a.owned().has(shard)).toBe(false);
+    await expect(scoped.commit({ instance: { ...inst, reason: 'in_step' }, timers: [], effects: [], activity: [{ block: 'remind', kind: 'steps', at: 5, version: 'v' }] })).rejects.toThrow(FencedError);
+    expect((await store.getInstance(inst.id))?.status).toBe('completed');
+    expect(await store.listActivity(inst.id)).toHaveLength(1);
+    // The script alone refuses the old tenure too (a worker that has not renewed yet).
+    const oldValue = 'a/1';
+    await expect(store.evalScript(OWN, [`{${prefix}:${shard}}:own`, `{${prefix}:${shard}}:owns`], ['renew', oldValue, '1000'])).resolves.toBe(0);
+    // A shard nobody took while a's lease lapsed is a's again at its renewal.
+    const c = new ShardOwner(store, { leaseMs: 200, token: 'c' });
+    await c.beat();
+    const cShard = [...c.owned()][0]!;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await c.renew()).toEqual([]);
+    expect(c.owned().has(cShard)).toBe(true);
   });
 });
 
@@ -231,4 +268,24 @@ describe('two runtimes on one Redis', () => {
     const all = await one.store.listInstances();
     expect(all.map((i) => `${i.status}/${i.reason}`)).toEqual(customers.map(() => 'stopped/flow_stopped'));
   }, 60_000);
+
+  it('events queued right after a launch through one runtime enter the flow on the other runtime’s shards, before its next beat', async () => {
+    const prefix = `launch${prefixes++}`;
+    // Beats far apart: only the registry revision read after the events can tell `two` of the launch.
+    const one = await runtime(prefix, { token: 'one', leaseMs: 30_000, beatMs: 10_000 });
+    const two = await runtime(prefix, { token: 'two', leaseMs: 30_000, beatMs: 10_000 });
+    await one.rt.round(); // one takes every shard
+    await two.owner.beat(); // two says it is alive (every shard is taken)
+    await one.owner.beat(); // one gives half up...
+    await two.rt.round(); // ...and two takes them at its beat (the next one is 10 s away)
+    await one.service.putDraft('thanks', FLOW.replace('wait later 1m', 'wait later 1h'));
+    await one.service.launch('thanks');
+    const customers = Array.from({ length: 20 }, (_, i) => `l${i}`).filter((c) => two.owner.owned().has(one.store.shardOf(c)));
+    expect(customers.length).toBeGreaterThan(3);
+    expect(await one.service.ingest(customers.map((c, i) => order(i, c, 80)))).toMatchObject({ accepted: customers.length });
+    await two.rt.round();
+    const entered = (await one.store.listInstances()).map((i) => i.customer).sort();
+    expect(entered).toEqual([...customers].sort());
+    expect(await one.store.listNotEntered()).toEqual([]);
+  });
 });

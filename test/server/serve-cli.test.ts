@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/flow-files.js';
 import { startServe } from '../helpers/serve-process.js';
+import { freePort } from '../helpers/redis-server.js';
 
 const ENV = { RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' };
 
@@ -27,6 +28,40 @@ describe('runnel serve', () => {
     expect(noProject.status).toBe(2);
     expect(noProject.stderr).toContain('no runnel.json');
     expect(spawnSync(process.execPath, [BIN, 'serve', '--help'], { cwd: REPO, encoding: 'utf8' }).stdout).toContain('Usage: runnel serve');
+    // --workers: checked before any worker starts (each would fail the same way).
+    const tok = { ...env, RUNNEL_ADMIN_TOKENS: 't' };
+    const noRedis = spawnSync(process.execPath, [BIN, 'serve', '--project', 'examples/shop', '--workers', '2'], { cwd: REPO, env: tok, encoding: 'utf8' });
+    expect([noRedis.status, noRedis.stderr]).toEqual([2, expect.stringContaining('--workers needs --redis')]);
+    const badUrl = spawnSync(process.execPath, [BIN, 'serve', '--project', 'examples/shop', '--workers', '2', '--redis', 'http://x'], { cwd: REPO, env: tok, encoding: 'utf8' });
+    expect([badUrl.status, badUrl.stderr]).toEqual([2, expect.stringContaining('--redis must be a redis:// URL')]);
+  });
+
+  it('exits with a usage error, not hanging on reconnects, when Redis cannot be reached', async () => {
+    requireBuild();
+    const nobody = await freePort(); // no Redis there
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--project', 'examples/shop', '--port', '0', '--redis', `redis://127.0.0.1:${nobody}`], {
+      cwd: REPO,
+      env: { ...process.env, ...ENV },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(r.signal, 'serve did not exit by itself').toBeNull();
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('cannot connect to Redis')]);
+  });
+
+  it('with --workers, stops (not a restart loop) when a worker fails to start: the worker\'s exit status', async () => {
+    requireBuild();
+    const nobody = await freePort(); // no Redis there
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--project', 'examples/shop', '--port', '0', '--workers', '2', '--redis', `redis://127.0.0.1:${nobody}`], {
+      cwd: REPO,
+      env: { ...process.env, ...ENV },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('cannot connect to Redis');
+    expect(r.stderr).toMatch(/worker \d+ failed to start \(exit 2\); stopping/);
+    expect(r.stderr).not.toContain('starting another');
   });
 
   it('serves the API on a free port, takes an event with a token, and stops on SIGTERM with exit 0', async () => {

@@ -36,7 +36,20 @@ export const systemClock: Clock = {
 };
 
 /** Where new effects come from: an async iterable (a stream), or a callback polled for the next batch. */
-export type EffectSource = AsyncIterable<EffectRecord> | { poll(): Promise<EffectRecord[]> };
+export type EffectSource = AsyncIterable<EffectRecord> | PollSource;
+
+/**
+ * A polled source. One that must know when an effect is done with (a Redis stream read in a
+ * consumer group, redis/webhook-stream.ts) gives `ack`, and `forget`: the worker calls `ack` once an
+ * effect it polled is settled (delivered, dead-lettered, or found delivered or dead in the ledger),
+ * never before; `forget` when it lets one go unsettled (another worker holds its lease, or the
+ * worker stops with it undelivered), so that the source offers it again later.
+ */
+export interface PollSource {
+  poll(): Promise<EffectRecord[]>;
+  ack?(effects: EffectRecord[]): Promise<void> | void;
+  forget?(effects: EffectRecord[]): void;
+}
 
 export type DeliverFn = (effect: WebhookEffect, opts: DeliverOptions) => Promise<DeliveryResult>;
 
@@ -131,6 +144,8 @@ export class WebhookOutbox {
   /** Set as soon as stop() is called. */
   private halting = false;
   private readonly abandoned: EffectRecord[] = [];
+  /** Acknowledgements to the source under way (stop waits for them). */
+  private readonly acking = new Set<Promise<void>>();
   private consuming: Promise<void> | undefined;
   private readonly wakers = new Set<() => void>();
   private idleWaiters: Array<() => void> = [];
@@ -321,7 +336,11 @@ export class WebhookOutbox {
       job.errors++;
       if (!this.halting) this.wait(job, this.jitter(job.errors));
       else if (job.phase === 'deliver') void this.releaseAndGiveBack(job);
-      else this.done(job); // attempted already: not given back (the ledger could not record it; reported above)
+      else {
+        // Attempted already: not given back (the ledger could not record it; reported above), nor acknowledged.
+        this.done(job);
+        this.forget(job);
+      }
     } finally {
       this.running--;
       const n = (this.perHost.get(job.host) ?? 1) - 1;
@@ -336,6 +355,7 @@ export class WebhookOutbox {
     const claim = await this.opts.ledger.claim(job.key, this.id, this.timeoutMs + this.o.leaseMarginMs);
     if (claim !== 'claimed') {
       this.done(job);
+      this.release(job, claim);
       this.call(() => this.opts.onSkipped?.(job.effect, claim), job.effect);
       return;
     }
@@ -366,6 +386,7 @@ export class WebhookOutbox {
     const extended = await this.opts.ledger.claim(job.key, this.id, delayMs + this.timeoutMs + this.o.leaseMarginMs);
     if (extended !== 'claimed') {
       this.done(job);
+      this.release(job, extended);
       this.call(() => this.opts.onSkipped?.(job.effect, extended), job.effect);
       return;
     }
@@ -385,12 +406,14 @@ export class WebhookOutbox {
   private async record(job: Job): Promise<void> {
     await this.opts.ledger.markDelivered(job.key);
     this.done(job);
+    this.ack(job);
     this.call(() => this.opts.onDelivered?.(job.effect, { attempts: job.attempts, status: job.status ?? 200 }), job.effect);
   }
 
   private async bury(job: Job): Promise<void> {
     await this.opts.ledger.markDead(job.key);
     this.done(job);
+    this.ack(job);
     this.call(() => this.opts.onDeadLetter?.(job.dead!), job.effect);
   }
 
@@ -427,7 +450,32 @@ export class WebhookOutbox {
   /** The job leaves the worker's care undelivered (stopping). */
   private giveBack(job: Job): void {
     this.done(job);
+    this.forget(job);
     this.abandoned.push(job.effect);
+  }
+
+  /** A key the ledger answered for without a claim: settled there (acknowledged), or another worker's now (not). */
+  private release(job: Job, why: Exclude<ClaimResult, 'claimed'>): void {
+    if (why === 'busy') this.forget(job);
+    else this.ack(job);
+  }
+
+  /** Tells a polled source the effect is settled (it may acknowledge it now). */
+  private ack(job: Job): void {
+    const src = this.opts.source;
+    if (!src || !('poll' in src) || !src.ack) return;
+    const p = Promise.resolve()
+      .then(() => src.ack!([job.effect]))
+      .catch((err: unknown) => this.report(err, job.effect))
+      .finally(() => this.acking.delete(p));
+    this.acking.add(p);
+  }
+
+  /** Tells a polled source the worker let the effect go unsettled. */
+  private forget(job: Job): void {
+    const src = this.opts.source;
+    if (!src || !('poll' in src) || !src.forget) return;
+    this.call(() => src.forget!([job.effect]), job.effect);
   }
 
   private settled(): void {
@@ -480,7 +528,7 @@ export class WebhookOutbox {
       } else {
         // Attempted already, the ledger failed to record the outcome: one more try, never given back.
         const settle = job.phase === 'record' ? this.record(job) : this.bury(job);
-        released.push(settle.catch((err: unknown) => (this.done(job), this.report(err, job.effect))));
+        released.push(settle.catch((err: unknown) => (this.done(job), this.forget(job), this.report(err, job.effect))));
       }
     }
     this.ready.clear();
@@ -501,6 +549,8 @@ export class WebhookOutbox {
       }
     }
     await this.consuming;
+    // Settled effects are acknowledged before the caller closes the source's connection.
+    while (this.acking.size) await Promise.all([...this.acking]);
     this.settled();
     return { drained, abandoned: [...this.abandoned] };
   }

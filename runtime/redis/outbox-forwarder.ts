@@ -1,0 +1,102 @@
+/**
+ * The outbox forwarder (docs/redis.md, "Delivery services"): moves effects from the shard outbox
+ * streams, where commits put them, to one stream per channel, which delivery services consume.
+ *
+ * Why two hops: a commit is one script on one slot (the customer's shard), so it can only append
+ * to that shard's stream `{p:n}:o`; a channel stream `<p>:out:<channel>` is another slot on a
+ * cluster. So the shard's owner (shard-owner.ts) forwards afterwards: it reads the shard stream
+ * after the shard's cursor `{p:n}:oc`, appends each effect to its channel's stream (one script per
+ * channel, all of a batch or none of it, in commit order), then moves the cursor and trims what it
+ * forwarded from the shard stream (one fenced script on the shard's slot).
+ *
+ * At least once: a runtime that dies after the appends and before the cursor write leaves the
+ * cursor before them, and the next forward appends that batch again. Consumers drop the copies by
+ * the idempotency key (field `k`); the copies also carry the same origin (field `o`).
+ */
+import { channelJson, channelOf, channelStreamKey, channelsKey, originOf } from './outbox-keys.js';
+import type { RedisStore } from './redis-store.js';
+import { streamField } from './stream-fields.js';
+import { CHANNEL_APPEND, OUTBOX_FORWARDED, OUTBOX_READ } from './scripts.js';
+
+export interface OutboxForwarderOptions {
+  /**
+   * Approximate MAXLEN of each channel stream (default 1 000 000; 0: unbounded). Entries beyond it
+   * are dropped oldest first, read or not: keep consumers' backlog well below it.
+   */
+  channelMaxLen?: number;
+  /** Shard outbox entries forwarded per call (default 500): what a crash may forward twice. */
+  batch?: number;
+}
+
+type Entry = [string, string[]];
+
+export class OutboxForwarder {
+  readonly channelMaxLen: number;
+  readonly batch: number;
+  /** Channels this process has put in the registry (`<p>:out:channels`): added once, not per batch. */
+  private readonly registered = new Set<string>();
+
+  constructor(
+    readonly store: RedisStore,
+    opts: OutboxForwarderOptions = {},
+  ) {
+    this.channelMaxLen = opts.channelMaxLen ?? 1_000_000;
+    this.batch = opts.batch ?? 500;
+    if (!Number.isInteger(this.channelMaxLen) || this.channelMaxLen < 0) throw new Error(`outbox forwarder: channelMaxLen must be a whole number, not ${this.channelMaxLen}`);
+    if (!Number.isInteger(this.batch) || this.batch < 1) throw new Error(`outbox forwarder: batch must be a positive whole number, not ${this.batch}`);
+  }
+
+  private key(shard: number, name: string): string {
+    return `${this.store.shardTag(shard)}:${name}`;
+  }
+
+  /**
+   * Forwards up to `batch` effects of the shard's outbox to their channel streams; returns how
+   * many. `token` fences the cursor write (the shard owner's token; '' for none): a runtime that
+   * lost the shard gets a FencedError and moves nothing.
+   */
+  async forward(shard: number, token = ''): Promise<number> {
+    const [, entries] = (await this.store.evalScript(OUTBOX_READ, [this.key(shard, 'oc'), this.key(shard, 'o')], [String(this.batch)])) as [string, Entry[]];
+    if (!entries.length) return 0;
+    const byChannel = new Map<string, string[]>();
+    for (const [id, fields] of entries) {
+      const text = streamField(fields, 'e') ?? 'null';
+      const effect = parse(text);
+      const channel = channelOf(effect);
+      const key = typeof effect?.['key'] === 'string' ? effect['key'] : '';
+      let args = byChannel.get(channel);
+      if (!args) byChannel.set(channel, (args = [String(this.channelMaxLen)]));
+      args.push(key, effect ? channelJson(effect) : text, streamField(fields, 's') ?? '', originOf(shard, id));
+    }
+    await this.register([...byChannel.keys()]);
+    // Channels are independent streams (other slots on a cluster): appended side by side.
+    await Promise.all([...byChannel].map(([channel, args]) => this.store.evalScript(CHANNEL_APPEND, [channelStreamKey(this.store.prefix, channel)], args)));
+    const last = entries[entries.length - 1]![0];
+    await this.store.evalScript(OUTBOX_FORWARDED, [this.key(shard, 'oc'), this.key(shard, 'o'), this.key(shard, 'own')], [last, token]);
+    return entries.length;
+  }
+
+  /** Effects in the shard outboxes given (all by default) that are not forwarded yet. */
+  async backlog(shards: readonly number[] = Array.from({ length: this.store.shards }, (_, i) => i)): Promise<number> {
+    const n = await Promise.all(shards.map(async (s) => ((await this.store.conn.send(this.key(s, 'o'), ['XLEN', this.key(s, 'o')])) as number) ?? 0));
+    return n.reduce((a, b) => a + b, 0);
+  }
+
+  /** Puts channels in the registry before their first entry, so a listing never misses a stream. */
+  private async register(channels: string[]): Promise<void> {
+    const fresh = channels.filter((c) => !this.registered.has(c));
+    if (!fresh.length) return;
+    const k = channelsKey(this.store.prefix);
+    await this.store.conn.send(k, ['SADD', k, ...fresh]);
+    for (const c of fresh) this.registered.add(c);
+  }
+}
+
+function parse(text: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The outbox forwarder (runtime/redis/outbox-forwarder.ts) on a real redis-server: effects go from
+ * the shard outboxes to one stream per channel, in commit order per shard, each once; the shard
+ * streams are trimmed; each runtime forwards the shards it owns; a crash between the appends and
+ * the cursor write forwards that batch again, and the webhook consumer delivers each key once.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RedisConnection } from '../../runtime/redis/client.js';
+import { RedisStore, FencedError } from '../../runtime/redis/redis-store.js';
+import { OutboxForwarder } from '../../runtime/redis/outbox-forwarder.js';
+import { RedisWebhookSource } from '../../runtime/redis/webhook-stream.js';
+import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
+import { ShardOwner } from '../../runtime/redis/shard-owner.js';
+import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
+import { OUTBOX_FORWARDED } from '../../runtime/redis/scripts.js';
+import { FlowService } from '../../runtime/server/flow-service.js';
+import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
+import { WebhookOutbox } from '../../runtime/server/webhooks/outbox-worker.js';
+import type { EffectRecord, InstanceRecord } from '../../runtime/store/store.js';
+import { useRedis } from '../helpers/use-redis.js';
+
+const redis = useRedis();
+let prefixes = 0;
+
+async function store(prefix: string, conn: RedisConnection = redis.connection()): Promise<RedisStore> {
+  const s = new RedisStore(conn, { prefix, shards: 4 });
+  await s.loadScripts();
+  return s;
+}
+
+let seq = 0;
+function effect(customer: string, action: EffectRecord['action'], extra: Record<string, unknown> = {}): EffectRecord {
+  seq++;
+  return { key: `i${seq}/${customer}/b/0`, at: 1_700_000_000_000 + seq, flow: 'f', version: 'v', customer, instance: `i${seq}`, block: 'b', action, ...extra };
+}
+const KINDS: Array<[EffectRecord['action'], Record<string, unknown>, string]> = [
+  ['send', { channel: 'email', template: 'welcome', params: {} }, 'email'],
+  ['send', { channel: 'sms', template: 'promo', params: {} }, 'sms'],
+  ['send', { channel: 'push', template: 'p', params: {} }, 'push'],
+  ['webhook', { method: 'post', url: 'https://crm.example.com/h', body: {} }, 'webhook'],
+  ['promo', { pool: 'WELCOME10' }, 'promo'],
+  ['points', { amount: 5, account: 'main' }, 'points'],
+  ['set', { field: 'tier', value: 'gold' }, 'set'],
+  ['segment_add', { segment: 'vip' }, 'segment_add'],
+  ['segment_remove', { segment: 'vip' }, 'segment_remove'],
+];
+
+interface ChannelEntry {
+  id: string;
+  k: string;
+  e: EffectRecord;
+  s: string;
+  o: string;
+}
+async function channel(prefix: string, name: string): Promise<ChannelEntry[]> {
+  const key = `${prefix}:out:${name}`;
+  const entries = (await redis.connection().send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>;
+  return entries.map(([id, f]) => {
+    const m = new Map<string, string>();
+    for (let i = 0; i < f.length; i += 2) m.set(f[i]!, f[i + 1]!);
+    return { id, k: m.get('k')!, e: JSON.parse(m.get('e')!) as EffectRecord, s: m.get('s')!, o: m.get('o')! };
+  });
+}
+async function xlen(key: string): Promise<number> {
+  return Number(await redis.connection().send(key, ['XLEN', key]));
+}
+const customers = Array.from({ length: 12 }, (_, i) => `c${i}`);
+
+/** Effects of every kind for every customer: half through commits (several per commit), half appended alone. */
+async function fill(s: RedisStore): Promise<EffectRecord[]> {
+  const all: EffectRecord[] = [];
+  for (const [n, c] of customers.entries()) {
+    const batch = KINDS.map(([action, extra]) => effect(c, action, extra));
+    if (n % 2) {
+      const inst: InstanceRecord = { id: `inst-${c}`, flow: 'f', version: 'v', customer: c, event: 'e', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'completed', reason: 'all_steps_done', waitingUntil: null, waitingFor: null, launched: false };
+      await s.commit({ instance: inst, timers: [], effects: batch, activity: [] });
+    } else {
+      for (const e of batch) await s.appendEffect(e);
+    }
+    all.push(...batch);
+  }
+  return all;
+}
+
+describe('outbox forwarder', () => {
+  it('puts each effect once on its channel stream, in commit order per shard, and trims the shard outboxes', async () => {
+    const prefix = `fw${prefixes++}`;
+    const s = await store(prefix);
+    const all = await fill(s);
+    const listed = await s.listEffects();
+    const fw = new OutboxForwarder(s, { batch: 7 });
+    expect(await fw.backlog()).toBe(all.length);
+    let moved = 0;
+    for (let shard = 0; shard < 4; shard++) for (let n; (n = await fw.forward(shard)) > 0; ) moved += n;
+    expect(moved).toBe(all.length);
+    expect(await fw.backlog()).toBe(0);
+    for (let shard = 0; shard < 4; shard++) {
+      expect(await xlen(`{${prefix}:${shard}}:o`)).toBe(0);
+      expect(await redis.connection().send(`{${prefix}:${shard}}:oc`, ['GET', `{${prefix}:${shard}}:oc`])).toMatch(/^\d+-\d+$/);
+    }
+    expect(((await redis.connection().send(`${prefix}:out:channels`, ['SMEMBERS', `${prefix}:out:channels`])) as string[]).sort()).toEqual([...new Set(KINDS.map(([, , c]) => c))].sort());
+
+    const seen: string[] = [];
+    for (const [action, , name] of KINDS) {
+      const entries = (await channel(prefix, name)).filter((x) => x.e.action === action);
+      for (const x of entries) {
+        expect(x.k).toBe(x.e.key);
+        // contracts.md's effects[] form: `at` as ISO text; otherwise the effect as committed.
+        const original = all.find((e) => e.key === x.k)!;
+        expect(x.e).toEqual({ ...original, at: new Date(original.at).toISOString() });
+        expect(x.o).toMatch(new RegExp(`^${s.shardOf(x.e.customer)}/\\d+-\\d+$`));
+      }
+      // Commit order per shard: the order the store lists them in (order stamps), shard by shard.
+      for (let shard = 0; shard < 4; shard++) {
+        const want = listed.filter((e) => channelName(e) === name && s.shardOf(e.customer) === shard).map((e) => e.key);
+        expect(entries.filter((x) => s.shardOf(x.e.customer) === shard).map((x) => x.k)).toEqual(want);
+      }
+      seen.push(...entries.map((x) => x.k));
+    }
+    expect(seen.length).toBe(all.length);
+    expect(new Set(seen)).toEqual(new Set(all.map((e) => e.key)));
+    // The listing still has them all, in the same order, from the channel streams now.
+    expect(await s.listEffects()).toEqual(listed);
+    // Nothing more to forward; a forward again adds nothing.
+    expect(await fw.forward(0)).toBe(0);
+  });
+
+  it('bounds the channel streams with an approximate MAXLEN', async () => {
+    const prefix = `fwmax${prefixes++}`;
+    const s = await store(prefix);
+    for (let i = 0; i < 600; i++) await s.appendEffect(effect('c1', 'points', { amount: 1, account: 'main' }));
+    const fw = new OutboxForwarder(s, { channelMaxLen: 50, batch: 100 });
+    while ((await fw.forward(s.shardOf('c1'))) > 0);
+    const n = await xlen(`${prefix}:out:points`);
+    expect(n).toBeGreaterThanOrEqual(50);
+    expect(n).toBeLessThan(300); // approximate: whole stream nodes (100 entries) go
+  });
+
+  it('each runtime forwards the shards it owns; a runtime that lost a shard is fenced and moves nothing', async () => {
+    const prefix = `fwrt${prefixes++}`;
+    const s = await store(prefix);
+    const one = await runtime(prefix, 'one');
+    const two = await runtime(prefix, 'two');
+    for (let i = 0; i < 3; i++) {
+      await one.rt.round();
+      await two.rt.round();
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    const mineOne = one.owner.owned();
+    const mineTwo = two.owner.owned();
+    expect(mineOne.size + mineTwo.size).toBe(4);
+    expect(mineOne.size).toBeGreaterThan(0);
+    expect(mineTwo.size).toBeGreaterThan(0);
+    const all = await fill(s);
+    const onTwo = all.filter((e) => mineTwo.has(s.shardOf(e.customer)));
+    expect(onTwo.length).toBeGreaterThan(0);
+
+    await new Promise((r) => setTimeout(r, 120)); // an idle round forwards at most every forwardMs
+    await one.rt.round();
+    const afterOne = await everyChannel(prefix);
+    expect(afterOne.every((x) => mineOne.has(Number(x.o.split('/')[0])))).toBe(true);
+    expect(afterOne.map((x) => x.k).sort()).toEqual(all.filter((e) => mineOne.has(s.shardOf(e.customer))).map((e) => e.key).sort());
+    const fwFenced = new OutboxForwarder(s);
+    const shardOfTwo = [...mineTwo][0]!;
+    // "one" acting on a shard of "two" (as after a stall past its lease): refused, nothing moved.
+    await expect(fwFenced.forward(shardOfTwo, 'one')).rejects.toThrow(FencedError);
+    expect(await xlen(`{${prefix}:${shardOfTwo}}:o`)).toBeGreaterThan(0);
+
+    await new Promise((r) => setTimeout(r, 120));
+    await two.rt.round();
+    const done = await everyChannel(prefix);
+    // The fenced forward appended its batch before the refusal: copies, with the same origin.
+    const byOrigin = new Map(done.map((x) => [x.o, x.k]));
+    expect([...byOrigin.values()].sort()).toEqual(all.map((e) => e.key).sort());
+    expect(new Set(done.filter((x) => !x.o.startsWith(`${shardOfTwo}/`)).map((x) => x.k)).size).toBe(done.filter((x) => !x.o.startsWith(`${shardOfTwo}/`)).length);
+    for (let shard = 0; shard < 4; shard++) expect(await xlen(`{${prefix}:${shard}}:o`)).toBe(0);
+    expect((await s.listEffects()).map((e) => e.key).sort()).toEqual(all.map((e) => e.key).sort());
+    await one.rt.stop();
+    await two.rt.stop();
+  });
+
+  it('a crash between the appends and the cursor write forwards that batch again; the webhook consumer delivers each key once', async () => {
+    const prefix = `fwcrash${prefixes++}`;
+    const s = await store(prefix);
+    const hooks = Array.from({ length: 5 }, () => effect('c1', 'webhook', { method: 'post', url: 'https://crm.example.com/h', body: {} }));
+    for (const e of hooks) await s.appendEffect(e);
+    const shard = s.shardOf('c1');
+    // A connection that "dies" at the cursor write: the channel appends went through, the cursor did not move.
+    const real = redis.connection();
+    const dying: RedisConnection = { ...real, send: (key, args) => (args[0] === 'EVALSHA' && args[1] === OUTBOX_FORWARDED.sha ? Promise.reject(new Error('connection lost')) : real.send(key, args)) };
+    const crashed = new OutboxForwarder(await store(prefix, dying), { batch: 2 });
+    await expect(crashed.forward(shard)).rejects.toThrow('connection lost');
+    expect((await channel(prefix, 'webhook')).map((x) => x.k)).toEqual([hooks[0]!.key, hooks[1]!.key]);
+    // The next forwarder (a new owner, or the same after a restart) starts again at the cursor.
+    const fw = new OutboxForwarder(s, { batch: 2 });
+    while ((await fw.forward(shard)) > 0);
+    const entries = await channel(prefix, 'webhook');
+    expect(entries.map((x) => x.k)).toEqual([hooks[0], hooks[1], hooks[0], hooks[1], hooks[2], hooks[3], hooks[4]].map((e) => e!.key));
+    expect(entries[0]!.o).toBe(entries[2]!.o);
+    expect((await s.listEffects()).map((e) => e.key)).toEqual(hooks.map((e) => e.key));
+
+    const delivered: string[] = [];
+    const source = new RedisWebhookSource(redis.connection(), { prefix, consumer: 'w1' });
+    const outbox = new WebhookOutbox({
+      ledger: new RedisDeliveryLedger(redis.connection(), { prefix }),
+      source,
+      delivery: { allowPrivate: true },
+      pollIntervalMs: 10,
+      deliver: async (e) => (delivered.push(e.key), { outcome: 'delivered', status: 200 }),
+    });
+    outbox.start();
+    const until = Date.now() + 5000;
+    while ((delivered.length < hooks.length || (await source.pending()) > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await outbox.stop();
+    expect(delivered.sort()).toEqual(hooks.map((e) => e.key).sort());
+    expect(await source.pending()).toBe(0);
+  });
+});
+
+function channelName(e: EffectRecord): string {
+  return e.action === 'send' ? String(e['channel']) : e.action;
+}
+
+async function everyChannel(prefix: string): Promise<ChannelEntry[]> {
+  const names = (await redis.connection().send(`${prefix}:out:channels`, ['SMEMBERS', `${prefix}:out:channels`])) as string[];
+  return (await Promise.all(names.map((n) => channel(prefix, n)))).flat();
+}
+
+const MANIFEST = JSON.stringify({ name: 'shop', timezone: 'UTC', templates: { email: ['thanks'] } });
+
+async function runtime(prefix: string, token: string) {
+  const s = await store(prefix);
+  const owner = new ShardOwner(s, { leaseMs: 1000, token });
+  const queue = new RedisEventQueue(s);
+  const service = await FlowService.open({ store: s, manifest: MANIFEST, shared: { engineStore: s.withScope(owner), queue } });
+  const rt = new SharedRuntime({ service, owner, queue, beatMs: 100, idleMs: 5, forwardMs: 100 });
+  return { owner, rt };
+}
