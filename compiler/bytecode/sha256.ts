@@ -12,20 +12,29 @@ const K = new Uint32Array([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** The SHA-256 digest (32 bytes) of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
-  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  const bitLength = data.length * 8;
-  // Message + 0x80 + zero padding + 64-bit big-endian length, to a multiple of 64 bytes.
-  const padded = new Uint8Array(Math.ceil((data.length + 9) / 64) * 64);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
-  const w = new Uint32Array(64);
-  for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4);
+const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+/** Pads message bytes `m[0, n)` in place (0x80, zeros, 64-bit big-endian bit length); returns the padded length. */
+function pad(m: Uint8Array, n: number): number {
+  const end = Math.ceil((n + 9) / 64) * 64;
+  m.fill(0, n, end);
+  m[n] = 0x80;
+  const hi = Math.floor((n * 8) / 0x100000000);
+  const lo = (n * 8) >>> 0;
+  for (let i = 0; i < 4; i++) {
+    m[end - 8 + i] = (hi >>> (24 - 8 * i)) & 0xff;
+    m[end - 4 + i] = (lo >>> (24 - 8 * i)) & 0xff;
+  }
+  return end;
+}
+
+/** Runs the compression function over the 64-byte blocks of `m[0, end)`, updating the state `h`. */
+function compress(h: Uint32Array, w: Uint32Array, m: Uint8Array, end: number): void {
+  for (let off = 0; off < end; off += 64) {
+    for (let i = 0; i < 16; i++) {
+      const o = off + i * 4;
+      w[i] = ((m[o]! << 24) | (m[o + 1]! << 16) | (m[o + 2]! << 8) | m[o + 3]!) >>> 0;
+    }
     for (let i = 16; i < 64; i++) {
       const a = w[i - 15]!;
       const b = w[i - 2]!;
@@ -59,6 +68,14 @@ export function sha256(data: Uint8Array): Uint8Array {
     h[6] = (h[6]! + g) >>> 0;
     h[7] = (h[7]! + hh) >>> 0;
   }
+}
+
+/** The SHA-256 digest (32 bytes) of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  const h = Uint32Array.from(IV);
+  const padded = new Uint8Array(Math.ceil((data.length + 9) / 64) * 64);
+  padded.set(data);
+  compress(h, new Uint32Array(64), padded, pad(padded, data.length));
   const out = new Uint8Array(32);
   const outView = new DataView(out.buffer);
   for (let i = 0; i < 8; i++) outView.setUint32(i * 4, h[i]!);
@@ -81,6 +98,7 @@ export function sha256Hex(text: string): string {
 // Scratch space of sha256Word0 (reused: it runs once per split decision, on the engine's hot path).
 let scratch = new Uint8Array(128);
 const scratchW = new Uint32Array(64);
+const scratchH = new Uint32Array(8);
 
 /**
  * The first 32-bit word of SHA-256 of a string's UTF-8 bytes: the same value as
@@ -91,48 +109,7 @@ export function sha256Word0(text: string): number {
   const need = Math.ceil((text.length * 3 + 9) / 64) * 64;
   if (scratch.length < need) scratch = new Uint8Array(need);
   const { written } = utf8.encodeInto(text, scratch);
-  const blocks = Math.ceil((written + 9) / 64);
-  const end = blocks * 64;
-  scratch.fill(0, written, end);
-  scratch[written] = 0x80;
-  const m = scratch;
-  const hi = Math.floor((written * 8) / 0x100000000);
-  const lo = (written * 8) >>> 0;
-  m[end - 8] = hi >>> 24; m[end - 7] = (hi >>> 16) & 0xff; m[end - 6] = (hi >>> 8) & 0xff; m[end - 5] = hi & 0xff;
-  m[end - 4] = lo >>> 24; m[end - 3] = (lo >>> 16) & 0xff; m[end - 2] = (lo >>> 8) & 0xff; m[end - 1] = lo & 0xff;
-  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a, h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
-  const w = scratchW;
-  for (let off = 0; off < end; off += 64) {
-    for (let i = 0; i < 16; i++) {
-      const o = off + i * 4;
-      w[i] = ((m[o]! << 24) | (m[o + 1]! << 16) | (m[o + 2]! << 8) | m[o + 3]!) >>> 0;
-    }
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!;
-      const b = w[i - 2]!;
-      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
-    }
-    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (hh + S1 + ch + K[i]! + w[i]!) >>> 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
-    }
-    h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0;
-    h4 = (h4 + e) >>> 0; h5 = (h5 + f) >>> 0; h6 = (h6 + g) >>> 0; h7 = (h7 + hh) >>> 0;
-  }
-  return h0;
+  scratchH.set(IV);
+  compress(scratchH, scratchW, scratch, pad(scratch, written));
+  return scratchH[0]!;
 }

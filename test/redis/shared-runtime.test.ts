@@ -67,6 +67,18 @@ async function drain(rts: SharedRuntime[], queue: RedisEventQueue, until: () => 
   }
 }
 
+/** A store of 4 shards, worker `a` (lease 200 ms) owning them all, and customer c1 waiting, committed by `a`. */
+async function ownedWaiting(prefix: string) {
+  const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
+  await store.loadScripts();
+  const a = new ShardOwner(store, { leaseMs: 200, token: 'a' });
+  await a.beat();
+  const scoped = store.withScope(a);
+  const inst = { id: 'f/c1/e1', flow: 'f', version: 'v', customer: 'c1', event: 'e1', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'waiting', waitingUntil: 5, waitingFor: null, launched: false };
+  await scoped.commit({ instance: inst, timers: [{ key: inst.id, due: 5 }], effects: [], activity: [] });
+  return { store, a, scoped, shard: store.shardOf('c1'), inst };
+}
+
 describe('shard ownership', () => {
   it('splits the shards between live workers, and a stopped or dead worker’s shards go to the others', async () => {
     const prefix = `own${prefixes++}`;
@@ -98,15 +110,7 @@ describe('shard ownership', () => {
   });
 
   it('fences a worker whose lease ran out: its writes to a shard taken over are refused and write nothing', async () => {
-    const prefix = `fence${prefixes++}`;
-    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
-    await store.loadScripts();
-    const a = new ShardOwner(store, { leaseMs: 200, token: 'a' });
-    await a.beat();
-    const scoped = store.withScope(a);
-    const shard = store.shardOf('c1');
-    const inst = { id: 'f/c1/e1', flow: 'f', version: 'v', customer: 'c1', event: 'e1', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'waiting', waitingUntil: 5, waitingFor: null, launched: false };
-    await scoped.commit({ instance: inst, timers: [{ key: inst.id, due: 5 }], effects: [], activity: [] });
+    const { store, scoped, shard, inst } = await ownedWaiting(`fence${prefixes++}`);
     // a stalls past its lease; b takes the shard over.
     await new Promise((r) => setTimeout(r, 250));
     const b = new ShardOwner(store, { leaseMs: 5000, token: 'b' });
@@ -123,15 +127,7 @@ describe('shard ownership', () => {
   });
 
   it('fences a stalled worker even when the worker that took its shard is gone again before it wakes', async () => {
-    const prefix = `aba${prefixes++}`;
-    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
-    await store.loadScripts();
-    const a = new ShardOwner(store, { leaseMs: 200, token: 'a' });
-    await a.beat();
-    const shard = store.shardOf('c1');
-    const scoped = store.withScope(a);
-    const inst = { id: 'f/c1/e1', flow: 'f', version: 'v', customer: 'c1', event: 'e1', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'waiting', waitingUntil: 5, waitingFor: null, launched: false };
-    await scoped.commit({ instance: inst, timers: [{ key: inst.id, due: 5 }], effects: [], activity: [] });
+    const { store, a, scoped, shard, inst } = await ownedWaiting(`aba${prefixes++}`);
     // a stalls past its lease (it read the instance waiting); b takes the shard, moves the customer on, and dies.
     await new Promise((r) => setTimeout(r, 250));
     const b = new ShardOwner(store, { leaseMs: 200, token: 'b' });
@@ -148,7 +144,7 @@ describe('shard ownership', () => {
     expect(await store.listActivity(inst.id)).toHaveLength(1);
     // The script alone refuses the old tenure too (a worker that has not renewed yet).
     const oldValue = 'a/1';
-    await expect(store.evalScript(OWN, [`{${prefix}:${shard}}:own`, `{${prefix}:${shard}}:owns`], ['renew', oldValue, '1000'])).resolves.toBe(0);
+    await expect(store.evalScript(OWN, [`${store.shardTag(shard)}:own`, `${store.shardTag(shard)}:owns`], ['renew', oldValue, '1000'])).resolves.toBe(0);
     // A shard nobody took while a's lease lapsed is a's again at its renewal.
     const c = new ShardOwner(store, { leaseMs: 200, token: 'c' });
     await c.beat();
