@@ -40,6 +40,10 @@ Options:
                     each a whole runtime with its share of the shards. This process only supervises:
                     it prints "<n> workers listening on <address>" once all listen, starts a worker
                     again when one dies, and stops if one fails before all ever listened
+  --channel-max-len <n>
+                    with --redis: about how many entries each effect channel stream (rn:out:email,
+                    rn:out:webhook...) keeps for delivery services (default 1000000; 0: no cap);
+                    older ones are trimmed, read or not
   --lease <ms>      with --redis: how long a dead runtime's shards and claimed timers stay with it
                     before another takes them over (default 10000)
   --tick <ms>       how often due timers are looked for (default 250; in-memory only: with
@@ -72,6 +76,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
       tick: { type: 'string', default: '250' },
       workers: { type: 'string', default: '1' },
       lease: { type: 'string', default: '10000' },
+      'channel-max-len': { type: 'string', default: '1000000' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -87,6 +92,8 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (workers > 1 && !/^rediss?:\/\//.test(values.redis!)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
   const lease = Number(values.lease);
   if (!Number.isInteger(lease) || lease < 500) throw new UsageError(`--lease must be at least 500 (ms), not ${values.lease}`);
+  const channelMaxLen = Number(values['channel-max-len']);
+  if (!Number.isInteger(channelMaxLen) || channelMaxLen < 0) throw new UsageError(`--channel-max-len must be a whole number (0: no cap), not ${values['channel-max-len']}`);
   const admin = tokens('RUNNEL_ADMIN_TOKENS');
   const ingest = tokens('RUNNEL_INGEST_TOKENS');
   if (!admin.length && !ingest.length) throw new UsageError('no API token: set RUNNEL_ADMIN_TOKENS (and RUNNEL_INGEST_TOKENS), comma-separated');
@@ -94,7 +101,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!existsSync(manifestPath)) throw new UsageError(`no runnel.json in ${values.project}: say which project with --project <dir>`);
 
   if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers, io);
-  const here = { values, manifestPath, port, tick, lease, admin, ingest };
+  const here = { values, manifestPath, port, tick, lease, channelMaxLen, admin, ingest };
   if (!cluster.isWorker) return serveHere(here, io);
   // A node:cluster worker (--workers): its IPC channel to the primary keeps its event loop alive,
   // so once done serving (stopped, or failed to start) it would never exit, and the primary would
@@ -109,7 +116,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
 
 /** `runnel serve` in this process: the server, and the runtime on the store, until a stop signal. */
 async function serveHere(
-  { values, manifestPath, port, tick, lease, admin, ingest }: { values: { project?: string; host?: string; redis?: string }; manifestPath: string; port: number; tick: number; lease: number; admin: string[]; ingest: string[] },
+  { values, manifestPath, port, tick, lease, channelMaxLen, admin, ingest }: { values: { project?: string; host?: string; redis?: string }; manifestPath: string; port: number; tick: number; lease: number; channelMaxLen: number; admin: string[]; ingest: string[] },
   io: CliIO,
 ): Promise<number> {
   const manifestText = readFileSync(manifestPath, 'utf8');
@@ -131,7 +138,13 @@ async function serveHere(
     const owner = new ShardOwner(redis, { leaseMs: lease });
     shared = { owner, queue: new RedisEventQueue(redis), engineStore: redis.withScope(owner) };
     // Webhooks settled before a restart (or by another process) are not delivered again.
-    const ledgerConn = await connectRedis({ url: values.redis });
+    let ledgerConn: Awaited<ReturnType<typeof connectRedis>>;
+    try {
+      ledgerConn = await connectRedis({ url: values.redis });
+    } catch (e) {
+      await redis.close(); // or this process would stay up on the store's open connection
+      throw new UsageError(`cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
+    }
     ledger = new RedisDeliveryLedger(ledgerConn);
     closeStore = async () => {
       await redis.close();
@@ -160,7 +173,7 @@ async function serveHere(
   let timer: ReturnType<typeof setInterval> | undefined;
   let runtime: SharedRuntime | undefined;
   if (shared) {
-    runtime = new SharedRuntime({ service, owner: shared.owner, queue: shared.queue, beatMs: Math.floor(lease / 5), log: app.log });
+    runtime = new SharedRuntime({ service, owner: shared.owner, queue: shared.queue, beatMs: Math.floor(lease / 5), outbox: { channelMaxLen }, log: app.log });
     await runtime.start();
     app.log.info({ worker: shared.owner.token, shards: shared.owner.owned().size }, 'working on a share of the shards');
   } else {
@@ -209,23 +222,24 @@ function superviseWorkers(n: number, io: CliIO): Promise<number> {
     const up = new Set<number>();
     let ready = false;
     let quickDeaths = 0;
-    let restart: ReturnType<typeof setTimeout> | undefined;
+    // Restarts waiting out a pause (several workers may die at once).
+    const restarts = new Set<ReturnType<typeof setTimeout>>();
     let killer: ReturnType<typeof setTimeout> | undefined;
     const start = () => {
-      restart = undefined;
+      if (stopping) return;
       alive++;
       bornAt.set(cluster.fork().id, Date.now());
     };
     const finish = () => {
-      if (alive > 0 || restart) return;
+      if (alive > 0) return;
       clearTimeout(killer);
       done(status);
     };
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      clearTimeout(restart);
-      restart = undefined;
+      for (const t of restarts) clearTimeout(t);
+      restarts.clear();
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
       killer = setTimeout(() => {
         for (const w of Object.values(cluster.workers ?? {})) {
@@ -262,8 +276,12 @@ function superviseWorkers(n: number, io: CliIO): Promise<number> {
       }
       const pause = lived < 5000 ? Math.min(30_000, 1000 * 2 ** quickDeaths++) : ((quickDeaths = 0), 0);
       io.stderr(`runnel serve: worker ${w.process.pid} died (${how}); starting another${pause ? ` in ${pause / 1000} s` : ''}\n`);
-      if (pause) restart = setTimeout(start, pause);
-      else start();
+      if (!pause) return start();
+      const t = setTimeout(() => {
+        restarts.delete(t);
+        start();
+      }, pause);
+      restarts.add(t);
     });
     for (let i = 0; i < n; i++) start();
     process.once('SIGINT', stop);

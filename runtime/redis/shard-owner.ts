@@ -120,8 +120,9 @@ export class ShardOwner implements ShardScope {
 
   /** Renews the lease of every shard owned; drops (and returns) those another worker owns now. */
   private async renewLeases(): Promise<number[]> {
-    const renewed = await Promise.all([...this.fences].map(async ([s, value]) => [s, await this.store.evalScript(OWN, this.ownKeys(s), ['renew', value, String(this.leaseMs)])] as const));
-    const lost = renewed.filter(([, ok]) => Number(ok) !== 1).map(([s]) => s);
+    const renewed = await Promise.all([...this.fences].map(async ([s, value]) => [s, value, await this.store.evalScript(OWN, this.ownKeys(s), ['renew', value, String(this.leaseMs)])] as const));
+    // Only the tenure that failed is dropped: a beat in between may have given the shard up and taken it again.
+    const lost = renewed.filter(([s, value, ok]) => Number(ok) !== 1 && this.fences.get(s) === value).map(([s]) => s);
     for (const s of lost) this.drop(s);
     return lost;
   }

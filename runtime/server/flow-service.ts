@@ -194,12 +194,14 @@ export class FlowService {
   }
 
   private async refreshNow(): Promise<boolean> {
-    // The revision first: the registry read after it is at least as new.
-    if (this.shared) this.lastRev = await this.store.getMeta(REGISTRY_REV_KEY);
+    // The revision first: the registry read after it is at least as new. It counts as seen only
+    // once the registry is taken up (a failure here is retried at the next check).
+    const rev = this.shared ? await this.store.getMeta(REGISTRY_REV_KEY) : undefined;
     const text = await this.store.getMeta(REGISTRY_KEY);
-    if (text === undefined || !this.apply(text)) return false;
-    await this.engine.reconcile();
-    return true;
+    const changed = text !== undefined && this.apply(text);
+    if (changed) await this.engine.reconcile();
+    this.lastRev = rev;
+    return changed;
   }
 
   /**
@@ -235,9 +237,15 @@ export class FlowService {
         throw new ServiceError(409, 'another runtime changed the flows at the same moment; look at them again and retry');
       }
       this.lastRegistry = text;
+      // Not taken as seen here: another runtime's write may land between ours and this one, and
+      // the next check reads the registry again. A failure to write it leaves the others to learn
+      // of the change at their next beat; the change itself is stored, so it is not an error.
       const rev = `${this.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-      await this.store.putMeta(REGISTRY_REV_KEY, rev);
-      this.lastRev = rev;
+      try {
+        await this.store.putMeta(REGISTRY_REV_KEY, rev);
+      } catch {
+        // As said above.
+      }
       return;
     }
     await this.store.putMeta(REGISTRY_KEY, text);

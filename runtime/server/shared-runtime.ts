@@ -121,7 +121,8 @@ export class SharedRuntime {
     const batches = await Promise.all(shards.map((s) => this.queue.read(s)));
     // Flow changes made before these events were queued (a launch, then its first events, through
     // another runtime) are taken up before they are processed: the revision is read after them.
-    if (batches.some((b) => b.length)) await this.service.refreshIfChanged();
+    // Timers too: a pause acknowledged by another runtime holds before anything more goes out.
+    await this.service.refreshIfChanged();
     for (const [i, events] of batches.entries()) {
       if (!events.length) continue;
       busy = true;
@@ -148,10 +149,17 @@ export class SharedRuntime {
       }
     }
     if ((await this.service.tick()) > 0) busy = true;
-    if (this.forwarder && Date.now() - this.lastForward >= this.forwardMs) {
-      if ((await this.forward(this.forwarder)) > 0) busy = true;
-    }
     if (++this.rounds % 100 === 0) await Promise.all([...this.owner.owned()].map((s) => this.queue.trim(s)));
+    if (this.forwarder && Date.now() - this.lastForward >= this.forwardMs) {
+      try {
+        if ((await this.forward(this.forwarder)) > 0) busy = true;
+      } catch (err) {
+        // A shard lost is found out at once; another failure (a channel stream broken, a node
+        // out of memory) must not hold events and timers up: it is logged and tried again later.
+        if (err instanceof FencedError) throw err;
+        this.log.error({ err }, 'forwarding the outbox failed; trying again');
+      }
+    }
     return busy;
   }
 

@@ -284,4 +284,27 @@ describe('two runtimes on one Redis', () => {
     expect(entered).toEqual([...customers].sort());
     expect(await one.store.listNotEntered()).toEqual([]);
   });
+
+  it('a pause through one runtime holds the other runtime’s due timers at once, before its next beat', async () => {
+    const prefix = `hold${prefixes++}`;
+    const one = await runtime(prefix, { token: 'one', leaseMs: 30_000, beatMs: 10_000 });
+    const two = await runtime(prefix, { token: 'two', leaseMs: 30_000, beatMs: 10_000 });
+    await one.service.putDraft('thanks', FLOW);
+    await one.service.launch('thanks');
+    await one.rt.round();
+    await two.owner.beat();
+    await one.owner.beat();
+    await two.rt.round();
+    const customers = Array.from({ length: 20 }, (_, i) => `h${i}`).filter((c) => two.owner.owned().has(one.store.shardOf(c)));
+    expect(customers.length).toBeGreaterThan(3);
+    // Waiting in `wait later 1m`, due in 1.5 s; the reminder would go out then.
+    await one.service.ingest(customers.map((c, i) => order(i, c, 80, 1500)));
+    await two.rt.round();
+    expect((await one.store.listInstances()).filter((i) => i.reason === 'waiting')).toHaveLength(customers.length);
+    await one.service.setStatus('thanks', 'paused');
+    await new Promise((r) => setTimeout(r, 1600));
+    await two.rt.round();
+    expect((await one.store.listEffects()).filter((e) => e['template'] === 'reminder')).toEqual([]);
+    expect((await one.store.listInstances()).map((i) => `${i.status}/${i.reason}`)).toEqual(customers.map(() => 'stopped/flow_stopped'));
+  });
 });
