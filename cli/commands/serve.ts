@@ -89,7 +89,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, not ${values.workers}`);
   if (workers > 1 && values.redis === undefined) throw new UsageError('--workers needs --redis: workers share their state through Redis');
   // Checked before starting workers: each would fail the same way, again and again.
-  if (workers > 1 && !/^rediss?:\/\//.test(values.redis!)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
+  if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
   const lease = Number(values.lease);
   if (!Number.isInteger(lease) || lease < 500) throw new UsageError(`--lease must be at least 500 (ms), not ${values.lease}`);
   const channelMaxLen = Number(values['channel-max-len']);
@@ -126,7 +126,6 @@ async function serveHere(
   let closeStore = async (): Promise<void> => {};
   let shared: { owner: ShardOwner; queue: RedisEventQueue; engineStore: Store } | undefined;
   if (values.redis !== undefined) {
-    if (!/^rediss?:\/\//.test(values.redis)) throw new UsageError(`--redis must be a redis:// URL, not ${values.redis}`);
     let redis: RedisStore;
     try {
       redis = await RedisStore.connect({ url: values.redis }, { leaseMs: lease });

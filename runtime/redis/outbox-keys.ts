@@ -4,6 +4,7 @@
  * listEffects) and the runtime's webhook consumer (webhook-stream.ts). Kept apart so that the
  * store does not depend on the forwarder.
  */
+import { iso } from '../engine/iso.js';
 
 /** Channel names as they appear in key names: no hash-tag braces, no spaces, no colons. */
 const SAFE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -46,7 +47,7 @@ export function originOf(shard: number, entry: string): string {
 export function channelJson(effect: Record<string, unknown>): string {
   const at = effect['at'];
   if (typeof at !== 'number' || !Number.isInteger(at) || Math.abs(at) > 8.64e15) return JSON.stringify(effect);
-  return JSON.stringify({ ...effect, at: new Date(at).toISOString().replace('.000Z', 'Z') });
+  return JSON.stringify({ ...effect, at: iso(at) });
 }
 
 /** The effect of a channel entry's `e` as the store has it (`at` back to epoch ms). */
