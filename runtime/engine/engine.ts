@@ -817,9 +817,14 @@ export class Engine {
       return yield* this.fireTimersLoop(upTo, claimed);
     } catch (e) {
       // The claims not handled go back, the one that failed too (a store down for a moment must not
-      // lose a customer): a store without leases (the embedded one) took them for good.
-      if (claimed.current) yield this.store.addTimer(claimed.current);
-      for (let i = claimed.next; i < claimed.batch.length; i++) yield this.store.addTimer(claimed.batch[i]!);
+      // lose a customer): a store without leases (the embedded one) took them for good. A store
+      // with leases gets them back by itself when the leases run out, and must not be given them
+      // back: the failed commit may have run (its reply lost) and set the path's next timer under
+      // the same key, which the old one would overwrite.
+      if (!this.store.claimsAreLeased) {
+        if (claimed.current) yield this.store.addTimer(claimed.current);
+        for (let i = claimed.next; i < claimed.batch.length; i++) yield this.store.addTimer(claimed.batch[i]!);
+      }
       throw e;
     }
   }

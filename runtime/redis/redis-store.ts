@@ -129,6 +129,10 @@ export class RedisStore implements Store {
   readonly prefix: string;
   readonly shards: number;
   readonly leaseMs: number;
+  /** Claims are leases (Store.claimsAreLeased) unless leaseMs is 0. */
+  get claimsAreLeased(): boolean {
+    return this.leaseMs > 0;
+  }
   private readonly activityTtlMs: number;
   private readonly dedupeTtlMs: number;
   private readonly outboxMaxLen: number;

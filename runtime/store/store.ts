@@ -206,6 +206,12 @@ export interface Store {
   /** Sets the instance's timer (replacing any it had). */
   addTimer(timer: Timer): Awaitable<void>;
   removeTimer(instance: string): Awaitable<void>;
+  /**
+   * Whether a claim is a lease (a claim not acknowledged comes back by itself, as on Redis) rather
+   * than a removal (the embedded store): the engine gives back claims it could not handle only to a
+   * store without leases. Absent: false.
+   */
+  readonly claimsAreLeased?: boolean;
   /** Takes the timers due at or before `upTo`, in due order (ties: in the order they were added), at most `limit`. */
   claimDueTimers(upTo: number, limit?: number): Awaitable<Timer[]>;
   /** The earliest due time, or null when there is no timer. */

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { Engine, VirtualClock } from '../../runtime/engine/engine.js';
 import { simulate, simulateAsync } from '../../runtime/engine/simulate.js';
 import { useRedis } from '../helpers/use-redis.js';
 import { jsonl, programs } from '../runtime/engine/helpers.js';
@@ -112,5 +113,34 @@ describe('the engine on Redis', () => {
       }),
       { numRuns: Number(process.env['RUNNEL_STORE_RUNS']) || 12 },
     );
+  });
+
+  it('a timer step whose commit ran but whose reply was lost is not undone: its claim is not given back over the next timer', async () => {
+    const [flow] = programs(`flow two_waits {
+  on NewOrder
+  steps a { send email "a" }
+  wait 1m
+  steps b { send email "b" }
+  wait 1m
+  steps c { send email "c" }
+}`);
+    const store = new RedisStore(redis.connection(), { prefix: `lost${n++}`, leaseMs: 200 });
+    await store.loadScripts();
+    const t0 = Date.parse('2026-03-02T08:00:00Z');
+    const clock = new VirtualClock(t0);
+    const engine = new Engine(store, [flow!], clock);
+    await engine.ingest({ id: 'e1', type: 'NewOrder', customer: 'c1', at: iso(t0), order: { id: 'o1', status: 'new', total: 10, items: [] } });
+    // Step b commits, then its reply is lost (the connection dropped and the resend failed too).
+    const lossy = Object.create(store) as RedisStore;
+    lossy.commit = async (t) => {
+      await store.commit(t);
+      throw new Error('reply lost');
+    };
+    await expect(new Engine(lossy, [flow!], clock).fireDue(t0 + MIN)).rejects.toThrow('reply lost');
+    await new Promise((r) => setTimeout(r, 300)); // the claim's lease runs out
+    await engine.fireDue(t0 + 2 * MIN);
+    const [inst] = await store.listInstances();
+    expect([inst?.status, inst?.reason]).toEqual(['completed', 'all_steps_done']);
+    expect((await store.listEffects()).map((e) => e['template'])).toEqual(['a', 'b', 'c']);
   });
 });
