@@ -513,7 +513,8 @@ return 0
  * nothing happened once another worker has had the shard in between (even if that one is gone).
  *
  * Take (ARGV 1 = 'take', 2 token, 3 lease ms): when nobody owns the shard, counts an acquisition
- * and sets the key. Returns the fencing value, or false.
+ * and sets the key. Returns the fencing value, or false; a take of a shard the worker holds already
+ * (sent again after a dropped connection) returns its value as it is.
  * Renew (ARGV 1 = 'renew', 2 fencing value, 3 lease ms): when the key holds the value, or holds
  * nothing and nobody took the shard since (the counter is still that tenure's), sets it again with
  * the lease. Release (ARGV 1 = 'release', 2 fencing value): deleted when it holds the value.
@@ -525,6 +526,8 @@ export const OWN = script(
   `
 local cur = redis.call('GET', KEYS[1])
 if ARGV[1] == 'take' then
+  -- Already this worker's (the take sent again after a dropped connection): the same tenure.
+  if cur and string.sub(cur, 1, #ARGV[2] + 1) == ARGV[2] .. '/' then return cur end
   if cur then return false end
   local value = ARGV[2] .. '/' .. redis.call('INCR', KEYS[2])
   redis.call('SET', KEYS[1], value, 'PX', ARGV[3])

@@ -142,6 +142,13 @@ describe('shard ownership', () => {
     await expect(scoped.commit({ instance: { ...inst, reason: 'in_step' }, timers: [], effects: [], activity: [{ block: 'remind', kind: 'steps', at: 5, version: 'v' }] })).rejects.toThrow(FencedError);
     expect((await store.getInstance(inst.id))?.status).toBe('completed');
     expect(await store.listActivity(inst.id)).toHaveLength(1);
+    // A take sent again (a dropped connection) gives the worker its own tenure back, not a refusal.
+    const ownKeys = [`${store.shardTag(shard)}:own`, `${store.shardTag(shard)}:owns`];
+    const taken = (await store.evalScript(OWN, ownKeys, ['take', 'z', '1000'])) as string;
+    expect(taken).toMatch(/^z\/\d+$/);
+    await expect(store.evalScript(OWN, ownKeys, ['take', 'z', '1000'])).resolves.toBe(taken);
+    await expect(store.evalScript(OWN, ownKeys, ['take', 'zz', '1000'])).resolves.toBeNull();
+    await store.evalScript(OWN, ownKeys, ['release', taken]);
     // The script alone refuses the old tenure too (a worker that has not renewed yet).
     const oldValue = 'a/1';
     await expect(store.evalScript(OWN, [`${store.shardTag(shard)}:own`, `${store.shardTag(shard)}:owns`], ['renew', oldValue, '1000'])).resolves.toBe(0);
