@@ -1,8 +1,10 @@
 /**
- * Engine code is written once, as generators that yield every store answer they need
- * (`yield* aw(store.getInstance(id))`). `runSync` drives them over a store that answers at once
- * (the embedded store: the synchronous CLI, tests); `runAsync` over one that answers with promises
- * (Redis). Browser-safe.
+ * Engine code is written once, as generators that yield the store answers that are promises
+ * (`yield* aw(store.getInstance(id))`, or on hot paths `const r = store.x(); const v = isThenable(r)
+ * ? yield r : r`). `runSync` drives them over a store that answers at once (the embedded store:
+ * the synchronous CLI, tests), which then never yields at all: a yield would travel up and down
+ * every generator of the call chain, a fifth of the simulator's time. `runAsync` drives them over
+ * one that answers with promises (Redis). Browser-safe.
  */
 import type { Awaitable } from '../store/store.js';
 
@@ -10,10 +12,11 @@ export type Co<T> = Generator<unknown, T, unknown>;
 
 /** Awaits a store answer inside engine code. */
 export function* aw<T>(v: Awaitable<T>): Co<T> {
-  return (yield v) as T;
+  return isThenable(v) ? ((yield v) as T) : v;
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
+/** Whether a store answered with a promise (engine code yields only those: a synchronous store's answers are used at once). */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 

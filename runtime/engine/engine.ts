@@ -33,7 +33,7 @@ import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
-import { aw, runAsync, runSync, type Co } from './co.js';
+import { aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
 import { addPath, pruneContexts, type KeepTree } from './keeps.js';
@@ -385,11 +385,13 @@ export class Engine {
     const transition: Transition = { instance: inst, timers: t.timers, effects: t.effects, activity: t.activity };
     if (t.launch) transition.launch = { flow: inst.flow, record: t.launch };
     if (t.profile) transition.profile = t.profile;
-    yield this.store.commit(transition);
+    const done = this.store.commit(transition);
+    if (isThenable(done)) yield done;
   }
 
   private *refuse(r: Omit<NotEnteredRecord, 'at'>): Co<void> {
-    yield this.store.appendNotEntered({ ...r, at: this.clock.now() });
+    const done = this.store.appendNotEntered({ ...r, at: this.clock.now() });
+    if (isThenable(done)) yield done;
   }
 
   /** The store key of a trigger's matcher state: per flow, trigger (index and event) and customer. */
@@ -414,7 +416,8 @@ export class Engine {
 
     const interested = this.byEvent.get(event.type) ?? [];
     if (queued) return yield* this.processEventCo(event, rec, at, interested, true);
-    if (!(((yield this.store.markEventSeen(event.id)) as boolean))) {
+    const first = this.store.markEventSeen(event.id);
+    if (!((isThenable(first) ? yield first : first) as boolean)) {
       for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
       return { outcome: 'duplicate' };
     }
@@ -436,12 +439,14 @@ export class Engine {
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
   private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
-    const stored = (yield this.store.getCustomer(event.customer)) as CustomerProfile | undefined;
+    const got = this.store.getCustomer(event.customer);
+    const stored = (isThenable(got) ? yield got : got) as CustomerProfile | undefined;
     let profile = stored ?? { id: event.customer };
     if (event.profile) {
       const p = event.profile;
       profile = { ...profile, ...p, id: event.customer, ...(p['fields'] ? { fields: { ...profile.fields, ...(p['fields'] as Record<string, unknown>) } } : {}) } as CustomerProfile;
-      yield this.store.putCustomer(profile);
+      const put = this.store.putCustomer(profile);
+      if (isThenable(put)) yield put;
     }
 
     // `previous` snapshots: what the store saw before this event (the same for every flow).
@@ -468,8 +473,14 @@ export class Engine {
     for (const flow of interested) yield* this.enterCo(flow, event, at, profile, tev, queued);
 
     // Remember what this event said, for the next one's snapshots.
-    if (order && typeof order['id'] === 'string') yield this.store.putOrder(order as Record<string, unknown> & { id: string });
-    for (const pr of products) yield this.store.putProduct(pr);
+    if (order && typeof order['id'] === 'string') {
+      const put = this.store.putOrder(order as Record<string, unknown> & { id: string });
+      if (isThenable(put)) yield put;
+    }
+    for (const pr of products) {
+      const put = this.store.putProduct(pr);
+      if (isThenable(put)) yield put;
+    }
     return { outcome: 'accepted' };
   }
 
@@ -498,9 +509,11 @@ export class Engine {
     for (const [i, t] of p.triggers.entries()) {
       if (t.kind !== 'event' || str(p, t.event) !== event.type) continue;
       const key = Engine.matchStateKey(flow.id, i, event.type, event.customer);
-      const state = ((yield this.store.getMatchState(key)) as MatchState | undefined) ?? {};
+      const got = this.store.getMatchState(key);
+      const state = ((isThenable(got) ? yield got : got) as MatchState | undefined) ?? {};
       const r = catalogMatch(event.type, matcherOptions(p, t.options), tev, state);
-      yield this.store.putMatchState(key, r.state);
+      const put = this.store.putMatchState(key, r.state);
+      if (isThenable(put)) yield put;
       if (!r.fires.length) reasons.push(r.reason ?? `${event.type} did not match`);
       for (const f of r.fires) {
         const l = launches.get(f.key);
@@ -669,7 +682,8 @@ export class Engine {
 
   /** Exit criteria and `wait for` blocks of the customer's instances in progress. */
   private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean): Co<void> {
-    const instances = (yield this.store.inFlightOfCustomer(event.customer)) as InstanceRecord[];
+    const got = this.store.inFlightOfCustomer(event.customer);
+    const instances = (isThenable(got) ? yield got : got) as InstanceRecord[];
     // Stateless matching for exits and waits: the snapshots say what changed.
     const matches = (p: VerifiedProgram, name: number, opts: ProgramOption[]) => catalogMatch(str(p, name), matcherOptions(p, opts), tev, {}).fires.length > 0;
     for (const inst of instances) {
@@ -774,11 +788,13 @@ export class Engine {
     const runId = `run:${iso(at)}`;
     const atText = new Date(at).toISOString();
     for (const customer of (yield this.store.listCustomers(segment)) as string[]) {
-      const profile = ((yield this.store.getCustomer(customer)) as CustomerProfile | undefined) ?? { id: customer };
+      const got = this.store.getCustomer(customer);
+      const profile = ((isThenable(got) ? yield got : got) as CustomerProfile | undefined) ?? { id: customer };
       const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
       const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
       // A run already made (a runtime restarted before it stored that it had run) is not made again.
-      if ((yield this.store.getInstance(inst.id)) !== undefined) continue;
+      const made = this.store.getInstance(inst.id);
+      if ((isThenable(made) ? yield made : made) !== undefined) continue;
       const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
       if (folder !== null && !(profile.segments ?? []).includes(folder)) {
         this.finish(inst, 'stopped', 'outside_segment');
@@ -803,7 +819,8 @@ export class Engine {
 
   /** Why the launch limit refuses the customer now, or null when it lets them in. */
   private *launchLimitCo(flow: LoadedFlow, customer: string, now: number): Co<string | null> {
-    const limit = (yield this.store.getLaunchRecord(flow.id, customer)) as LaunchRecord | undefined;
+    const got = this.store.getLaunchRecord(flow.id, customer);
+    const limit = (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
     if (!limit) return null;
     const entry = flow.program.flow.entry;
     if (entry.mode === 'once' && limit.launches > 0) return 'entry once: launched before';
@@ -864,7 +881,8 @@ export class Engine {
       const sep = timer.instance.indexOf('\u0000');
       const id = sep < 0 ? timer.instance : timer.instance.slice(0, sep);
       const key = sep < 0 ? '' : timer.instance.slice(sep + 1);
-      const inst = (yield this.store.getInstance(id)) as InstanceRecord | undefined;
+      const got = this.store.getInstance(id);
+      const inst = (isThenable(got) ? yield got : got) as InstanceRecord | undefined;
       const flow = inst ? this.byVersion.get(inst.version) : undefined;
       const live = inst !== undefined && inst.status === 'in_progress' && (key === '' ? !this.forked(inst, '') : !!inst.branches?.[key] && inst.branches[key].done === null && !this.forked(inst, key));
       if (!inst || !flow || !live || this.cursor(inst, key).waitingUntil !== timer.due) {
@@ -1111,7 +1129,12 @@ export class Engine {
     const tx = this.tx(inst);
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
     // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
-    let profile: CustomerProfile = tx.profile ?? ((yield this.store.getCustomer(inst.customer)) as CustomerProfile | undefined) ?? { id: inst.customer };
+    let profile: CustomerProfile;
+    if (tx.profile) profile = tx.profile;
+    else {
+      const got = this.store.getCustomer(inst.customer);
+      profile = ((isThenable(got) ? yield got : got) as CustomerProfile | undefined) ?? { id: inst.customer };
+    }
     // One environment for the whole run of the path: the clock and the profile are updated in it.
     const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
     const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);
@@ -1136,7 +1159,11 @@ export class Engine {
             for (const e of effects) tx.effects.push(e);
             const edited = this.applyToProfile(profile, effects);
             if (edited !== profile) profile = tx.profile = edited;
-            const rec = tx.launch ?? { ...(((yield this.store.getLaunchRecord(flow.id, inst.customer)) as LaunchRecord | undefined) ?? { launches: 0, lastStepAt: null }) };
+            let rec = tx.launch;
+            if (!rec) {
+              const got = this.store.getLaunchRecord(flow.id, inst.customer);
+              rec = { ...(((isThenable(got) ? yield got : got) as LaunchRecord | undefined) ?? { launches: 0, lastStepAt: null }) };
+            }
             rec.lastStepAt = now;
             if (!inst.launched) rec.launches++;
             inst.launched = true;

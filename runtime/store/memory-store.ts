@@ -19,7 +19,8 @@ export class MemoryStore implements Store {
   private readonly byCustomer = new Map<string, string[]>();
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly meta = new Map<string, string>();
-  private readonly launches = new Map<string, LaunchRecord>();
+  /** Launch records by flow, then customer (no key string built per lookup: this is on every entry). */
+  private readonly launches = new Map<string, Map<string, LaunchRecord>>();
   private readonly activity = new Map<string, ActivityStep[]>();
   private readonly seen = new Set<string>();
   /** A binary min-heap by (due, seq), with each timer's position in it (O(log n) add, remove, claim). */
@@ -116,12 +117,13 @@ export class MemoryStore implements Store {
     return this.activity.get(instance)?.slice() ?? [];
   }
 
-  // Flow ids are checked names (no U+0000), so the first U+0000 splits the key unambiguously.
   getLaunchRecord(flow: string, customer: string): LaunchRecord | undefined {
-    return this.launches.get(`${flow}\u0000${customer}`);
+    return this.launches.get(flow)?.get(customer);
   }
   putLaunchRecord(flow: string, customer: string, record: LaunchRecord): void {
-    this.launches.set(`${flow}\u0000${customer}`, record);
+    let byCustomer = this.launches.get(flow);
+    if (!byCustomer) this.launches.set(flow, (byCustomer = new Map()));
+    byCustomer.set(customer, record);
   }
 
   forgetEventSeen(id: string): void {

@@ -46,20 +46,28 @@ function contact(address: unknown, status: unknown): ValueObject {
 }
 
 // The last profile's view: the evaluations of one step (and of one entry check) read the same
-// profile object over and over. One entry, not a WeakMap: cheap, and nothing to collect.
+// profile object over and over. Behind it, a view per profile object for as long as the profile
+// lives (a scheduled flow's daily run over a segment evaluates each unchanged profile again).
 let lastProfile: object | undefined;
 const NO_PROFILE = Object.freeze({ id: '' });
 let lastView: ValueObject | undefined;
+const views = new WeakMap<object, ValueObject>();
 
 /**
  * The `customer` value of a profile. Missing parts get the catalog's defaults: no email → not
  * filled, not valid, status `unknown`; no segments → `[]`; no push flags → false; no fields → `{}`.
- * Cached for the last profile object (profiles are treated as immutable: a changed profile is a
+ * Cached per profile object (profiles are treated as immutable: a changed profile is a
  * new object).
  */
 export function customerView(input: unknown): ValueObject {
   const profile: object = input === null || typeof input !== 'object' || Array.isArray(input) ? NO_PROFILE : input;
   if (profile === lastProfile) return lastView!;
+  const known = views.get(profile);
+  if (known !== undefined) {
+    lastProfile = profile;
+    lastView = known;
+    return known;
+  }
   const p = profile as ValueObject;
   const str = (k: string): Value => {
     const v = field(p, k);
@@ -85,6 +93,7 @@ export function customerView(input: unknown): ValueObject {
   };
   lastProfile = profile;
   lastView = view;
+  views.set(profile, view);
   return view;
 }
 
