@@ -57,6 +57,8 @@ interface Tx {
   effects: EffectRecord[];
   activity: ActivityStep[];
   launch?: LaunchRecord;
+  /** The launch record as the entry check read it (null: none), so the first step group need not read it again. */
+  launchRead?: LaunchRecord | null;
   profile?: CustomerProfile;
 }
 
@@ -162,6 +164,11 @@ function str(p: VerifiedProgram, k: number): string {
     lastTable = t;
   }
   return (lastTable[k] ??= String(constantValue(p.constants[k])));
+}
+
+function isEmpty(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return false;
+  return true;
 }
 
 function contextsOf(event: EngineEvent): Record<string, unknown> {
@@ -510,10 +517,13 @@ export class Engine {
       if (t.kind !== 'event' || str(p, t.event) !== event.type) continue;
       const key = Engine.matchStateKey(flow.id, i, event.type, event.customer);
       const got = this.store.getMatchState(key);
-      const state = ((isThenable(got) ? yield got : got) as MatchState | undefined) ?? {};
-      const r = catalogMatch(event.type, matcherOptions(p, t.options), tev, state);
-      const put = this.store.putMatchState(key, r.state);
-      if (isThenable(put)) yield put;
+      const stored = (isThenable(got) ? yield got : got) as MatchState | undefined;
+      const r = catalogMatch(event.type, matcherOptions(p, t.options), tev, stored ?? {});
+      // Most triggers keep no state: nothing to write while there is none (one store call less per flow and event).
+      if (stored !== undefined || !isEmpty(r.state)) {
+        const put = this.store.putMatchState(key, r.state);
+        if (isThenable(put)) yield put;
+      }
       if (!r.fires.length) reasons.push(r.reason ?? `${event.type} did not match`);
       for (const f of r.fires) {
         const l = launches.get(f.key);
@@ -544,12 +554,14 @@ export class Engine {
         yield* refuse('condition_not_applied', error);
         continue;
       }
-      const refusal = yield* this.launchLimitCo(flow, event.customer, now);
+      const record = yield* this.launchRecordCo(flow, event.customer);
+      const refusal = this.launchRefusal(flow, record, now);
       if (refusal) {
         yield* refuse('launch_limit', refusal);
         continue;
       }
       const inst = this.newInstance(flow, event, at, { key, context: launch.context });
+      this.tx(inst).launchRead = record ?? null;
       yield* this.advanceCo(inst, flow);
       yield* this.commitCo(inst);
     }
@@ -801,11 +813,13 @@ export class Engine {
         yield* this.commitCo(inst);
         continue;
       }
-      const refusal = yield* this.launchLimitCo(flow, customer, at);
+      const record = yield* this.launchRecordCo(flow, customer);
+      const refusal = this.launchRefusal(flow, record, at);
       if (refusal) {
         yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
         continue;
       }
+      this.tx(inst).launchRead = record ?? null;
       yield* this.advanceCo(inst, flow);
       yield* this.commitCo(inst);
     }
@@ -817,10 +831,14 @@ export class Engine {
     return seg === null || (profile.segments ?? []).includes(str(flow.program, seg));
   }
 
-  /** Why the launch limit refuses the customer now, or null when it lets them in. */
-  private *launchLimitCo(flow: LoadedFlow, customer: string, now: number): Co<string | null> {
+  /** The flow's launch record of the customer. */
+  private *launchRecordCo(flow: LoadedFlow, customer: string): Co<LaunchRecord | undefined> {
     const got = this.store.getLaunchRecord(flow.id, customer);
-    const limit = (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
+    return (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
+  }
+
+  /** Why the launch limit refuses the customer now (given their launch record), or null when it lets them in. */
+  private launchRefusal(flow: LoadedFlow, limit: LaunchRecord | undefined, now: number): string | null {
     if (!limit) return null;
     const entry = flow.program.flow.entry;
     if (entry.mode === 'once' && limit.launches > 0) return 'entry once: launched before';
@@ -1161,8 +1179,12 @@ export class Engine {
             if (edited !== profile) profile = tx.profile = edited;
             let rec = tx.launch;
             if (!rec) {
-              const got = this.store.getLaunchRecord(flow.id, inst.customer);
-              rec = { ...(((isThenable(got) ? yield got : got) as LaunchRecord | undefined) ?? { launches: 0, lastStepAt: null }) };
+              let read = tx.launchRead;
+              if (read === undefined) {
+                const got = this.store.getLaunchRecord(flow.id, inst.customer);
+                read = (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
+              }
+              rec = { ...(read ?? { launches: 0, lastStepAt: null }) };
             }
             rec.lastStepAt = now;
             if (!inst.launched) rec.launches++;
