@@ -23,12 +23,6 @@ export interface OffsetRange {
   end: number;
 }
 
-export interface DiagnosticFix {
-  message: string;
-  range: OffsetRange;
-  newText: string;
-}
-
 export interface PlaygroundDiagnostic {
   code: string;
   severity: 'error' | 'warning' | 'info';
@@ -38,8 +32,6 @@ export interface PlaygroundDiagnostic {
   label?: string;
   notes: string[];
   help?: string;
-  /** "Did you mean" and other machine-applicable fixes. */
-  fixes: DiagnosticFix[];
 }
 
 export interface CompletionEntry {

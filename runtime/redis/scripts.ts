@@ -60,14 +60,19 @@ local function wrongType(list)
   end
   return nil
 end
--- Fencing: a worker sharing the shards with others passes the token it owns the shard with; a
--- write is refused when the shard's owner key says another (its lease ran out and another took it).
+-- Fencing: a worker sharing the shards with others passes the value it owns the shard with
+-- (token/acquisition, see OWN); a write is refused when the shard's owner key says anything else.
 local function fenced(ownKey, token)
   if token == nil or token == '' then return nil end
   if redis.call('GET', ownKey) ~= token then
     return 'FENCED runnel: this worker no longer owns ' .. ownKey .. '; nothing was written'
   end
   return nil
+end
+-- XADD with an approximate cap (maxLen > 0) or none.
+local function appendEntry(key, maxLen, ...)
+  if tonumber(maxLen) > 0 then return redis.call('XADD', key, 'MAXLEN', '~', maxLen, '*', ...) end
+  return redis.call('XADD', key, '*', ...)
 end
 local function validDue(d)
   local x = tonumber(d)
@@ -295,11 +300,7 @@ for j = 1, nTimers do
   end
 end
 for j = 1, nEffects do
-  if maxLen > 0 then
-    redis.call('XADD', kO, 'MAXLEN', '~', maxLen, '*', 's', stampText(s), 'e', ARGV[effectsAt + j])
-  else
-    redis.call('XADD', kO, '*', 's', stampText(s), 'e', ARGV[effectsAt + j])
-  end
+  appendEntry(kO, maxLen, 's', stampText(s), 'e', ARGV[effectsAt + j])
   s = s + 1
 end
 if nSteps > 0 then
@@ -436,11 +437,7 @@ export const APPEND_EFFECT = script(
 local s = firstStamp(KEYS[2], ARGV[1])
 local bad = wrongType({KEYS[1], 'stream'})
 if bad then return redis.error_reply(bad) end
-if tonumber(ARGV[2]) > 0 then
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 's', stampText(s), 'e', ARGV[3])
-else
-  redis.call('XADD', KEYS[1], '*', 's', stampText(s), 'e', ARGV[3])
-end
+appendEntry(KEYS[1], ARGV[2], 's', stampText(s), 'e', ARGV[3])
 redis.call('SET', KEYS[2], intText(s))
 return intText(s)
 `,
@@ -609,11 +606,7 @@ if maxLen == nil or (#ARGV - 1) % 4 ~= 0 then return redis.error_reply('ERR runn
 local bad = wrongType({KEYS[1], 'stream'})
 if bad then return redis.error_reply(bad) end
 for i = 2, #ARGV, 4 do
-  if maxLen > 0 then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'k', ARGV[i], 'e', ARGV[i + 1], 's', ARGV[i + 2], 'o', ARGV[i + 3])
-  else
-    redis.call('XADD', KEYS[1], '*', 'k', ARGV[i], 'e', ARGV[i + 1], 's', ARGV[i + 2], 'o', ARGV[i + 3])
-  end
+  appendEntry(KEYS[1], ARGV[1], 'k', ARGV[i], 'e', ARGV[i + 1], 's', ARGV[i + 2], 'o', ARGV[i + 3])
 end
 return (#ARGV - 1) / 4
 `,

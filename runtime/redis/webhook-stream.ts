@@ -134,11 +134,9 @@ export class RedisWebhookSource {
     const k = this.streamKey;
     const list = (await this.conn.send(k, ['XINFO', 'CONSUMERS', k, this.group])) as unknown[][];
     for (const flat of list) {
-      const info = new Map<string, unknown>();
-      for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
-      const name = String(info.get('name'));
+      const name = String(streamField(flat, 'name'));
       // Deleting a consumer with pending entries would drop them from the pending list: never.
-      if (name !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) >= this.pruneIdleMs) {
+      if (name !== this.consumer && Number(streamField(flat, 'pending')) === 0 && Number(streamField(flat, 'idle')) >= this.pruneIdleMs) {
         await this.conn.send(k, ['XGROUP', 'DELCONSUMER', k, this.group, name]);
       }
     }

@@ -2,4 +2,4 @@
 import { MemoryStore } from '../../runtime/store/memory-store.js';
 import { storeContract } from './store-contract.js';
 
-storeContract('MemoryStore', async () => new MemoryStore(), { runs: 50 });
+storeContract('MemoryStore', async () => new MemoryStore(), { runs: 100, timerOps: 200 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RedisStore, FencedError } from '../../runtime/redis/redis-store.js';
 import { ShardOwner } from '../../runtime/redis/shard-owner.js';
 import { OWN } from '../../runtime/redis/scripts.js';
+import { inst, tx } from './store-contract.js';
 import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
@@ -74,9 +75,9 @@ async function ownedWaiting(prefix: string) {
   const a = new ShardOwner(store, { leaseMs: 200, token: 'a' });
   await a.beat();
   const scoped = store.withScope(a);
-  const inst = { id: 'f/c1/e1', flow: 'f', version: 'v', customer: 'c1', event: 'e1', enteredAt: 1, due: 1, block: 0, contexts: {}, awaited: {}, status: 'in_progress' as const, reason: 'waiting', waitingUntil: 5, waitingFor: null, launched: false };
-  await scoped.commit({ instance: inst, timers: [{ key: inst.id, due: 5 }], effects: [], activity: [] });
-  return { store, a, scoped, shard: store.shardOf('c1'), inst };
+  const waiting = inst('f/c1/e1', 'c1', { enteredAt: 1, due: 1, reason: 'waiting', waitingUntil: 5 });
+  await scoped.commit(tx(waiting, { timers: [{ key: waiting.id, due: 5 }] }));
+  return { store, a, scoped, shard: store.shardOf('c1'), inst: waiting };
 }
 
 describe('shard ownership', () => {

@@ -151,4 +151,20 @@ describe('webhook consumer on the channel stream', () => {
     expect(bad).toEqual([expect.stringMatching(/^not JSON/), 'not a webhook effect', 'the effect has no idempotency key']);
     expect(await pending(prefix)).toEqual([]);
   });
+
+  it('forgets consumers of runtimes gone for good (idle, nothing pending), never one with entries pending', async () => {
+    const prefix = `wprune${prefixes++}`;
+    const k = `${prefix}:out:webhook`;
+    await put(prefix, [hook('p1')]);
+    const busy = new RedisWebhookSource(redis.connection(), { prefix, consumer: 'busy', pruneIdleMs: 0 });
+    expect((await busy.poll()).map((e) => e.key)).toEqual(['p1']); // read, never acknowledged
+    await redis.connection().send(k, ['XGROUP', 'CREATECONSUMER', k, 'runnel-webhooks', 'gone']);
+    await new Promise((r) => setTimeout(r, 20));
+    const fresh = new RedisWebhookSource(redis.connection(), { prefix, consumer: 'fresh', pruneIdleMs: 10 });
+    await fresh.poll();
+    const consumers = (await redis.connection().send(k, ['XINFO', 'CONSUMERS', k, 'runnel-webhooks'])) as unknown[][];
+    const names = consumers.map((c) => String(c[1]));
+    expect(names).toContain('busy');
+    expect(names).not.toContain('gone');
+  });
 });

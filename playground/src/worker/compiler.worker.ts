@@ -60,7 +60,6 @@ function toPlayground(d: Diagnostic): PlaygroundDiagnostic {
     ...(d.label !== undefined ? { label: d.label } : {}),
     notes: d.notes,
     ...(d.help !== undefined ? { help: d.help } : {}),
-    fixes: d.fixes.map((f) => ({ message: f.message, range: { start: f.span.start, end: f.span.end }, newText: f.replacement })),
   };
 }
 

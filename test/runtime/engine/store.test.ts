@@ -1,4 +1,4 @@
-/** The embedded store. */
+/** The embedded store (the Store contract runs on it too: test/redis/memory-store.test.ts, its timer property with longer sequences). */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MemoryStore } from '../../../runtime/store/memory-store.js';
@@ -33,38 +33,6 @@ describe('MemoryStore', () => {
         dues.forEach((due, i) => s.addTimer({ instance: `i${i}`, due }));
         const out = s.claimDueTimers(1000, 1000).map((t) => t.due);
         expect(out).toEqual([...dues].sort((a, b) => a - b));
-      }),
-    );
-  });
-
-  it('the timer heap agrees with a sorted list under adds, replacements and removals (property)', () => {
-    const op = fc.oneof(
-      fc.record({ add: fc.integer({ min: 0, max: 20 }), due: fc.integer({ min: 0, max: 100 }) }),
-      fc.record({ remove: fc.integer({ min: 0, max: 20 }) }),
-      fc.record({ claim: fc.integer({ min: 0, max: 100 }), limit: fc.integer({ min: 1, max: 5 }) }),
-    );
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-        const s = new MemoryStore();
-        let model: Array<{ instance: string; due: number; seq: number }> = [];
-        let seq = 0;
-        for (const o of ops) {
-          if ('add' in o) {
-            const instance = `i${o.add}`;
-            model = model.filter((t) => t.instance !== instance);
-            model.push({ instance, due: o.due, seq: seq++ });
-            s.addTimer({ instance, due: o.due });
-          } else if ('remove' in o) {
-            model = model.filter((t) => t.instance !== `i${o.remove}`);
-            s.removeTimer(`i${o.remove}`);
-          } else {
-            model.sort((a, b) => a.due - b.due || a.seq - b.seq);
-            const taken = model.filter((t) => t.due <= o.claim).slice(0, o.limit);
-            model = model.filter((t) => !taken.includes(t));
-            expect(s.claimDueTimers(o.claim, o.limit)).toEqual(taken.map((t) => ({ instance: t.instance, due: t.due })));
-          }
-          expect(s.nextTimerDue()).toBe(model.length ? Math.min(...model.map((t) => t.due)) : null);
-        }
       }),
     );
   });
