@@ -32,7 +32,7 @@ import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import type { ActivityStep, EffectRecord, EventReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -240,6 +240,11 @@ export class Engine {
   private earliestTimerSet = Infinity;
   /** The open transition of each instance being worked on (committed by commitCo). */
   private readonly txs = new WeakMap<InstanceRecord, Tx>();
+  /**
+   * What the store read at once for the events being processed, by customer (Store.readForEvent):
+   * the event's reads are answered from it, and its commits keep it current.
+   */
+  private readonly pre = new Map<string, EventReads>();
 
   constructor(
     readonly store: Store,
@@ -392,8 +397,19 @@ export class Engine {
     const transition: Transition = { instance: inst, timers: t.timers, effects: t.effects, activity: t.activity };
     if (t.launch) transition.launch = { flow: inst.flow, record: t.launch };
     if (t.profile) transition.profile = t.profile;
+    const reads = this.pre.get(inst.customer);
+    // The event's profile update, not stored yet, goes with this commit (a step's edits include it).
+    if (reads?.profileUnsaved && !transition.profile) transition.profile = reads.profile!;
     const done = this.store.commit(transition);
     if (isThenable(done)) yield done;
+    if (reads) {
+      if (t.launch) reads.launches.set(inst.flow, { ...t.launch });
+      if (transition.profile) {
+        reads.profile = transition.profile;
+        reads.profileUnsaved = false;
+      }
+      reads.instances.set(inst.id, true);
+    }
   }
 
   private *refuse(r: Omit<NotEnteredRecord, 'at'>): Co<void> {
@@ -445,15 +461,45 @@ export class Engine {
 
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
   private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
+    // A store with round trips reads what the event needs at once (one event of a customer at a time).
+    if (!this.store.readForEvent || this.pre.has(event.customer)) return yield* this.eventCo(event, rec, at, interested, queued, undefined);
+    const launches: string[] = [];
+    const matches: string[] = [];
+    const instances: string[] = [];
+    for (const flow of interested) {
+      launches.push(flow.id);
+      if (queued) instances.push(this.instanceId(flow, event));
+      const p = flow.program;
+      for (const [i, t] of p.triggers.entries()) if (t.kind === 'event' && str(p, t.event) === event.type) matches.push(Engine.matchStateKey(flow.id, i, event.type, event.customer));
+    }
+    const reads = (yield this.store.readForEvent(event.customer, { launches, matches, instances })) as EventReads;
+    this.pre.set(event.customer, reads);
+    try {
+      return yield* this.eventCo(event, rec, at, interested, queued, reads);
+    } finally {
+      this.pre.delete(event.customer);
+    }
+  }
+
+  private *eventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean, reads: EventReads | undefined): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
-    const got = this.store.getCustomer(event.customer);
-    const stored = (isThenable(got) ? yield got : got) as CustomerProfile | undefined;
+    let stored: CustomerProfile | undefined;
+    if (reads) stored = reads.profile;
+    else {
+      const got = this.store.getCustomer(event.customer);
+      stored = (isThenable(got) ? yield got : got) as CustomerProfile | undefined;
+    }
     let profile = stored ?? { id: event.customer };
     if (event.profile) {
       const p = event.profile;
       profile = { ...profile, ...p, id: event.customer, ...(p['fields'] ? { fields: { ...profile.fields, ...(p['fields'] as Record<string, unknown>) } } : {}) } as CustomerProfile;
-      const put = this.store.putCustomer(profile);
-      if (isThenable(put)) yield put;
+      if (reads) {
+        reads.profile = profile;
+        reads.profileUnsaved = true;
+      } else {
+        const put = this.store.putCustomer(profile);
+        if (isThenable(put)) yield put;
+      }
     }
 
     // `previous` snapshots: what the store saw before this event (the same for every flow).
@@ -475,9 +521,9 @@ export class Engine {
     const tev = triggerEvent(event, profile, previous);
 
     // Customers already in flows: exit criteria and `wait for`.
-    yield* this.inFlightCo(event, at, profile, tev, queued);
+    yield* this.inFlightCo(event, at, profile, tev, queued, reads);
 
-    for (const flow of interested) yield* this.enterCo(flow, event, at, profile, tev, queued);
+    for (const flow of interested) yield* this.enterCo(flow, event, at, profile, tev, queued, reads);
 
     // Remember what this event said, for the next one's snapshots.
     if (order && typeof order['id'] === 'string') {
@@ -488,10 +534,14 @@ export class Engine {
       const put = this.store.putProduct(pr);
       if (isThenable(put)) yield put;
     }
+    if (reads?.profileUnsaved) {
+      const put = this.store.putCustomer(reads.profile!);
+      if (isThenable(put)) yield put;
+    }
     return { outcome: 'accepted' };
   }
 
-  private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean): Co<void> {
+  private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean, reads: EventReads | undefined): Co<void> {
     const now = this.clock.now();
     const p = flow.program;
     const refuse = (reason: NotEnteredRecord['reason'], message?: string) =>
@@ -516,13 +566,18 @@ export class Engine {
     for (const [i, t] of p.triggers.entries()) {
       if (t.kind !== 'event' || str(p, t.event) !== event.type) continue;
       const key = Engine.matchStateKey(flow.id, i, event.type, event.customer);
-      const got = this.store.getMatchState(key);
-      const stored = (isThenable(got) ? yield got : got) as MatchState | undefined;
+      let stored: MatchState | undefined;
+      if (reads?.matches.has(key)) stored = reads.matches.get(key);
+      else {
+        const got = this.store.getMatchState(key);
+        stored = (isThenable(got) ? yield got : got) as MatchState | undefined;
+      }
       const r = catalogMatch(event.type, matcherOptions(p, t.options), tev, stored ?? {});
       // Most triggers keep no state: nothing to write while there is none (one store call less per flow and event).
       if (stored !== undefined || !isEmpty(r.state)) {
         const put = this.store.putMatchState(key, r.state);
         if (isThenable(put)) yield put;
+        reads?.matches.set(key, r.state);
       }
       if (!r.fires.length) reasons.push(r.reason ?? `${event.type} did not match`);
       for (const f of r.fires) {
@@ -535,7 +590,11 @@ export class Engine {
 
     for (const [key, launch] of launches) {
       // An earlier attempt of this event (a worker died mid-event) launched it already.
-      if (queued && (yield this.store.getInstance(this.instanceId(flow, event, key))) !== undefined) continue;
+      if (queued) {
+        const id = this.instanceId(flow, event, key);
+        const known = reads?.instances.get(id);
+        if (known ?? (yield this.store.getInstance(id)) !== undefined) continue;
+      }
       const env: EvalEnv = { now, zone: flow.zone, customer: profile, contexts: launch.context };
       let passed = false;
       let error: string | undefined;
@@ -693,9 +752,13 @@ export class Engine {
   }
 
   /** Exit criteria and `wait for` blocks of the customer's instances in progress. */
-  private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean): Co<void> {
-    const got = this.store.inFlightOfCustomer(event.customer);
-    const instances = (isThenable(got) ? yield got : got) as InstanceRecord[];
+  private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean, reads: EventReads | undefined): Co<void> {
+    let instances: InstanceRecord[];
+    if (reads) instances = reads.inFlight;
+    else {
+      const got = this.store.inFlightOfCustomer(event.customer);
+      instances = (isThenable(got) ? yield got : got) as InstanceRecord[];
+    }
     // Stateless matching for exits and waits: the snapshots say what changed.
     const matches = (p: VerifiedProgram, name: number, opts: ProgramOption[]) => catalogMatch(str(p, name), matcherOptions(p, opts), tev, {}).fires.length > 0;
     for (const inst of instances) {
@@ -833,6 +896,8 @@ export class Engine {
 
   /** The flow's launch record of the customer. */
   private *launchRecordCo(flow: LoadedFlow, customer: string): Co<LaunchRecord | undefined> {
+    const reads = this.pre.get(customer);
+    if (reads?.launches.has(flow.id)) return reads.launches.get(flow.id);
     const got = this.store.getLaunchRecord(flow.id, customer);
     return (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
   }
@@ -1148,7 +1213,9 @@ export class Engine {
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
     // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
     let profile: CustomerProfile;
+    const reads = this.pre.get(inst.customer);
     if (tx.profile) profile = tx.profile;
+    else if (reads) profile = reads.profile ?? { id: inst.customer };
     else {
       const got = this.store.getCustomer(inst.customer);
       profile = ((isThenable(got) ? yield got : got) as CustomerProfile | undefined) ?? { id: inst.customer };
@@ -1180,10 +1247,7 @@ export class Engine {
             let rec = tx.launch;
             if (!rec) {
               let read = tx.launchRead;
-              if (read === undefined) {
-                const got = this.store.getLaunchRecord(flow.id, inst.customer);
-                read = (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
-              }
+              if (read === undefined) read = yield* this.launchRecordCo(flow, inst.customer);
               rec = { ...(read ?? { launches: 0, lastStepAt: null }) };
             }
             rec.lastStepAt = now;

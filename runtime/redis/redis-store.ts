@@ -16,10 +16,10 @@
 import type { CustomerProfile } from '../vm/customer.js';
 import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -123,6 +123,13 @@ interface Stamped<T> {
 }
 function byStamp<T>(a: Stamped<T>, b: Stamped<T>): number {
   return a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0;
+}
+
+/** A launch record as stored in the shard's `l` hash (`[launches, lastStepAt]`), or undefined. */
+function launchRecord(v: string | null): LaunchRecord | undefined {
+  if (v === null) return undefined;
+  const [launches, lastStepAt] = JSON.parse(v) as [number, number | null];
+  return { launches, lastStepAt };
 }
 
 export class RedisStore implements Store {
@@ -367,6 +374,35 @@ export class RedisStore implements Store {
     }
   }
 
+  // ------------------------------------------------------------------ one event's reads
+
+  /** Profile, instances in flight, launch records, matcher states and launched ids of one customer: one script. */
+  async readForEvent(customer: string, q: EventReadsQuery): Promise<EventReads> {
+    const s = this.shardOf(customer);
+    const args = [customer, String(q.launches.length), ...q.launches.map((f) => `${f}\u0000${customer}`), String(q.matches.length), ...q.matches, String(q.instances.length), ...q.instances];
+    for (const key of q.matches) if (this.matchShard(key) !== s) throw new Error(`redis store: matcher state ${JSON.stringify(key)} is not of customer ${customer}`);
+    const flat = (await this.eval(READ_EVENT, [this.k(s, 'c'), this.k(s, 'i'), this.k(s, `cf:${customer}`), this.k(s, 'l'), this.k(s, 'm')], args)) as Array<string | number | null>;
+    const profile = flat[0] as string | null;
+    const inFlight: InstanceRecord[] = [];
+    let p = 2;
+    for (let n = Number(flat[1]); n > 0; n--, p += 2) {
+      const v = flat[p + 1] as string | null;
+      if (v === null) continue;
+      inFlight.push(decodeInstance(v.slice(16)));
+      remember(this.where, flat[p] as string, s, LOCATION_CACHE);
+    }
+    const launches = new Map<string, LaunchRecord | undefined>();
+    for (const f of q.launches) launches.set(f, launchRecord(flat[p++] as string | null));
+    const matches = new Map<string, MatchState | undefined>();
+    for (const key of q.matches) {
+      const v = flat[p++] as string | null;
+      matches.set(key, v === null ? undefined : (JSON.parse(v) as MatchState));
+    }
+    const instances = new Map<string, boolean>();
+    for (const id of q.instances) instances.set(id, flat[p++] === 1);
+    return { profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), inFlight, launches, matches, instances };
+  }
+
   // ------------------------------------------------------------------ customers
 
   async getCustomer(id: string): Promise<CustomerProfile | undefined> {
@@ -457,10 +493,7 @@ export class RedisStore implements Store {
 
   async getLaunchRecord(flow: string, customer: string): Promise<LaunchRecord | undefined> {
     const key = this.k(this.shardOf(customer), 'l');
-    const v = (await this.conn.send(key, ['HGET', key, `${flow}\u0000${customer}`])) as string | null;
-    if (v === null) return undefined;
-    const [launches, lastStepAt] = JSON.parse(v) as [number, number | null];
-    return { launches, lastStepAt };
+    return launchRecord((await this.conn.send(key, ['HGET', key, `${flow}\u0000${customer}`])) as string | null);
   }
   async putLaunchRecord(flow: string, customer: string, record: LaunchRecord): Promise<void> {
     const key = this.k(this.shardOf(customer), 'l');
@@ -651,11 +684,26 @@ export class RedisStore implements Store {
   private async setJson(key: string, value: unknown): Promise<void> {
     await this.conn.send(key, ['SET', key, JSON.stringify(value)]);
   }
-  getMatchState(key: string): Promise<MatchState | undefined> {
-    return this.getJson(this.g('m', key));
+  /**
+   * Matcher states live on their customer's shard (so one event's reads are one script): the key is
+   * the engine's `match\0<flow>\0<trigger>\0<event>\0<customer>`, the customer all after the fourth U+0000.
+   */
+  private matchShard(key: string): number {
+    let at = -1;
+    for (let n = 0; n < 4; n++) {
+      at = key.indexOf('\u0000', at + 1);
+      if (at < 0) return this.shardOf(key);
+    }
+    return this.shardOf(key.slice(at + 1));
   }
-  putMatchState(key: string, state: MatchState): Promise<void> {
-    return this.setJson(this.g('m', key), state);
+  async getMatchState(key: string): Promise<MatchState | undefined> {
+    const m = this.k(this.matchShard(key), 'm');
+    const v = (await this.conn.send(m, ['HGET', m, key])) as string | null;
+    return v === null ? undefined : (JSON.parse(v) as MatchState);
+  }
+  async putMatchState(key: string, state: MatchState): Promise<void> {
+    const m = this.k(this.matchShard(key), 'm');
+    await this.conn.send(m, ['HSET', m, key, JSON.stringify(state)]);
   }
   getOrder(id: string): Promise<Record<string, unknown> | undefined> {
     return this.getJson(this.g('order', id));

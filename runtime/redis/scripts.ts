@@ -470,6 +470,36 @@ return out
 `,
 );
 
+/**
+ * What processing one event of a customer reads (Store.readForEvent), in one call on its shard.
+ * KEYS: 1 c, 2 i, 3 cf:<customer>, 4 l, 5 m. ARGV: 1 customer id, then n launch fields (n, fields),
+ * n matcher-state fields, n instance ids. Returns flat: profile (or nil), the number of instances
+ * in flight, their (id, value) pairs, then the launch records, matcher states (each or nil) and
+ * 1/0 for each instance id.
+ */
+export const READ_EVENT = script(
+  'read-event',
+  'no-writes',
+  `
+local out = {redis.call('HGET', KEYS[1], ARGV[1])}
+local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+out[2] = #ids
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id)
+end
+local p = 2
+for _, key in ipairs({KEYS[4], KEYS[5]}) do
+  local n = tonumber(ARGV[p])
+  for j = 1, n do out[#out + 1] = redis.call('HGET', key, ARGV[p + j]) end
+  p = p + n + 1
+end
+local n = tonumber(ARGV[p])
+for j = 1, n do out[#out + 1] = redis.call('HEXISTS', KEYS[2], ARGV[p + j]) end
+return out
+`,
+);
+
 /** KEYS: 1 counter. ARGV: 1 increment. The new value as %.17g text (exactly the double JavaScript would compute). */
 export const INCREMENT = script(
   'increment',
@@ -644,4 +674,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, CHANNEL_APPEND, OUTBOX_FORWARDED];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, CHANNEL_APPEND, OUTBOX_FORWARDED];

@@ -157,7 +157,41 @@ export interface Transition {
   profile?: CustomerProfile;
 }
 
+/** What processing one event reads of its customer, in one call (Store.readForEvent). */
+export interface EventReadsQuery {
+  /** The flows whose launch records to read. */
+  launches: readonly string[];
+  /** The matcher-state keys to read (Engine.matchStateKey, each of this customer). */
+  matches: readonly string[];
+  /** Instance ids whose existence to check (an event queued again must not launch twice). */
+  instances: readonly string[];
+}
+export interface EventReads {
+  profile: CustomerProfile | undefined;
+  /** As inFlightOfCustomer. */
+  inFlight: InstanceRecord[];
+  /** Each flow asked for: its record, or undefined. */
+  launches: Map<string, LaunchRecord | undefined>;
+  /** Each key asked for: its state, or undefined. */
+  matches: Map<string, MatchState | undefined>;
+  /** Each id asked for: whether the instance exists. */
+  instances: Map<string, boolean>;
+  /**
+   * Set by the engine: `profile` is this event's update, not stored yet; it goes with the event's
+   * first commit (one store call less), or is stored alone at the end of the event.
+   */
+  profileUnsaved?: boolean;
+}
+
 export interface Store {
+  /**
+   * Optional: everything processing one event of `customer` reads, in one call. A store whose calls
+   * are round trips (Redis) implements it; the engine then asks nothing else of what it read during
+   * the event (keeping the answers current with its own commits). A store without it is asked call
+   * by call.
+   */
+  readForEvent?(customer: string, q: EventReadsQuery): Promise<EventReads>;
+
   /**
    * Commits one step of one instance (see Transition). Every step changes its instance, and a store
    * may rely on it: the Redis store takes a commit whose instance is stored exactly as given for a

@@ -8,7 +8,7 @@ import { connectRedis, type RedisConnection } from '../../runtime/redis/client.j
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { COMMIT } from '../../runtime/redis/scripts.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-server.js';
-import { effect, inst, step, storeContract, tx } from './store-contract.js';
+import { effect, inst, readForEventContract, step, storeContract, tx } from './store-contract.js';
 
 let cluster: RedisCluster | undefined;
 let ioredis: RedisConnection | undefined;
@@ -29,6 +29,7 @@ afterAll(async () => {
 
 storeContract('RedisStore on a 3-master cluster, ioredis', async () => new RedisStore(ioredis!, { prefix: `ci${n++}` }), { runs: 10 });
 storeContract('RedisStore on a 3-master cluster, node-redis', async () => new RedisStore(nodeRedis!, { prefix: `cn${n++}` }), { runs: 5 });
+readForEventContract('RedisStore on a 3-master cluster, ioredis', async () => new RedisStore(ioredis!, { prefix: `ci${n++}` }));
 
 describe('cluster layout', () => {
   const slot = async (key: string) => (await ioredis!.send(undefined, ['CLUSTER', 'KEYSLOT', key])) as number;

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { MemoryStore } from '../../runtime/store/memory-store.js';
 import { Engine, VirtualClock } from '../../runtime/engine/engine.js';
 import { simulate, simulateAsync } from '../../runtime/engine/simulate.js';
 import { useRedis } from '../helpers/use-redis.js';
@@ -33,6 +34,9 @@ flow welcome {
   entry once
   on CustomerRegistered
   steps hello { issue promo "WELCOME10" send email "welcome" }
+  if customer.email.valid {
+    steps valid_mail { send email "c" }
+  }
   wait first_order for NewOrder where order.total > 50 up to 3d {
     steps first { send email "thanks" }
   } timeout {
@@ -75,6 +79,8 @@ const eventArb = fc.record({
   total: fc.constantFrom(20, 60, 150),
   product: fc.integer({ min: 1, max: 2 }),
   dup: fc.boolean(),
+  // A profile update in the event (stored with the event's first commit on Redis, see Store.readForEvent).
+  emailStatus: fc.constantFrom(null, null, 'valid', 'invalid'),
 });
 
 type Spec = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;
@@ -89,6 +95,7 @@ function eventsText(specs: Spec[]): string {
       e['product'] = { id: `p${s.product}`, price: 10 };
       e['view'] = { productId: `p${s.product}`, price: 10 };
     }
+    if (s.emailStatus !== null) e['profile'] = { email: `${s.customer}@example.com`, emailStatus: s.emailStatus };
     lines.push(e);
     if (s.dup) lines.push({ ...e, receivedAt: iso(at + (s.lateMin + 5) * MIN) });
   });
@@ -106,10 +113,13 @@ describe('the engine on Redis', () => {
         const text = eventsText(specs);
         const customers = jsonl([{ id: 'c1', segments: ['vip'] }, { id: 'c3' }]);
         const mem = simulate(PROGRAMS, text, customers);
+        const memStore = new MemoryStore();
+        expect((await simulateAsync(PROGRAMS, text, customers, { store: memStore })).output).toEqual(mem.output);
         const store = new RedisStore(redis.connection(), { prefix: `e${n++}` });
         const red = await simulateAsync(PROGRAMS, text, customers, { store });
         expect(red.errors).toEqual(mem.errors);
         expect(red.output).toEqual(mem.output);
+        for (const c of ['c1', 'c2', 'c3', 'c4']) expect(await store.getCustomer(c)).toEqual(memStore.getCustomer(c));
       }),
       { numRuns: Number(process.env['RUNNEL_STORE_RUNS']) || 12 },
     );
@@ -142,5 +152,46 @@ describe('the engine on Redis', () => {
     const [inst] = await store.listInstances();
     expect([inst?.status, inst?.reason]).toEqual(['completed', 'all_steps_done']);
     expect((await store.listEffects()).map((e) => e['template'])).toEqual(['a', 'b', 'c']);
+  });
+
+  it('an event costs three calls to Redis: dedupe, one read of all it needs, one commit that stores the profile update too', async () => {
+    const [flow] = programs(`flow remind {
+  on CustomerRegistered
+  steps hello { send email "welcome" }
+  wait day 1d
+  if customer.email.valid {
+    steps later { send email "reminder" }
+  }
+}`);
+    const store = new RedisStore(redis.connection(), { prefix: `calls${n++}` });
+    await store.loadScripts();
+    const calls: string[] = [];
+    const counted = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || typeof prop !== 'string') return v;
+        return (...args: unknown[]) => {
+          calls.push(prop);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const t0 = Date.parse('2026-03-02T08:00:00Z');
+    const engine = new Engine(counted, [flow!], new VirtualClock(t0));
+    const event = (id: string, customer: string, profile?: object) => ({ id, type: 'CustomerRegistered', customer, at: iso(t0), ...(profile ? { profile } : {}) });
+    expect(await engine.ingest(event('e1', 'c1', { email: 'c1@example.com', emailStatus: 'valid' }))).toEqual({ outcome: 'accepted' });
+    expect(calls).toEqual(['markEventSeen', 'readForEvent', 'commit']);
+    expect(await store.getCustomer('c1')).toEqual({ id: 'c1', email: 'c1@example.com', emailStatus: 'valid' });
+
+    // An event no flow takes: nothing to commit, so the profile update is stored alone.
+    calls.length = 0;
+    const other = new Engine(counted, [], new VirtualClock(t0));
+    expect(await other.ingest(event('e2', 'c2', { email: 'c2@example.com' }))).toEqual({ outcome: 'accepted' });
+    expect(calls).toEqual(['markEventSeen', 'readForEvent', 'putCustomer']);
+    expect(await store.getCustomer('c2')).toEqual({ id: 'c2', email: 'c2@example.com' });
+
+    // The condition after the wait reads the profile the event stored.
+    await engine.fireDue(t0 + 86_400_000);
+    expect((await store.listEffects()).map((e) => e['template'])).toEqual(['welcome', 'reminder']);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { storeContract } from './store-contract.js';
+import { readForEventContract, storeContract } from './store-contract.js';
 
 let server: RedisServer | undefined;
 let ioredis: RedisConnection | undefined;
@@ -25,3 +25,5 @@ afterAll(async () => {
 // A fresh prefix per store: each case sees an empty store on the shared server.
 storeContract('RedisStore, ioredis', async () => new RedisStore(ioredis!, { prefix: `io${n++}` }));
 storeContract('RedisStore, node-redis', async () => new RedisStore(nodeRedis!, { prefix: `nr${n++}` }), { runs: 10 });
+readForEventContract('RedisStore, ioredis', async () => new RedisStore(ioredis!, { prefix: `io${n++}` }));
+readForEventContract('RedisStore, node-redis', async () => new RedisStore(nodeRedis!, { prefix: `nr${n++}` }));

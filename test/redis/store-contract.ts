@@ -594,3 +594,61 @@ async function apply(s: Store, o: Op): Promise<unknown> {
       return s.getProduct(o.id);
   }
 }
+
+/**
+ * Store.readForEvent, for the stores that have it: one call answers what the single reads answer
+ * (profile, instances in flight, launch records, matcher states, which instance ids exist), and a
+ * matcher-state key of another customer is refused rather than read from the wrong place.
+ */
+export function readForEventContract(name: string, make: () => Promise<Store>): void {
+  describe(`Store.readForEvent: ${name}`, () => {
+    const key = (flow: string, trigger: number, customer: string) => `match\u0000${flow}\u0000${trigger}\u0000NewOrder\u0000${customer}`;
+
+    it('answers what the single reads answer', async () => {
+      const s = await make();
+      if (!s.readForEvent) throw new Error(`${name} has no readForEvent`);
+      await s.putCustomer({ id: 'c1', email: 'a@example.com', fields: { tier: 'gold' } } as CustomerProfile);
+      await s.commit(tx(inst('x', 'c1')));
+      await s.commit(tx(inst('y', 'c1', { status: 'completed', reason: 'all_steps_done' })));
+      await s.commit(tx(inst('w', 'c1')));
+      await s.commit(tx(inst('z', 'c2')));
+      await s.putLaunchRecord('f', 'c1', { launches: 2, lastStepAt: 7 });
+      await s.putLaunchRecord('g', 'c2', { launches: 1, lastStepAt: null });
+      await s.putMatchState(key('f', 0, 'c1'), { seen: { o1: 'paid' } } as never);
+      await s.putMatchState(key('f', 1, 'c2'), { seen: { o2: 'paid' } } as never);
+
+      const q = { launches: ['f', 'g'], matches: [key('f', 0, 'c1'), key('f', 1, 'c1')], instances: ['x', 'y', 'nope'] };
+      const r = await s.readForEvent('c1', q);
+      expect(r.profile).toEqual(await s.getCustomer('c1'));
+      expect(r.inFlight).toEqual(await s.inFlightOfCustomer('c1'));
+      expect(r.inFlight.map((i) => i.id)).toEqual(['x', 'w']);
+      expect([...r.launches]).toEqual([
+        ['f', { launches: 2, lastStepAt: 7 }],
+        ['g', undefined],
+      ]);
+      expect([...r.matches]).toEqual([
+        [key('f', 0, 'c1'), { seen: { o1: 'paid' } }],
+        [key('f', 1, 'c1'), undefined],
+      ]);
+      expect(await s.getMatchState(key('f', 1, 'c2'))).toEqual({ seen: { o2: 'paid' } });
+      expect([...r.instances]).toEqual([
+        ['x', true],
+        ['y', true],
+        ['nope', false],
+      ]);
+
+      const nobody = await s.readForEvent('c9', { launches: ['f'], matches: [], instances: [] });
+      expect(nobody).toEqual({ profile: undefined, inFlight: [], launches: new Map([['f', undefined]]), matches: new Map(), instances: new Map() });
+    });
+
+    it('refuses a matcher-state key of another customer', async () => {
+      const s = await make();
+      // A key of the same shard would be read correctly; every other one must not be read silently.
+      const other = Array.from({ length: 200 }, (_, i) => key('f', 0, `x${i}`));
+      const results = await Promise.allSettled(other.map((k) => s.readForEvent!('c1', { launches: [], matches: [k], instances: [] })));
+      const refused = results.filter((x) => x.status === 'rejected');
+      expect(refused.length).toBeGreaterThan(150);
+      expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/matcher state .* is not of customer c1/);
+    });
+  });
+}
