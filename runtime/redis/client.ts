@@ -74,48 +74,55 @@ export function nodeRedisConnection(client: NodeRedisClient | NodeRedisCluster, 
 }
 
 /**
+ * A first connection that fails gives up for good: left alone, the client would go on reconnecting
+ * in the background, and a process told it cannot connect would never exit. It fails with the
+ * connection's own error (ECONNREFUSED, ENOTFOUND...), not the client's "Connection is closed".
+ * Connection errors are also reported as 'error' events, which nobody else listens to: commands in
+ * flight reject with them.
+ */
+async function firstConnect(client: { on(event: 'error', listener: (e: Error) => void): unknown }, connecting: Promise<unknown>, drop: () => void): Promise<void> {
+  let cause: Error | undefined;
+  client.on('error', (e) => {
+    cause ??= e;
+  });
+  try {
+    await connecting;
+  } catch (e) {
+    drop();
+    throw cause ?? e;
+  }
+}
+
+/**
  * Connects with the chosen client (default: ioredis, see docs/redis.md for why) and waits until it
  * is ready. ioredis auto-pipelines on a cluster only: there the store fans commands out to every
  * shard (a claim reads each shard), which one write per tick batches; on one Redis the hot calls
  * are single scripts, which auto-pipelining only delays by a tick (bench/redis-client.bench.ts).
  */
-/**
- * A first connection that fails gives up for good: left alone, the client would go on reconnecting
- * in the background, and a process told it cannot connect would never exit.
- */
-async function firstConnect(connecting: Promise<unknown>, drop: () => void): Promise<void> {
-  try {
-    await connecting;
-  } catch (e) {
-    drop();
-    throw e;
-  }
-}
-
 export async function connectRedis(target: RedisTarget, opts: { client?: ClientKind } = {}): Promise<RedisConnection> {
   const kind = opts.client ?? 'ioredis';
   if (kind === 'ioredis') {
     if ('url' in target) {
       const c = new Redis(target.url, { protocol: 2, enableAutoPipelining: false, lazyConnect: true, maxRetriesPerRequest: 3 });
-      await firstConnect(c.connect(), () => c.disconnect());
+      await firstConnect(c, c.connect(), () => c.disconnect());
       return ioredisConnection(c);
     }
     const c = new Cluster(target.cluster, { enableAutoPipelining: true, lazyConnect: true, redisOptions: { protocol: 2, maxRetriesPerRequest: 3 } });
-    await firstConnect(c.connect(), () => c.disconnect());
+    await firstConnect(c, c.connect(), () => c.disconnect());
     return ioredisConnection(c);
   }
+  // node-redis retries a first connection forever (its promise never settles): fail it instead, and
+  // keep the client's own backoff for the reconnections after.
+  let connected = false;
+  const socket = { reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause) };
   if ('url' in target) {
-    const c = createClient({ url: target.url, RESP: 2 });
-    c.on('error', () => {
-      // Reconnects by itself; commands in flight reject with the error.
-    });
-    await c.connect();
+    const c = createClient({ url: target.url, RESP: 2, socket });
+    await firstConnect(c, c.connect(), () => c.destroy());
+    connected = true;
     return nodeRedisConnection(c as unknown as NodeRedisClient, false);
   }
-  const c = createCluster({ rootNodes: target.cluster.map((n) => ({ url: `redis://${n.host}:${n.port}` })), RESP: 2 });
-  c.on('error', () => {
-    // As above.
-  });
-  await c.connect();
+  const c = createCluster({ rootNodes: target.cluster.map((n) => ({ url: `redis://${n.host}:${n.port}` })), RESP: 2, defaults: { socket } });
+  await firstConnect(c, c.connect(), () => c.destroy());
+  connected = true;
   return nodeRedisConnection(c as unknown as NodeRedisCluster, true);
 }

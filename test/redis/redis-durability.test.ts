@@ -217,3 +217,35 @@ describe('a crash (kill -9) with the append-only file on (appendfsync always)', 
     }
   }, 60_000);
 });
+
+describe('connecting', () => {
+  for (const client of ['ioredis', 'node-redis'] as const) {
+    it(`${client}: a first connection that fails rejects at once (no retrying forever), and a connected client comes back after a restart`, async () => {
+      const { freePort } = await import('../helpers/redis-server.js');
+      const port = await freePort();
+      const t0 = Date.now();
+      await expect(connectRedis({ url: `redis://127.0.0.1:${port}` }, { client })).rejects.toThrow(/ECONNREFUSED/);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+
+      const server = await startRedis();
+      let c: RedisConnection | undefined;
+      try {
+        c = await connectRedis({ url: server.url }, { client });
+        const s = new RedisStore(c);
+        await s.putMeta('k', 'before');
+        await server.kill();
+        await server.restart();
+        // Reconnects by itself (a command sent while it does waits or fails; the next one goes through).
+        let value: string | undefined;
+        for (let i = 0; i < 50 && value === undefined; i++) {
+          value = await s.getMeta('k').then((v) => v ?? 'gone', () => undefined);
+          if (value === undefined) await sleep(100);
+        }
+        expect(value).toBe('gone'); // no persistence: the data went with the process, the connection came back
+      } finally {
+        await c?.close().catch(() => {});
+        await server.dispose();
+      }
+    }, 60_000);
+  }
+});
