@@ -964,8 +964,17 @@ export class Engine {
       const sep = timer.instance.indexOf('\u0000');
       const id = sep < 0 ? timer.instance : timer.instance.slice(0, sep);
       const key = sep < 0 ? '' : timer.instance.slice(sep + 1);
-      const got = this.store.getInstance(id);
-      const inst = (isThenable(got) ? yield got : got) as InstanceRecord | undefined;
+      // A store with round trips reads the instance with its profile and launch record at once.
+      let inst: InstanceRecord | undefined;
+      let reads: EventReads | undefined;
+      if (this.store.readForInstance) {
+        const r = (yield this.store.readForInstance(id)) as Awaited<ReturnType<NonNullable<Store['readForInstance']>>>;
+        inst = r?.instance;
+        if (r) reads = { profile: r.profile, inFlight: [], launches: new Map([[r.instance.flow, r.launch]]), matches: new Map(), instances: new Map() };
+      } else {
+        const got = this.store.getInstance(id);
+        inst = (isThenable(got) ? yield got : got) as InstanceRecord | undefined;
+      }
       const flow = inst ? this.byVersion.get(inst.version) : undefined;
       const live = inst !== undefined && inst.status === 'in_progress' && (key === '' ? !this.forked(inst, '') : !!inst.branches?.[key] && inst.branches[key].done === null && !this.forked(inst, key));
       if (!inst || !flow || !live || this.cursor(inst, key).waitingUntil !== timer.due) {
@@ -993,8 +1002,16 @@ export class Engine {
       cur.waitingUntil = null;
       delete cur.wait;
       if (key === '') inst.reason = 'in_step';
-      yield* this.advanceCo(inst, flow, key);
-      yield* this.commitCo(inst);
+      // The step's reads come from what was read with the instance (unless an event of the same
+      // customer is being processed meanwhile: then from the store).
+      const mine = reads !== undefined && !this.pre.has(inst.customer);
+      if (mine) this.pre.set(inst.customer, reads!);
+      try {
+        yield* this.advanceCo(inst, flow, key);
+        yield* this.commitCo(inst);
+      } finally {
+        if (mine) this.pre.delete(inst.customer);
+      }
     }
   }
 

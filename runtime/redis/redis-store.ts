@@ -19,7 +19,7 @@ import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -401,6 +401,27 @@ export class RedisStore implements Store {
     const instances = new Map<string, boolean>();
     for (const id of q.instances) instances.set(id, flat[p++] === 1);
     return { profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), inFlight, launches, matches, instances };
+  }
+
+  /** An instance with its customer's profile and its flow's launch record: one script where the instance's shard is known. */
+  async readForInstance(id: string): Promise<{ instance: InstanceRecord; profile: CustomerProfile | undefined; launch: LaunchRecord | undefined } | undefined> {
+    let shard = this.where.get(id) ?? this.hint.get(id);
+    if (shard === undefined) {
+      // Not seen yet: find it (every shard is asked), then read the rest on its shard.
+      shard = (await this.locate(id))?.shard;
+      if (shard === undefined) return undefined;
+    }
+    const [v, profile, launch] = (await this.eval(READ_INSTANCE, [this.k(shard, 'i'), this.k(shard, 'c'), this.k(shard, 'l')], [id])) as [string | null, string | null, string | null];
+    if (v === null) return this.where.has(id) || this.hint.has(id) ? this.forgetAndRead(id) : undefined;
+    remember(this.where, id, shard, LOCATION_CACHE);
+    return { instance: decodeInstance(v.slice(16)), profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), launch: launchRecord(launch) };
+  }
+  /** A cached shard that no longer holds the instance (it is gone): ask every shard once. */
+  private async forgetAndRead(id: string): ReturnType<RedisStore['readForInstance']> {
+    this.where.delete(id);
+    this.hint.delete(id);
+    const found = await this.locate(id);
+    return found ? this.readForInstance(id) : undefined;
   }
 
   // ------------------------------------------------------------------ customers

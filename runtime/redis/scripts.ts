@@ -500,6 +500,25 @@ return out
 `,
 );
 
+/**
+ * What firing one of an instance's timers reads (Store.readForInstance), in one call on its shard.
+ * KEYS: 1 i, 2 c, 3 l. ARGV: 1 instance id. Returns {instance value, profile, launch record} (nil
+ * each when absent). The customer and flow come from the stored instance (runtime/store/
+ * instance-codec.ts: [version 1, flow, hash, customer, ...]).
+ */
+export const READ_INSTANCE = script(
+  'read-instance',
+  'no-writes',
+  `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return {false, false, false} end
+local rec = cjson.decode(string.sub(v, 17))
+if rec[1] ~= 1 then return redis.error_reply('ERR runnel read-instance: instance codec version ' .. tostring(rec[1]) .. ' unknown') end
+local flow, customer = rec[2], rec[4]
+return {v, redis.call('HGET', KEYS[2], customer), redis.call('HGET', KEYS[3], flow .. '\\0' .. customer)}
+`,
+);
+
 /** KEYS: 1 counter. ARGV: 1 increment. The new value as %.17g text (exactly the double JavaScript would compute). */
 export const INCREMENT = script(
   'increment',
@@ -674,4 +693,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, CHANNEL_APPEND, OUTBOX_FORWARDED];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, CHANNEL_APPEND, OUTBOX_FORWARDED];

@@ -191,6 +191,11 @@ export interface Store {
    * by call.
    */
   readForEvent?(customer: string, q: EventReadsQuery): Promise<EventReads>;
+  /**
+   * Optional, as readForEvent for a timer: the instance, its customer's profile and its flow's
+   * launch record for the customer, in one call (undefined: no such instance).
+   */
+  readForInstance?(id: string): Promise<{ instance: InstanceRecord; profile: CustomerProfile | undefined; launch: LaunchRecord | undefined } | undefined>;
 
   /**
    * Commits one step of one instance (see Transition). Every step changes its instance, and a store

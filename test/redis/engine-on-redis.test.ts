@@ -154,7 +154,7 @@ describe('the engine on Redis', () => {
     expect((await store.listEffects()).map((e) => e['template'])).toEqual(['a', 'b', 'c']);
   });
 
-  it('an event costs three calls to Redis: dedupe, one read of all it needs, one commit that stores the profile update too', async () => {
+  it('an event costs three calls to Redis: dedupe, one read of all it needs, one commit that stores the profile update too; a timer two', async () => {
     const [flow] = programs(`flow remind {
   on CustomerRegistered
   steps hello { send email "welcome" }
@@ -190,8 +190,11 @@ describe('the engine on Redis', () => {
     expect(calls).toEqual(['markEventSeen', 'readForEvent', 'putCustomer']);
     expect(await store.getCustomer('c2')).toEqual({ id: 'c2', email: 'c2@example.com' });
 
-    // The condition after the wait reads the profile the event stored.
+    // The condition after the wait reads the profile the event stored; a timer costs one read
+    // (instance, profile, launch record) and its commit, besides the claims.
+    calls.length = 0;
     await engine.fireDue(t0 + 86_400_000);
+    expect(calls).toEqual(['claimDueTimers', 'readForInstance', 'commit', 'claimDueTimers']);
     expect((await store.listEffects()).map((e) => e['template'])).toEqual(['welcome', 'reminder']);
   });
 });

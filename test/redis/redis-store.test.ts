@@ -1,9 +1,9 @@
 /** The Store contract on the Redis store, on one redis-server of our own, through both clients. */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { readForEventContract, storeContract } from './store-contract.js';
+import { inst, readForEventContract, storeContract, tx } from './store-contract.js';
 
 let server: RedisServer | undefined;
 let ioredis: RedisConnection | undefined;
@@ -27,3 +27,16 @@ storeContract('RedisStore, ioredis', async () => new RedisStore(ioredis!, { pref
 storeContract('RedisStore, node-redis', async () => new RedisStore(nodeRedis!, { prefix: `nr${n++}` }), { runs: 10 });
 readForEventContract('RedisStore, ioredis', async () => new RedisStore(ioredis!, { prefix: `io${n++}` }));
 readForEventContract('RedisStore, node-redis', async () => new RedisStore(nodeRedis!, { prefix: `nr${n++}` }));
+
+it('readForInstance finds an instance a store has not seen (every shard asked once), and one that has gone', async () => {
+  const prefix = `fresh${n++}`;
+  const writer = new RedisStore(ioredis!, { prefix });
+  await writer.putCustomer({ id: 'c7', email: 'c7@example.com' });
+  await writer.commit(tx(inst('f/c7/e1', 'c7', { flow: 'f' }), { launch: { flow: 'f', record: { launches: 1, lastStepAt: 9 } } }));
+  const reader = new RedisStore(ioredis!, { prefix });
+  expect(await reader.readForInstance('f/c7/e1')).toEqual({ instance: await writer.getInstance('f/c7/e1'), profile: { id: 'c7', email: 'c7@example.com' }, launch: { launches: 1, lastStepAt: 9 } });
+  // Gone behind the reader's back (its cached shard no longer holds it): undefined, not an error.
+  const shard = writer.shardOf('c7');
+  await ioredis!.send(`{${prefix}:${shard}}:i`, ['HDEL', `{${prefix}:${shard}}:i`, 'f/c7/e1']);
+  expect(await reader.readForInstance('f/c7/e1')).toBeUndefined();
+});

@@ -641,6 +641,19 @@ export function readForEventContract(name: string, make: () => Promise<Store>): 
       expect(nobody).toEqual({ profile: undefined, inFlight: [], launches: new Map([['f', undefined]]), matches: new Map(), instances: new Map() });
     });
 
+    it('readForInstance answers what the single reads answer, from a store that never saw the instance too', async () => {
+      const s = await make();
+      if (!s.readForInstance) throw new Error(`${name} has no readForInstance`);
+      await s.putCustomer({ id: 'c1', email: 'a@example.com' } as CustomerProfile);
+      await s.commit(tx(inst('f/c1/e1', 'c1', { flow: 'f' }), { launch: { flow: 'f', record: { launches: 1, lastStepAt: 3 } } }));
+      await s.commit(tx(inst('g/c2/e2', 'c2', { flow: 'g' })));
+      const one = await s.readForInstance('f/c1/e1');
+      expect(one).toEqual({ instance: await s.getInstance('f/c1/e1'), profile: await s.getCustomer('c1'), launch: { launches: 1, lastStepAt: 3 } });
+      // No profile, no launch record.
+      expect(await s.readForInstance('g/c2/e2')).toEqual({ instance: await s.getInstance('g/c2/e2'), profile: undefined, launch: undefined });
+      expect(await s.readForInstance('nope')).toBeUndefined();
+    });
+
     it('refuses a matcher-state key of another customer', async () => {
       const s = await make();
       // A key of the same shard would be read correctly; every other one must not be read silently.
