@@ -16,6 +16,7 @@
 import type { CustomerProfile } from '../vm/customer.js';
 import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
+import { decodeSteps, encodeStep } from '../store/activity-codec.js';
 import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
@@ -352,7 +353,7 @@ export class RedisStore implements Store {
     args.push(String(t.effects.length));
     for (const e of t.effects) args.push(JSON.stringify(e));
     args.push(String(t.activity.length));
-    for (const a of t.activity) args.push(JSON.stringify(a));
+    for (const a of t.activity) args.push(encodeStep(a));
     args.push(token);
     const keys = [
       this.k(shard, 'i'),
@@ -502,12 +503,12 @@ export class RedisStore implements Store {
 
   async appendActivity(instance: string, step: ActivityStep): Promise<void> {
     const s = await this.shardForId(instance);
-    await this.eval(APPEND_ACTIVITY, [this.k(s, `a:${instance}`)], [String(this.activityTtlMs), JSON.stringify(step)]);
+    await this.eval(APPEND_ACTIVITY, [this.k(s, `a:${instance}`)], [String(this.activityTtlMs), encodeStep(step)]);
   }
   async listActivity(instance: string): Promise<ActivityStep[]> {
     const key = this.k(await this.shardForId(instance), `a:${instance}`);
-    const list = (await this.conn.send(key, ['LRANGE', key, '0', '-1'])) as string[];
-    return list.map((j) => JSON.parse(j) as ActivityStep);
+    const text = (await this.conn.send(key, ['GET', key])) as string | null;
+    return text === null ? [] : decodeSteps(text);
   }
 
   // ------------------------------------------------------------------ launch limits

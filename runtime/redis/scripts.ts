@@ -228,11 +228,11 @@ end
  * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci:<customer> (list: ids by creation),
  *       3 cf:<customer> (zset: ids in progress), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
- *       11 a:<instance> (list: activity steps), 12 own (the shard's owner key; see fenced)
+ *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
  *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
  *       9 profile id ('' none), 10 profile JSON, 11 n timers, then n x (key, due or ''), then
- *       n effects, n x JSON, then n steps, n x JSON, then the fencing token ('' none)
+ *       n effects, n x JSON, then n steps, n x encoded step lines, then the fencing token ('' none)
  * Returns the shard's last stamp. A commit sent again (its instance already stored as it would
  * write it) writes nothing.
  */
@@ -284,7 +284,7 @@ local check = {kCF, 'zset'}
 if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
 if not old then check[#check + 1] = kCI; check[#check + 1] = 'list' end
 if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
-if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'list' end
+if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'string' end
 if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
@@ -304,7 +304,9 @@ for j = 1, nEffects do
   s = s + 1
 end
 if nSteps > 0 then
-  for j = 1, nSteps do redis.call('RPUSH', kA, ARGV[stepsAt + j]) end
+  local lines = {}
+  for j = 1, nSteps do lines[j] = ARGV[stepsAt + j] end
+  redis.call('APPEND', kA, table.concat(lines))
   if ttl > 0 then redis.call('PEXPIRE', kA, ttl) end
 end
 if launchField ~= '' then redis.call('HSET', kL, launchField, launchValue) end
@@ -448,7 +450,7 @@ export const APPEND_ACTIVITY = script(
   'append-activity',
   '',
   `
-redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('APPEND', KEYS[1], ARGV[2])
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `,

@@ -15,7 +15,7 @@ const STATUSES: readonly InstanceStatus[] = ['in_progress', 'completed', 'stoppe
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** 64 hex digits → 43 base64url characters; anything else is kept as it is, behind a `~`. */
-function packHash(hex: string): string {
+export function packHash(hex: string): string {
   if (!/^[0-9a-f]{64}$/.test(hex)) return `~${hex}`;
   let out = '';
   let acc = 0;
@@ -32,7 +32,7 @@ function packHash(hex: string): string {
   return out;
 }
 
-function unpackHash(s: string): string {
+export function unpackHash(s: string): string {
   if (s.startsWith('~')) return s.slice(1);
   let out = '';
   let acc = 0;
