@@ -347,6 +347,7 @@ export class RedisStore implements Store {
       t.launch ? JSON.stringify([t.launch.record.launches, t.launch.record.lastStepAt]) : '',
       t.profile ? t.profile.id : '',
       t.profile ? JSON.stringify(t.profile) : '',
+      inst.customer,
       String(t.timers.length),
     ];
     for (const { key, due } of t.timers) args.push(key, due === null ? '' : numText(due));
@@ -357,8 +358,8 @@ export class RedisStore implements Store {
     args.push(token);
     const keys = [
       this.k(shard, 'i'),
-      this.k(shard, `ci:${inst.customer}`),
-      this.k(shard, `cf:${inst.customer}`),
+      this.k(shard, 'ci'),
+      this.k(shard, 'cf'),
       ...this.timerKeys(shard),
       this.k(shard, 'o'),
       this.k(shard, 'l'),
@@ -382,7 +383,7 @@ export class RedisStore implements Store {
     const s = this.shardOf(customer);
     const args = [customer, String(q.launches.length), ...q.launches.map((f) => `${f}\u0000${customer}`), String(q.matches.length), ...q.matches, String(q.instances.length), ...q.instances];
     for (const key of q.matches) if (this.matchShard(key) !== s) throw new Error(`redis store: matcher state ${JSON.stringify(key)} is not of customer ${customer}`);
-    const flat = (await this.eval(READ_EVENT, [this.k(s, 'c'), this.k(s, 'i'), this.k(s, `cf:${customer}`), this.k(s, 'l'), this.k(s, 'm')], args)) as Array<string | number | null>;
+    const flat = (await this.eval(READ_EVENT, [this.k(s, 'c'), this.k(s, 'i'), this.k(s, 'cf'), this.k(s, 'l'), this.k(s, 'm')], args)) as Array<string | number | null>;
     const profile = flat[0] as string | null;
     const inFlight: InstanceRecord[] = [];
     let p = 2;
@@ -459,7 +460,7 @@ export class RedisStore implements Store {
   }
   private async customerIndex(customer: string, index: 'ci' | 'cf'): Promise<InstanceRecord[]> {
     const s = this.shardOf(customer);
-    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.k(s, 'i'), this.k(s, `${index}:${customer}`)], [index === 'cf' ? 'z' : 'l'])) as Array<string | null>;
+    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.k(s, 'i'), this.k(s, index)], [customer])) as Array<string | null>;
     const out: InstanceRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const v = flat[i + 1];

@@ -74,6 +74,34 @@ local function appendEntry(key, maxLen, ...)
   if tonumber(maxLen) > 0 then return redis.call('XADD', key, 'MAXLEN', '~', maxLen, '*', ...) end
   return redis.call('XADD', key, '*', ...)
 end
+-- A customer's instance ids, as one hash field: each id as <length>:<id>, in the order they were
+-- added (length-prefixed: ids come from events and may hold any character).
+local function idsOf(value)
+  local ids, i = {}, 1
+  while value and i <= #value do
+    local c = string.find(value, ':', i, true)
+    local n = tonumber(string.sub(value, i, c - 1))
+    ids[#ids + 1] = string.sub(value, c + 1, c + n)
+    i = c + n + 1
+  end
+  return ids
+end
+local function idsText(ids)
+  local parts = {}
+  for j, id in ipairs(ids) do parts[j] = #id .. ':' .. id end
+  return table.concat(parts)
+end
+local function idsAdd(key, field, id)
+  local v = redis.call('HGET', key, field)
+  for _, x in ipairs(idsOf(v)) do if x == id then return end end
+  redis.call('HSET', key, field, (v or '') .. #id .. ':' .. id)
+end
+local function idsRemove(key, field, id)
+  local ids, kept = idsOf(redis.call('HGET', key, field)), {}
+  for _, x in ipairs(ids) do if x ~= id then kept[#kept + 1] = x end end
+  if #kept == #ids then return end
+  if #kept == 0 then redis.call('HDEL', key, field) else redis.call('HSET', key, field, idsText(kept)) end
+end
 local function validDue(d)
   local x = tonumber(d)
   return x ~= nil and x == x
@@ -225,13 +253,13 @@ end
  * One step of one instance, all on its customer's shard (Store.commit; putInstance is a commit of
  * the instance alone).
  *
- * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci:<customer> (list: ids by creation),
- *       3 cf:<customer> (zset: ids in progress), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
+ * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci (hash: customer -> ids by creation),
+ *       3 cf (hash: customer -> ids in progress, by entry), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
  *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
  *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
- *       9 profile id ('' none), 10 profile JSON, 11 n timers, then n x (key, due or ''), then
+ *       9 profile id ('' none), 10 profile JSON, 11 customer id, 12 n timers, then n x (key, due or ''), then
  *       n effects, n x JSON, then n steps, n x encoded step lines, then the fencing token ('' none)
  * Returns the shard's last stamp. A commit sent again (its instance already stored as it would
  * write it) writes nothing.
@@ -243,8 +271,8 @@ export const COMMIT = script(
 local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
 local ttl, maxLen = tonumber(ARGV[5]), tonumber(ARGV[6])
-local launchField, launchValue, profileId, profileJson = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local p = 11
+local launchField, launchValue, profileId, profileJson, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local p = 12
 local nTimers = tonumber(ARGV[p])
 if nTimers == nil or ttl == nil or maxLen == nil or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local timers = {}
@@ -280,9 +308,8 @@ for j = 1, nTimers do
 end
 local oldProfile = false
 if profileId ~= '' then oldProfile = redis.call('HGET', kC, profileId) end
-local check = {kCF, 'zset'}
+local check = {kCF, 'hash', kCI, 'hash'}
 if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
-if not old then check[#check + 1] = kCI; check[#check + 1] = 'list' end
 if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
 if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'string' end
 if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
@@ -316,9 +343,9 @@ if profileId ~= '' then
   redis.call('HSET', kC, profileId, at .. profileJson)
 end
 local created
-if old then created = string.sub(old, 1, 16) else created = stampText(s); redis.call('RPUSH', kCI, id) end
+if old then created = string.sub(old, 1, 16) else created = stampText(s); idsAdd(kCI, customer, id) end
 redis.call('HSET', kI, id, created .. codec)
-if inProgress then redis.call('ZADD', kCF, 'NX', intText(s), id) else redis.call('ZREM', kCF, id) end
+if inProgress then idsAdd(kCF, customer, id) else idsRemove(kCF, customer, id) end
 redis.call('SET', kHi, intText(s))
 return intText(s)
 `,
@@ -456,15 +483,13 @@ return 1
 `,
 );
 
-/** The customer's instances (KEYS: 1 i, 2 index: a list, or a zset when ARGV 1 is 'z'): flat [id, value, ...] in index order. */
+/** The customer's instances (KEYS: 1 i, 2 index hash ci or cf; ARGV: 1 customer): flat [id, value, ...] in index order. */
 export const CUSTOMER_INSTANCES = script(
   'customer-instances',
   'no-writes',
   `
-local ids
-if ARGV[1] == 'z' then ids = redis.call('ZRANGE', KEYS[2], 0, -1) else ids = redis.call('LRANGE', KEYS[2], 0, -1) end
 local out = {}
-for _, id in ipairs(ids) do
+for _, id in ipairs(idsOf(redis.call('HGET', KEYS[2], ARGV[1]))) do
   out[#out + 1] = id
   out[#out + 1] = redis.call('HGET', KEYS[1], id)
 end
@@ -474,7 +499,7 @@ return out
 
 /**
  * What processing one event of a customer reads (Store.readForEvent), in one call on its shard.
- * KEYS: 1 c, 2 i, 3 cf:<customer>, 4 l, 5 m. ARGV: 1 customer id, then n launch fields (n, fields),
+ * KEYS: 1 c, 2 i, 3 cf, 4 l, 5 m. ARGV: 1 customer id, then n launch fields (n, fields),
  * n matcher-state fields, n instance ids. Returns flat: profile (or nil), the number of instances
  * in flight, their (id, value) pairs, then the launch records, matcher states (each or nil) and
  * 1/0 for each instance id.
@@ -484,7 +509,7 @@ export const READ_EVENT = script(
   'no-writes',
   `
 local out = {redis.call('HGET', KEYS[1], ARGV[1])}
-local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+local ids = idsOf(redis.call('HGET', KEYS[3], ARGV[1]))
 out[2] = #ids
 for _, id in ipairs(ids) do
   out[#out + 1] = id

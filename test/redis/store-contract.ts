@@ -140,6 +140,20 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.inFlightOfCustomer('c1')).toEqual([]);
     });
 
+    it('keeps a customer’s instances in order whatever characters their ids hold', async () => {
+      const s = await make();
+      const ids = ['f/c1/3:ab', 'f/c1/line\nbreak', 'f/c1/12:', 'f/c1/é:ü\u0000'];
+      for (const id of ids) await s.commit(tx(inst(id, 'c1')));
+      expect((await s.instancesOfCustomer('c1')).map((i) => i.id)).toEqual(ids);
+      await s.commit(tx(inst(ids[1]!, 'c1', { status: 'completed', reason: 'all_steps_done' })));
+      await s.commit(tx(inst(ids[3]!, 'c1', { status: 'stopped', reason: 'exit_event' })));
+      expect((await s.inFlightOfCustomer('c1')).map((i) => i.id)).toEqual([ids[0], ids[2]]);
+      expect((await s.instancesOfCustomer('c1')).map((i) => i.id)).toEqual(ids);
+      await s.commit(tx(inst(ids[0]!, 'c1', { status: 'completed', reason: 'all_steps_done' })));
+      await s.commit(tx(inst(ids[2]!, 'c1', { status: 'completed', reason: 'all_steps_done' })));
+      expect(await s.inFlightOfCustomer('c1')).toEqual([]);
+    });
+
     it('keeps activity per instance in the order it ran', async () => {
       const s = await make();
       await s.putInstance(inst('x', 'c1'));
