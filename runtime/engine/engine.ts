@@ -241,10 +241,11 @@ export class Engine {
   /** The open transition of each instance being worked on (committed by commitCo). */
   private readonly txs = new WeakMap<InstanceRecord, Tx>();
   /**
-   * What the store read at once for the events being processed, by customer (Store.readForEvent):
-   * the event's reads are answered from it, and its commits keep it current.
+   * What the store read at once for the event or timer an instance is being moved by
+   * (Store.readForEvent, readForInstance): that piece of work's reads are answered from it, and its
+   * commits keep it current. By instance object, so concurrent work never shares another's reads.
    */
-  private readonly pre = new Map<string, EventReads>();
+  private readonly readsOf = new WeakMap<InstanceRecord, EventReads>();
 
   constructor(
     readonly store: Store,
@@ -397,7 +398,7 @@ export class Engine {
     const transition: Transition = { instance: inst, timers: t.timers, effects: t.effects, activity: t.activity };
     if (t.launch) transition.launch = { flow: inst.flow, record: t.launch };
     if (t.profile) transition.profile = t.profile;
-    const reads = this.pre.get(inst.customer);
+    const reads = this.readsOf.get(inst);
     // The event's profile update, not stored yet, goes with this commit (a step's edits include it).
     if (reads?.profileUnsaved && !transition.profile) transition.profile = reads.profile!;
     const done = this.store.commit(transition);
@@ -462,7 +463,7 @@ export class Engine {
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
   private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
     // A store with round trips reads what the event needs at once (one event of a customer at a time).
-    if (!this.store.readForEvent || this.pre.has(event.customer)) return yield* this.eventCo(event, rec, at, interested, queued, undefined);
+    if (!this.store.readForEvent) return yield* this.eventCo(event, rec, at, interested, queued, undefined);
     const launches: string[] = [];
     const matches: string[] = [];
     const instances: string[] = [];
@@ -473,12 +474,7 @@ export class Engine {
       for (const [i, t] of p.triggers.entries()) if (t.kind === 'event' && str(p, t.event) === event.type) matches.push(Engine.matchStateKey(flow.id, i, event.type, event.customer));
     }
     const reads = (yield this.store.readForEvent(event.customer, { launches, matches, instances })) as EventReads;
-    this.pre.set(event.customer, reads);
-    try {
-      return yield* this.eventCo(event, rec, at, interested, queued, reads);
-    } finally {
-      this.pre.delete(event.customer);
-    }
+    return yield* this.eventCo(event, rec, at, interested, queued, reads);
   }
 
   private *eventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean, reads: EventReads | undefined): Co<IngestOutcome> {
@@ -556,6 +552,7 @@ export class Engine {
     const segment = p.flow.segment !== null ? str(p, p.flow.segment) : null;
     if (segment !== null && !(profile.segments ?? []).includes(segment)) {
       const inst = this.newInstance(flow, event, at);
+      if (reads) this.readsOf.set(inst, reads);
       this.finish(inst, 'stopped', 'outside_segment');
       return yield* this.commitCo(inst);
     }
@@ -613,13 +610,14 @@ export class Engine {
         yield* refuse('condition_not_applied', error);
         continue;
       }
-      const record = yield* this.launchRecordCo(flow, event.customer);
+      const record = yield* this.launchRecordCo(flow, event.customer, reads);
       const refusal = this.launchRefusal(flow, record, now);
       if (refusal) {
         yield* refuse('launch_limit', refusal);
         continue;
       }
       const inst = this.newInstance(flow, event, at, { key, context: launch.context });
+      if (reads) this.readsOf.set(inst, reads);
       this.tx(inst).launchRead = record ?? null;
       yield* this.advanceCo(inst, flow);
       yield* this.commitCo(inst);
@@ -763,6 +761,8 @@ export class Engine {
     const matches = (p: VerifiedProgram, name: number, opts: ProgramOption[]) => catalogMatch(str(p, name), matcherOptions(p, opts), tev, {}).fires.length > 0;
     for (const inst of instances) {
       if (inst.status !== 'in_progress') continue;
+      // Read for this event (its own objects): moving it answers from and updates the event's reads.
+      if (reads) this.readsOf.set(inst, reads);
       // Moved by this very event before (an earlier attempt of it, cut short by a crash).
       if (queued && inst.lastEvent === event.id) continue;
       const flow = this.byVersion.get(inst.version);
@@ -876,7 +876,7 @@ export class Engine {
         yield* this.commitCo(inst);
         continue;
       }
-      const record = yield* this.launchRecordCo(flow, customer);
+      const record = yield* this.launchRecordCo(flow, customer, undefined);
       const refusal = this.launchRefusal(flow, record, at);
       if (refusal) {
         yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
@@ -895,8 +895,7 @@ export class Engine {
   }
 
   /** The flow's launch record of the customer. */
-  private *launchRecordCo(flow: LoadedFlow, customer: string): Co<LaunchRecord | undefined> {
-    const reads = this.pre.get(customer);
+  private *launchRecordCo(flow: LoadedFlow, customer: string, reads: EventReads | undefined): Co<LaunchRecord | undefined> {
     if (reads?.launches.has(flow.id)) return reads.launches.get(flow.id);
     const got = this.store.getLaunchRecord(flow.id, customer);
     return (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
@@ -1002,16 +1001,10 @@ export class Engine {
       cur.waitingUntil = null;
       delete cur.wait;
       if (key === '') inst.reason = 'in_step';
-      // The step's reads come from what was read with the instance (unless an event of the same
-      // customer is being processed meanwhile: then from the store).
-      const mine = reads !== undefined && !this.pre.has(inst.customer);
-      if (mine) this.pre.set(inst.customer, reads!);
-      try {
-        yield* this.advanceCo(inst, flow, key);
-        yield* this.commitCo(inst);
-      } finally {
-        if (mine) this.pre.delete(inst.customer);
-      }
+      // The step's reads come from what was read with the instance.
+      if (reads) this.readsOf.set(inst, reads);
+      yield* this.advanceCo(inst, flow, key);
+      yield* this.commitCo(inst);
     }
   }
 
@@ -1230,7 +1223,7 @@ export class Engine {
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
     // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
     let profile: CustomerProfile;
-    const reads = this.pre.get(inst.customer);
+    const reads = this.readsOf.get(inst);
     if (tx.profile) profile = tx.profile;
     else if (reads) profile = reads.profile ?? { id: inst.customer };
     else {
@@ -1264,7 +1257,7 @@ export class Engine {
             let rec = tx.launch;
             if (!rec) {
               let read = tx.launchRead;
-              if (read === undefined) read = yield* this.launchRecordCo(flow, inst.customer);
+              if (read === undefined) read = yield* this.launchRecordCo(flow, inst.customer, reads);
               rec = { ...(read ?? { launches: 0, lastStepAt: null }) };
             }
             rec.lastStepAt = now;

@@ -358,7 +358,7 @@ export class RedisStore implements Store {
     args.push(token);
     const keys = [
       this.k(shard, 'i'),
-      this.k(shard, 'ci'),
+      this.k(shard, `ci:${inst.customer}`),
       this.k(shard, 'cf'),
       ...this.timerKeys(shard),
       this.k(shard, 'o'),
@@ -413,10 +413,13 @@ export class RedisStore implements Store {
       shard = (await this.locate(id))?.shard;
       if (shard === undefined) return undefined;
     }
-    const [v, profile, launch] = (await this.eval(READ_INSTANCE, [this.k(shard, 'i'), this.k(shard, 'c'), this.k(shard, 'l')], [id])) as [string | null, string | null, string | null];
+    const [v, profile, launch, read] = (await this.eval(READ_INSTANCE, [this.k(shard, 'i'), this.k(shard, 'c'), this.k(shard, 'l')], [id])) as [string | null, string | null, string | null, number];
     if (v === null) return this.where.has(id) || this.hint.has(id) ? this.forgetAndRead(id) : undefined;
     remember(this.where, id, shard, LOCATION_CACHE);
-    return { instance: decodeInstance(v.slice(16)), profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), launch: launchRecord(launch) };
+    const instance = decodeInstance(v.slice(16));
+    // The script could not decode the instance (see READ_INSTANCE): the rest read here.
+    if (read !== 1) return { instance, profile: await this.getCustomer(instance.customer), launch: await this.getLaunchRecord(instance.flow, instance.customer) };
+    return { instance, profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), launch: launchRecord(launch) };
   }
   /** A cached shard that no longer holds the instance (it is gone): ask every shard once. */
   private async forgetAndRead(id: string): ReturnType<RedisStore['readForInstance']> {
@@ -460,7 +463,7 @@ export class RedisStore implements Store {
   }
   private async customerIndex(customer: string, index: 'ci' | 'cf'): Promise<InstanceRecord[]> {
     const s = this.shardOf(customer);
-    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.k(s, 'i'), this.k(s, index)], [customer])) as Array<string | null>;
+    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.k(s, 'i'), this.k(s, index === 'ci' ? `ci:${customer}` : 'cf')], [index, customer])) as Array<string | null>;
     const out: InstanceRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const v = flat[i + 1];

@@ -74,13 +74,14 @@ local function appendEntry(key, maxLen, ...)
   if tonumber(maxLen) > 0 then return redis.call('XADD', key, 'MAXLEN', '~', maxLen, '*', ...) end
   return redis.call('XADD', key, '*', ...)
 end
--- A customer's instance ids, as one hash field: each id as <length>:<id>, in the order they were
--- added (length-prefixed: ids come from events and may hold any character).
+-- A list of instance ids as text: each id as <length>:<id>, in the order they were added
+-- (length-prefixed: ids come from events and may hold any character). nil when malformed.
 local function idsOf(value)
   local ids, i = {}, 1
   while value and i <= #value do
     local c = string.find(value, ':', i, true)
-    local n = tonumber(string.sub(value, i, c - 1))
+    local n = c and tonumber(string.sub(value, i, c - 1))
+    if not n or n < 0 or n ~= math.floor(n) or c + n > #value then return nil end
     ids[#ids + 1] = string.sub(value, c + 1, c + n)
     i = c + n + 1
   end
@@ -90,17 +91,6 @@ local function idsText(ids)
   local parts = {}
   for j, id in ipairs(ids) do parts[j] = #id .. ':' .. id end
   return table.concat(parts)
-end
-local function idsAdd(key, field, id)
-  local v = redis.call('HGET', key, field)
-  for _, x in ipairs(idsOf(v)) do if x == id then return end end
-  redis.call('HSET', key, field, (v or '') .. #id .. ':' .. id)
-end
-local function idsRemove(key, field, id)
-  local ids, kept = idsOf(redis.call('HGET', key, field)), {}
-  for _, x in ipairs(ids) do if x ~= id then kept[#kept + 1] = x end end
-  if #kept == #ids then return end
-  if #kept == 0 then redis.call('HDEL', key, field) else redis.call('HSET', key, field, idsText(kept)) end
 end
 local function validDue(d)
   local x = tonumber(d)
@@ -253,8 +243,8 @@ end
  * One step of one instance, all on its customer's shard (Store.commit; putInstance is a commit of
  * the instance alone).
  *
- * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci (hash: customer -> ids by creation),
- *       3 cf (hash: customer -> ids in progress, by entry), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
+ * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci:<customer> (string: ids by creation, see
+ *       idsOf), 3 cf (hash: customer -> ids in progress, by entry), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
  *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
@@ -308,13 +298,18 @@ for j = 1, nTimers do
 end
 local oldProfile = false
 if profileId ~= '' then oldProfile = redis.call('HGET', kC, profileId) end
-local check = {kCF, 'hash', kCI, 'hash'}
+local check = {kCF, 'hash'}
+if not old then check[#check + 1] = kCI; check[#check + 1] = 'string' end
 if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
 if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
 if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'string' end
 if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
+local flying = idsOf(redis.call('HGET', kCF, customer))
+if not flying then return redis.error_reply('ERR runnel commit: ' .. kCF .. ' field ' .. customer .. ' is malformed; nothing was written') end
+local flyingAt = 0
+for j, x in ipairs(flying) do if x == id then flyingAt = j end end
 
 -- Writes (cannot fail from here).
 for j = 1, nTimers do
@@ -343,9 +338,15 @@ if profileId ~= '' then
   redis.call('HSET', kC, profileId, at .. profileJson)
 end
 local created
-if old then created = string.sub(old, 1, 16) else created = stampText(s); idsAdd(kCI, customer, id) end
+if old then created = string.sub(old, 1, 16) else created = stampText(s); redis.call('APPEND', kCI, #id .. ':' .. id) end
 redis.call('HSET', kI, id, created .. codec)
-if inProgress then idsAdd(kCF, customer, id) else idsRemove(kCF, customer, id) end
+if inProgress and flyingAt == 0 then
+  flying[#flying + 1] = id
+  redis.call('HSET', kCF, customer, idsText(flying))
+elseif not inProgress and flyingAt > 0 then
+  table.remove(flying, flyingAt)
+  if #flying == 0 then redis.call('HDEL', kCF, customer) else redis.call('HSET', kCF, customer, idsText(flying)) end
+end
 redis.call('SET', kHi, intText(s))
 return intText(s)
 `,
@@ -483,13 +484,20 @@ return 1
 `,
 );
 
-/** The customer's instances (KEYS: 1 i, 2 index hash ci or cf; ARGV: 1 customer): flat [id, value, ...] in index order. */
+/**
+ * The customer's instances: KEYS 1 i, 2 the index (ci:<customer>, a string; or cf, a hash, read at
+ * field ARGV 2). ARGV: 1 'ci' or 'cf', 2 customer. Flat [id, value, ...] in index order.
+ */
 export const CUSTOMER_INSTANCES = script(
   'customer-instances',
   'no-writes',
   `
+local text
+if ARGV[1] == 'cf' then text = redis.call('HGET', KEYS[2], ARGV[2]) else text = redis.call('GET', KEYS[2]) end
+local ids = idsOf(text)
+if not ids then return redis.error_reply('ERR runnel: the instance index ' .. KEYS[2] .. ' is malformed') end
 local out = {}
-for _, id in ipairs(idsOf(redis.call('HGET', KEYS[2], ARGV[1]))) do
+for _, id in ipairs(ids) do
   out[#out + 1] = id
   out[#out + 1] = redis.call('HGET', KEYS[1], id)
 end
@@ -510,6 +518,7 @@ export const READ_EVENT = script(
   `
 local out = {redis.call('HGET', KEYS[1], ARGV[1])}
 local ids = idsOf(redis.call('HGET', KEYS[3], ARGV[1]))
+if not ids then return redis.error_reply('ERR runnel: the instance index ' .. KEYS[3] .. ' is malformed') end
 out[2] = #ids
 for _, id in ipairs(ids) do
   out[#out + 1] = id
@@ -529,8 +538,8 @@ return out
 
 /**
  * What firing one of an instance's timers reads (Store.readForInstance), in one call on its shard.
- * KEYS: 1 i, 2 c, 3 l. ARGV: 1 instance id. Returns {instance value, profile, launch record} (nil
- * each when absent). The customer and flow come from the stored instance (runtime/store/
+ * KEYS: 1 i, 2 c, 3 l. ARGV: 1 instance id. Returns {instance value, profile, launch record, 1}
+ * (nil each when absent), or {instance value, nil, nil, 0} when the script could not read the instance. The customer and flow come from the stored instance (runtime/store/
  * instance-codec.ts: [version 1, flow, hash, customer, ...]).
  */
 export const READ_INSTANCE = script(
@@ -538,11 +547,13 @@ export const READ_INSTANCE = script(
   'no-writes',
   `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v then return {false, false, false} end
-local rec = cjson.decode(string.sub(v, 17))
-if rec[1] ~= 1 then return redis.error_reply('ERR runnel read-instance: instance codec version ' .. tostring(rec[1]) .. ' unknown') end
+if not v then return {false, false, false, 0} end
+-- Redis's cjson reads less than JavaScript writes (a lone surrogate escape, deep nesting): then
+-- the instance alone, and the client reads the rest itself (the 0).
+local ok, rec = pcall(cjson.decode, string.sub(v, 17))
+if not ok or type(rec) ~= 'table' or rec[1] ~= 1 or type(rec[2]) ~= 'string' or type(rec[4]) ~= 'string' then return {v, false, false, 0} end
 local flow, customer = rec[2], rec[4]
-return {v, redis.call('HGET', KEYS[2], customer), redis.call('HGET', KEYS[3], flow .. '\\0' .. customer)}
+return {v, redis.call('HGET', KEYS[2], customer), redis.call('HGET', KEYS[3], flow .. '\\0' .. customer), 1}
 `,
 );
 

@@ -38,7 +38,7 @@ describe('cluster layout', () => {
     const s = new RedisStore(ioredis!, { prefix: `cl${n++}` });
     const sh = s.shardOf('customer {with} braces');
     const tag = s.shardTag(sh);
-    const keys = ['i', 'ci', 'cf', 't', 'tl', 'tm', 'o', 'l', 'c', 'hi', 'a:f/customer {with} braces/e1'].map((k) => `${tag}:${k}`);
+    const keys = ['i', 'ci:customer {with} braces', 'cf', 't', 'tl', 'tm', 'o', 'l', 'c', 'hi', 'a:f/customer {with} braces/e1'].map((k) => `${tag}:${k}`);
     const slots = new Set(await Promise.all(keys.map(slot)));
     expect(slots.size).toBe(1);
     const id = 'f/customer {with} braces/e1';

@@ -197,4 +197,92 @@ describe('the engine on Redis', () => {
     expect(calls).toEqual(['claimDueTimers', 'readForInstance', 'commit', 'claimDueTimers']);
     expect((await store.listEffects()).map((e) => e['template'])).toEqual(['welcome', 'reminder']);
   });
+
+  it('within one event, a later launch or entry sees what an earlier commit of the event changed (launch record, profile)', async () => {
+    const flows = programs(`
+flow review_once {
+  entry once
+  on OrderItemDelivered
+  steps ask { send email "reminder" { productId: item.productId } }
+}
+flow tier_on_order {
+  on CustomerRegistered
+  wait first for NewOrder up to 3d {
+    steps promote { set customer.fields.tier = gold }
+  }
+}
+flow gold_welcome {
+  on NewOrder
+  if customer.fields.tier == gold {
+    steps hi { send email "welcome" }
+  }
+}`);
+    const at = iso(BASE);
+    const items = [
+      { id: 'i1', productId: 'p1', status: 'delivered', price: 10, quantity: 1 },
+      { id: 'i2', productId: 'p2', status: 'delivered', price: 20, quantity: 1 },
+    ];
+    const text = jsonl([
+      { id: 'e1', type: 'OrderItemDelivered', customer: 'c1', at, order: { id: 'o1', status: 'delivered', total: 30, items } },
+      { id: 'e2', type: 'CustomerRegistered', customer: 'c2', at },
+      { id: 'e3', type: 'NewOrder', customer: 'c2', at: iso(BASE + MIN), order: { id: 'o2', status: 'new', total: 5, items: [] } },
+    ]);
+    const mem = simulate(flows, text, '');
+    // What the embedded store does: one review (entry once), and the order that promoted c2 welcomes them.
+    expect(mem.output.effects.map((e) => `${e['customer']} ${e['template'] ?? e['action']}`)).toEqual(['c1 reminder', 'c2 set', 'c2 welcome']);
+    const red = await simulateAsync(flows, text, '', { store: new RedisStore(redis.connection(), { prefix: `fresh${n++}` }) });
+    expect(red.output).toEqual(mem.output);
+  });
+
+  it('a timer fires for an instance whose kept data Redis’s own JSON reader refuses (a lone surrogate)', async () => {
+    const flows = programs(`flow keep {
+  on NewOrder
+  steps a { send email "a" { orderId: order.id } }
+  wait 1d
+  steps b { send email "b" { orderId: order.id } }
+}`);
+    const text = jsonl([
+      { id: 'e1', type: 'NewOrder', customer: 'c1', at: iso(BASE), order: { id: 'o\ud83d', status: 'new', total: 5, items: [] } },
+      { id: 'e2', type: 'NewOrder', customer: 'c2', at: iso(BASE), order: { id: 'o2', status: 'new', total: 5, items: [] } },
+    ]);
+    const mem = simulate(flows, text, '');
+    expect(mem.output.effects.map((e) => e['template'])).toEqual(['a', 'a', 'b', 'b']);
+    const red = await simulateAsync(flows, text, '', { store: new RedisStore(redis.connection(), { prefix: `sur${n++}` }) });
+    expect(red.errors).toEqual([]);
+    expect(red.output).toEqual(mem.output);
+  });
+
+  it('two events of one customer processed at once each answer from their own reads', async () => {
+    const [flowA, flowB] = programs(`
+flow hello {
+  on CustomerRegistered
+  steps welcome { send email "welcome" }
+}
+flow thanks {
+  on NewOrder
+  steps thanks { send email "thanks" }
+  if customer.email.valid {
+    steps more { send email "c" }
+  }
+}`);
+    const store = new RedisStore(redis.connection(), { prefix: `conc${n++}` });
+    await store.loadScripts();
+    // E1's commit waits until E2 is done.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gated = Object.create(store) as RedisStore;
+    gated.commit = async (t) => {
+      if (t.instance.flow === 'hello') await gate;
+      return store.commit(t);
+    };
+    const t0 = BASE;
+    const engine = new Engine(gated, [flowA!, flowB!], new VirtualClock(t0));
+    const e1 = engine.ingest({ id: 'e1', type: 'CustomerRegistered', customer: 'c1', at: iso(t0), profile: { email: 'c1@example.com', emailStatus: 'invalid' } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await engine.ingest({ id: 'e2', type: 'NewOrder', customer: 'c1', at: iso(t0), profile: { email: 'c1@example.com', emailStatus: 'valid' }, order: { id: 'o1', status: 'new', total: 5, items: [] } })).toEqual({ outcome: 'accepted' });
+    release();
+    expect(await e1).toEqual({ outcome: 'accepted' });
+    // E2 saw its own update (valid: "c" sent); E1's commit wrote E1's profile, not E2's reads.
+    expect((await store.listEffects()).map((e) => e['template'])).toEqual(['thanks', 'c', 'welcome']);
+  });
 });

@@ -140,11 +140,25 @@ describe('commits are all or nothing', () => {
     expect(await s.listActivity(id)).toEqual([step('a', 1), step('b', 5)]);
   });
 
+  it('a commit over a malformed index of the customer’s instances writes nothing', async () => {
+    const s = fresh();
+    const id = 'f/c1/e1';
+    await s.commit(tx(inst(id, 'c1', { waitingUntil: 5, reason: 'waiting' }), { timers: [{ key: id, due: 5 }] }));
+    const cf = `${s.shardTag(s.shardOf('c1'))}:cf`;
+    await redis.connection().send(cf, ['HSET', cf, 'c1', '99:short']);
+    await expect(s.commit(tx(inst(id, 'c1', { status: 'completed', reason: 'all_steps_done' }), { timers: [{ key: id, due: null }], effects: [effect('k1', 'c1')], activity: [step('b', 2)] }))).rejects.toThrow(/malformed; nothing was written/);
+    expect((await s.getInstance(id))?.status).toBe('in_progress');
+    expect(await s.claimDueTimers(100)).toEqual([{ instance: id, due: 5 }]);
+    expect(await s.listEffects()).toEqual([]);
+    expect(await s.listActivity(id)).toEqual([]);
+    await expect(s.inFlightOfCustomer('c1')).rejects.toThrow(/instance index .* is malformed/);
+  });
+
   it('a commit with bad arguments (sent by hand) writes nothing', async () => {
     const s = fresh();
     const sh = s.shardOf('c1');
     const k = (name: string) => `${s.shardTag(sh)}:${name}`;
-    const keys = [k('i'), k('ci'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own')];
+    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own')];
     // Two timers: the first fine, the second with a due that is not a number.
     const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', 'c1', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
     await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
