@@ -16,7 +16,7 @@
 import { channelJson, channelOf, channelStreamKey, channelsKey, originOf } from './outbox-keys.js';
 import type { RedisStore } from './redis-store.js';
 import { streamField } from './stream-fields.js';
-import { CHANNEL_APPEND, OUTBOX_FORWARDED, OUTBOX_READ } from './scripts.js';
+import { CHANNEL_APPEND, OUTBOX_FORWARDED, OUTBOX_PENDING, OUTBOX_READ } from './scripts.js';
 
 export interface OutboxForwarderOptions {
   /**
@@ -74,6 +74,16 @@ export class OutboxForwarder {
     const last = entries[entries.length - 1]![0];
     await this.store.evalScript(OUTBOX_FORWARDED, [this.key(shard, 'oc'), this.key(shard, 'o'), this.key(shard, 'own')], [last, token]);
     return entries.length;
+  }
+
+  /**
+   * The shards given whose outbox holds effects not forwarded yet: one call on one Redis (an idle
+   * runtime asked every shard ten times a second); on a cluster, all of them (forward finds out).
+   */
+  async pending(shards: readonly number[]): Promise<number[]> {
+    if (this.store.conn.cluster || shards.length < 2) return [...shards];
+    const at = (await this.store.evalScript(OUTBOX_PENDING, shards.map((s) => this.key(s, 'o')), [])) as number[];
+    return at.map((i) => shards[i]!);
   }
 
   /** Effects in the shard outboxes given (all by default) that are not forwarded yet. */

@@ -680,6 +680,23 @@ return {c, redis.call('XRANGE', KEYS[2], '(' .. c, '+', 'COUNT', ARGV[1])}
 );
 
 /**
+ * Which of the shard outboxes given (KEYS) hold entries, that is effects not forwarded yet (the
+ * forwarder trims what it forwards): their 0-based positions in KEYS. One Redis only (the keys
+ * span slots), so that an idle forwarder asks once, not once per shard.
+ */
+export const OUTBOX_PENDING = script(
+  'outbox-pending',
+  'no-writes',
+  `
+local out = {}
+for i, k in ipairs(KEYS) do
+  if redis.call('XLEN', k) > 0 then out[#out + 1] = i - 1 end
+end
+return out
+`,
+);
+
+/**
  * Appends entries to one channel stream (KEYS 1), all or none, in the order given (one slot: the
  * channel's). ARGV: 1 approximate MAXLEN (0: none), then per entry k (idempotency key), e (effect
  * JSON), s (order stamp), o (origin). Returns how many were appended.
@@ -731,4 +748,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, CHANNEL_APPEND, OUTBOX_FORWARDED];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, OUTBOX_FORWARDED];

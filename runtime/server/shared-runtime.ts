@@ -118,7 +118,7 @@ export class SharedRuntime {
     for (const d of intake.dead) this.log.warn({ entry: d.entry, error: d.error }, 'intake entry refused (dead-letter stream)');
 
     const shards = [...this.owner.owned()];
-    const batches = await Promise.all(shards.map((s) => this.queue.read(s)));
+    const batches = await this.queue.readMany(shards);
     // Flow changes made before these events were queued (a launch, then its first events, through
     // another runtime) are taken up before they are processed: the revision is read after them.
     // Timers too: a pause acknowledged by another runtime holds before anything more goes out.
@@ -170,7 +170,7 @@ export class SharedRuntime {
    */
   private async forward(forwarder: OutboxForwarder): Promise<number> {
     this.lastForward = Date.now();
-    const owned = [...this.owner.owned()].flatMap((s) => {
+    const owned = (await forwarder.pending([...this.owner.owned()])).flatMap((s) => {
       const fence = this.owner.fence(s);
       return fence === undefined ? [] : [{ s, fence }];
     });

@@ -90,10 +90,14 @@ describe('outbox forwarder', () => {
     const listed = await s.listEffects();
     const fw = new OutboxForwarder(s, { batch: 7 });
     expect(await fw.backlog()).toBe(all.length);
+    const holding = [0, 1, 2, 3].filter((shard) => all.some((e) => s.shardOf(e.customer) === shard));
+    expect(await fw.pending([0, 1, 2, 3])).toEqual(holding);
     let moved = 0;
     for (let shard = 0; shard < 4; shard++) for (let n; (n = await fw.forward(shard)) > 0; ) moved += n;
     expect(moved).toBe(all.length);
     expect(await fw.backlog()).toBe(0);
+    // Trimmed to nothing (the streams are left, empty): nothing pending.
+    expect(await fw.pending([0, 1, 2, 3])).toEqual([]);
     for (let shard = 0; shard < 4; shard++) {
       expect(await xlen(`{${prefix}:${shard}}:o`)).toBe(0);
       expect(await redis.connection().send(`{${prefix}:${shard}}:oc`, ['GET', `{${prefix}:${shard}}:oc`])).toMatch(/^\d+-\d+$/);

@@ -164,6 +164,22 @@ describe('shard ownership', () => {
 });
 
 describe('queued events', () => {
+  it('reads every shard in one call on one Redis, as shard by shard, from each shard’s cursor', async () => {
+    const store = new RedisStore(redis.connection(), { prefix: `many${prefixes++}`, shards: 8 });
+    const queue = new RedisEventQueue(store);
+    const events = Array.from({ length: 30 }, (_, i) => ({ ...order(i, `c${i % 11}`, 10) }));
+    await queue.enqueue(events);
+    const shards = [0, 1, 2, 3, 4, 5, 6, 7];
+    const one = await Promise.all(shards.map((s) => queue.read(s, 3)));
+    expect(await queue.readMany(shards, 3)).toEqual(one);
+    expect(one.flat().length).toBeGreaterThan(8);
+    // Each shard moves on from its own cursor.
+    for (const batch of one) if (batch.length) await queue.done(batch[0]!.shard, batch.at(-1)!.entry);
+    const next = await Promise.all(shards.map((s) => queue.read(s, 100)));
+    expect(await queue.readMany(shards, 100)).toEqual(next);
+    expect([...one.flat(), ...next.flat()].map((e) => JSON.parse(e.text).id).sort()).toEqual(events.map((e) => e.id).sort());
+  });
+
   it('takes producers’ entries from the intake stream; bad ones go to the dead-letter stream with the JSON path at fault', async () => {
     const prefix = `intake${prefixes++}`;
     const { service, queue, rt, store } = await runtime(prefix);
