@@ -462,7 +462,7 @@ export class Engine {
 
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
   private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
-    // A store with round trips reads what the event needs at once (one event of a customer at a time).
+    // A store with round trips reads what the event needs at once (the event's own reads; see readsOf).
     if (!this.store.readForEvent) return yield* this.eventCo(event, rec, at, interested, queued, undefined);
     const launches: string[] = [];
     const matches: string[] = [];

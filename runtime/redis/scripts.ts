@@ -690,7 +690,9 @@ export const OUTBOX_PENDING = script(
   `
 local out = {}
 for i, k in ipairs(KEYS) do
-  if redis.call('XLEN', k) > 0 then out[#out + 1] = i - 1 end
+  -- A key of another type counts as pending: forwarding that shard reports it, the others go on.
+  local ty = redis.call('TYPE', k)['ok']
+  if ty ~= 'none' and (ty ~= 'stream' or redis.call('XLEN', k) > 0) then out[#out + 1] = i - 1 end
 end
 return out
 `,

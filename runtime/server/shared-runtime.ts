@@ -202,7 +202,8 @@ export class SharedRuntime {
   private async beat(): Promise<void> {
     this.lastBeat = Date.now();
     const r = await this.service.exclusive(() => this.owner.beat());
-    for (const s of r.lost) this.queue.forget(s);
+    // A shard gained (again) reads its cursor anew: one cached while it was this worker's before is stale.
+    for (const s of [...r.lost, ...r.gained]) this.queue.forget(s);
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
     // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
     const changed = await this.service.refresh();

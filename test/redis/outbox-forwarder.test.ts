@@ -98,6 +98,12 @@ describe('outbox forwarder', () => {
     expect(await fw.backlog()).toBe(0);
     // Trimmed to nothing (the streams are left, empty): nothing pending.
     expect(await fw.pending([0, 1, 2, 3])).toEqual([]);
+    // A broken outbox key is pending (forwarding that shard reports it); the others are still answered.
+    await redis.connection().send(`{${prefix}:2}:o`, ['DEL', `{${prefix}:2}:o`]);
+    await redis.connection().send(`{${prefix}:2}:o`, ['SET', `{${prefix}:2}:o`, 'not a stream']);
+    expect(await fw.pending([0, 1, 2, 3])).toEqual([2]);
+    await expect(fw.forward(2)).rejects.toThrow(/WRONGTYPE/);
+    await redis.connection().send(`{${prefix}:2}:o`, ['DEL', `{${prefix}:2}:o`]);
     for (let shard = 0; shard < 4; shard++) {
       expect(await xlen(`{${prefix}:${shard}}:o`)).toBe(0);
       expect(await redis.connection().send(`{${prefix}:${shard}}:oc`, ['GET', `{${prefix}:${shard}}:oc`])).toMatch(/^\d+-\d+$/);
