@@ -440,10 +440,10 @@ export class Engine {
 
     const interested = this.byEvent.get(event.type) ?? [];
     if (queued) return yield* this.processEventCo(event, rec, at, interested, true);
-    const first = this.store.markEventSeen(event.id);
-    if (!((isThenable(first) ? yield first : first) as boolean)) {
-      for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
-      return { outcome: 'duplicate' };
+    // A store that reads an event's needs at once marks it seen in that call (processEventCo).
+    if (!this.store.readForEvent) {
+      const first = this.store.markEventSeen(event.id);
+      if (!((isThenable(first) ? yield first : first) as boolean)) return yield* this.duplicateCo(event, interested);
     }
     try {
       return yield* this.processEventCo(event, rec, at, interested, false);
@@ -453,6 +453,11 @@ export class Engine {
       yield this.store.forgetEventSeen(event.id);
       throw e;
     }
+  }
+
+  private *duplicateCo(event: EngineEvent, interested: readonly LoadedFlow[]): Co<IngestOutcome> {
+    for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
+    return { outcome: 'duplicate' };
   }
 
   private *invalidCo(event: string | null, customer: string | null, message: string): Co<IngestOutcome> {
@@ -473,7 +478,8 @@ export class Engine {
       const p = flow.program;
       for (const [i, t] of p.triggers.entries()) if (t.kind === 'event' && str(p, t.event) === event.type) matches.push(Engine.matchStateKey(flow.id, i, event.type, event.customer));
     }
-    const reads = (yield this.store.readForEvent(event.customer, { launches, matches, instances })) as EventReads;
+    const reads = (yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as EventReads;
+    if (reads.firstSeen === false) return yield* this.duplicateCo(event, interested);
     return yield* this.eventCo(event, rec, at, interested, queued, reads);
   }
 

@@ -383,7 +383,17 @@ export class RedisStore implements Store {
     const s = this.shardOf(customer);
     const args = [customer, String(q.launches.length), ...q.launches.map((f) => `${f}\u0000${customer}`), String(q.matches.length), ...q.matches, String(q.instances.length), ...q.instances];
     for (const key of q.matches) if (this.matchShard(key) !== s) throw new Error(`redis store: matcher state ${JSON.stringify(key)} is not of customer ${customer}`);
-    const flat = (await this.eval(READ_EVENT, [this.k(s, 'c'), this.k(s, 'i'), this.k(s, 'cf'), this.k(s, 'l'), this.k(s, 'm')], args)) as Array<string | number | null>;
+    const keys = [this.k(s, 'c'), this.k(s, 'i'), this.k(s, 'cf'), this.k(s, 'l'), this.k(s, 'm')];
+    if (q.markSeen !== undefined) {
+      if (this.conn.cluster) {
+        // The dedupe key is of another slot: a call of its own.
+        if (!(await this.markEventSeen(q.markSeen))) return { profile: undefined, inFlight: [], launches: new Map(), matches: new Map(), instances: new Map(), firstSeen: false };
+      } else {
+        keys.push(this.g('seen', q.markSeen));
+        args.push(String(this.dedupeTtlMs));
+      }
+    }
+    const flat = (await this.eval(READ_EVENT, keys, args)) as Array<string | number | null>;
     const profile = flat[0] as string | null;
     const inFlight: InstanceRecord[] = [];
     let p = 2;
@@ -402,7 +412,10 @@ export class RedisStore implements Store {
     }
     const instances = new Map<string, boolean>();
     for (const id of q.instances) instances.set(id, flat[p++] === 1);
-    return { profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), inFlight, launches, matches, instances };
+    const out: EventReads = { profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), inFlight, launches, matches, instances };
+    const first = flat[p] as number;
+    if (q.markSeen !== undefined) out.firstSeen = this.conn.cluster ? true : first === 1;
+    return out;
   }
 
   /** An instance with its customer's profile and its flow's launch record: one script where the instance's shard is known. */

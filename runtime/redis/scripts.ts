@@ -507,14 +507,16 @@ return out
 
 /**
  * What processing one event of a customer reads (Store.readForEvent), in one call on its shard.
- * KEYS: 1 c, 2 i, 3 cf, 4 l, 5 m. ARGV: 1 customer id, then n launch fields (n, fields),
- * n matcher-state fields, n instance ids. Returns flat: profile (or nil), the number of instances
- * in flight, their (id, value) pairs, then the launch records, matcher states (each or nil) and
- * 1/0 for each instance id.
+ * KEYS: 1 c, 2 i, 3 cf, 4 l, 5 m, and on one Redis only 6 the event's dedupe key (another slot).
+ * ARGV: 1 customer id, then n launch fields (n, fields), n matcher-state fields, n instance ids,
+ * then with KEYS 6 the dedupe TTL ms (0: none). Returns flat: profile (or nil), the number of
+ * instances in flight, their (id, value) pairs, the launch records, matcher states (each or nil),
+ * 1/0 for each instance id, and last whether the event was seen for the first time (1/0; -1 when
+ * not asked).
  */
 export const READ_EVENT = script(
   'read-event',
-  'no-writes',
+  '',
   `
 local out = {redis.call('HGET', KEYS[1], ARGV[1])}
 local ids = idsOf(redis.call('HGET', KEYS[3], ARGV[1]))
@@ -532,6 +534,15 @@ for _, key in ipairs({KEYS[4], KEYS[5]}) do
 end
 local n = tonumber(ARGV[p])
 for j = 1, n do out[#out + 1] = redis.call('HEXISTS', KEYS[2], ARGV[p + j]) end
+p = p + n + 1
+local first = -1
+if KEYS[6] then
+  local ttl = tonumber(ARGV[p])
+  local r
+  if ttl > 0 then r = redis.call('SET', KEYS[6], '1', 'NX', 'PX', ttl) else r = redis.call('SET', KEYS[6], '1', 'NX') end
+  if r then first = 1 else first = 0 end
+end
+out[#out + 1] = first
 return out
 `,
 );

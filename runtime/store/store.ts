@@ -165,6 +165,8 @@ export interface EventReadsQuery {
   matches: readonly string[];
   /** Instance ids whose existence to check (an event queued again must not launch twice). */
   instances: readonly string[];
+  /** An event id to mark seen, as markEventSeen does (its answer in EventReads.firstSeen). */
+  markSeen?: string;
 }
 export interface EventReads {
   profile: CustomerProfile | undefined;
@@ -176,6 +178,8 @@ export interface EventReads {
   matches: Map<string, MatchState | undefined>;
   /** Each id asked for: whether the instance exists. */
   instances: Map<string, boolean>;
+  /** With `markSeen`: whether the event id was seen for the first time (false: a duplicate; the rest is then not read). */
+  firstSeen?: boolean;
   /**
    * Set by the engine: `profile` is this event's update, not stored yet; it goes with the event's
    * first commit (one store call less), or is stored alone at the end of the event.

@@ -668,6 +668,17 @@ export function readForEventContract(name: string, make: () => Promise<Store>): 
       expect(await s.readForInstance('nope')).toBeUndefined();
     });
 
+    it('marks the event seen in the same call when asked (as markEventSeen), and reports a duplicate', async () => {
+      const s = await make();
+      const q = { launches: [], matches: [], instances: [] };
+      expect((await s.readForEvent!('c1', { ...q, markSeen: 'e1' })).firstSeen).toBe(true);
+      expect((await s.readForEvent!('c1', { ...q, markSeen: 'e1' })).firstSeen).toBe(false);
+      expect(await s.markEventSeen('e1')).toBe(false);
+      await s.forgetEventSeen('e1');
+      expect((await s.readForEvent!('c2', { ...q, markSeen: 'e1' })).firstSeen).toBe(true);
+      expect((await s.readForEvent!('c1', q)).firstSeen).toBeUndefined();
+    });
+
     it('refuses a matcher-state key of another customer', async () => {
       const s = await make();
       // A key of the same shard would be read correctly; every other one must not be read silently.
