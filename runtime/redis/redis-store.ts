@@ -34,7 +34,7 @@ export interface RedisStoreOptions {
    * commit loses it).
    */
   leaseMs?: number;
-  /** How long an instance's activity list lives after its last step (default 30 days; 0: forever). */
+  /** How long an instance's activity lives after its last step (default 30 days; 0: forever). */
   activityTtlMs?: number;
   /** How long an event id is remembered for deduplication (default 30 days; 0: forever). */
   dedupeTtlMs?: number;
