@@ -378,7 +378,7 @@ export class RedisStore implements Store {
 
   // ------------------------------------------------------------------ one event's reads
 
-  /** Profile, instances in flight, launch records, matcher states and launched ids of one customer: one script. */
+  /** Profile, instances in flight, launch records, matcher states and launched ids of one customer, and on one Redis the event's dedupe mark: one script. */
   async readForEvent(customer: string, q: EventReadsQuery): Promise<EventReads> {
     const s = this.shardOf(customer);
     const args = [customer, String(q.launches.length), ...q.launches.map((f) => `${f}\u0000${customer}`), String(q.matches.length), ...q.matches, String(q.instances.length), ...q.instances];
