@@ -14,7 +14,7 @@ import type { EffectRecord, Store } from '../../runtime/store/store.js';
 import { InMemoryDeliveryLedger, WebhookOutbox, type DeliveryLedger, type PollSource } from '../../runtime/server/webhooks/index.js';
 import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
 import { RedisWebhookSource } from '../../runtime/redis/webhook-stream.js';
-import { connectRedis } from '../../runtime/redis/client.js';
+import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
 import { ShardOwner } from '../../runtime/redis/shard-owner.js';
 import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
@@ -137,7 +137,7 @@ async function serveHere(
     const owner = new ShardOwner(redis, { leaseMs: lease });
     shared = { owner, queue: new RedisEventQueue(redis), engineStore: redis.withScope(owner) };
     // Webhooks settled before a restart (or by another process) are not delivered again.
-    let ledgerConn: Awaited<ReturnType<typeof connectRedis>>;
+    let ledgerConn: RedisConnection;
     try {
       ledgerConn = await connectRedis({ url: values.redis });
     } catch (e) {
@@ -215,8 +215,8 @@ function superviseWorkers(n: number, io: CliIO): Promise<number> {
   return new Promise<number>((done) => {
     let stopping = false;
     let status: number = EXIT.ok;
-    // Counted here: cluster.workers may still list a worker while its 'exit' is being handled.
-    let alive = 0;
+    // The live workers, by when they started (not cluster.workers: it may still list a worker while
+    // its 'exit' is being handled).
     const bornAt = new Map<number, number>();
     const up = new Set<number>();
     let ready = false;
@@ -226,11 +226,10 @@ function superviseWorkers(n: number, io: CliIO): Promise<number> {
     let killer: ReturnType<typeof setTimeout> | undefined;
     const start = () => {
       if (stopping) return;
-      alive++;
       bornAt.set(cluster.fork().id, Date.now());
     };
     const finish = () => {
-      if (alive > 0) return;
+      if (bornAt.size > 0) return;
       clearTimeout(killer);
       done(status);
     };
@@ -258,7 +257,6 @@ function superviseWorkers(n: number, io: CliIO): Promise<number> {
       }
     });
     cluster.on('exit', (w, code, signal) => {
-      alive--;
       const lived = Date.now() - (bornAt.get(w.id) ?? 0);
       bornAt.delete(w.id);
       const listened = up.delete(w.id);

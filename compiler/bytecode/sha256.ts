@@ -14,9 +14,14 @@ const K = new Uint32Array([
 
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+/** The length of an n-byte message once padded: whole 64-byte blocks with room for 0x80 and the 8-byte length. */
+function paddedLength(n: number): number {
+  return Math.ceil((n + 9) / 64) * 64;
+}
+
 /** Pads message bytes `m[0, n)` in place (0x80, zeros, 64-bit big-endian bit length); returns the padded length. */
 function pad(m: Uint8Array, n: number): number {
-  const end = Math.ceil((n + 9) / 64) * 64;
+  const end = paddedLength(n);
   m.fill(0, n, end);
   m[n] = 0x80;
   const hi = Math.floor((n * 8) / 0x100000000);
@@ -73,7 +78,7 @@ function compress(h: Uint32Array, w: Uint32Array, m: Uint8Array, end: number): v
 /** The SHA-256 digest (32 bytes) of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
   const h = Uint32Array.from(IV);
-  const padded = new Uint8Array(Math.ceil((data.length + 9) / 64) * 64);
+  const padded = new Uint8Array(paddedLength(data.length));
   padded.set(data);
   compress(h, new Uint32Array(64), padded, pad(padded, data.length));
   const out = new Uint8Array(32);
@@ -106,7 +111,7 @@ const scratchH = new Uint32Array(8);
  */
 export function sha256Word0(text: string): number {
   // UTF-8 takes at most 3 bytes per UTF-16 unit; the padding at most 72 more.
-  const need = Math.ceil((text.length * 3 + 9) / 64) * 64;
+  const need = paddedLength(text.length * 3);
   if (scratch.length < need) scratch = new Uint8Array(need);
   const { written } = utf8.encodeInto(text, scratch);
   scratchH.set(IV);

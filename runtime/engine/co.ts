@@ -3,8 +3,8 @@
  * (`yield* aw(store.getInstance(id))`, or on hot paths `const r = store.x(); const v = isThenable(r)
  * ? yield r : r`). `runSync` drives them over a store that answers at once (the embedded store:
  * the synchronous CLI, tests), which then never yields at all: a yield would travel up and down
- * every generator of the call chain, a fifth of the simulator's time. `runAsync` drives them over
- * one that answers with promises (Redis). Browser-safe.
+ * every generator of the call chain (it stood out in CPU profiles of `node scripts/run-bench.mjs
+ * engine`). `runAsync` drives them over one that answers with promises (Redis). Browser-safe.
  */
 import type { Awaitable } from '../store/store.js';
 

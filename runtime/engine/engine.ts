@@ -32,7 +32,7 @@ import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, EventReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import type { ActivityStep, EffectRecord, EventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -404,7 +404,7 @@ export class Engine {
     const done = this.store.commit(transition);
     if (isThenable(done)) yield done;
     if (reads) {
-      if (t.launch) reads.launches.set(inst.flow, { ...t.launch });
+      if (t.launch) reads.launches.set(inst.flow, t.launch);
       if (transition.profile) {
         reads.profile = transition.profile;
         reads.profileUnsaved = false;
@@ -485,12 +485,7 @@ export class Engine {
 
   private *eventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean, reads: EventReads | undefined): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
-    let stored: CustomerProfile | undefined;
-    if (reads) stored = reads.profile;
-    else {
-      const got = this.store.getCustomer(event.customer);
-      stored = (isThenable(got) ? yield got : got) as CustomerProfile | undefined;
-    }
+    const stored = yield* this.profileCo(event.customer, reads);
     let profile = stored ?? { id: event.customer };
     if (event.profile) {
       const p = event.profile;
@@ -869,8 +864,7 @@ export class Engine {
     const runId = `run:${iso(at)}`;
     const atText = new Date(at).toISOString();
     for (const customer of (yield this.store.listCustomers(segment)) as string[]) {
-      const got = this.store.getCustomer(customer);
-      const profile = ((isThenable(got) ? yield got : got) as CustomerProfile | undefined) ?? { id: customer };
+      const profile = (yield* this.profileCo(customer, undefined)) ?? { id: customer };
       const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
       const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
       // A run already made (a runtime restarted before it stored that it had run) is not made again.
@@ -900,7 +894,14 @@ export class Engine {
     return seg === null || (profile.segments ?? []).includes(str(flow.program, seg));
   }
 
-  /** The flow's launch record of the customer. */
+  /** The customer's stored profile: from the reads of the work under way when it has them, else from the store. */
+  private *profileCo(customer: string, reads: EventReads | undefined): Co<CustomerProfile | undefined> {
+    if (reads) return reads.profile;
+    const got = this.store.getCustomer(customer);
+    return (isThenable(got) ? yield got : got) as CustomerProfile | undefined;
+  }
+
+  /** The flow's launch record of the customer (from the work's reads when it has them). */
   private *launchRecordCo(flow: LoadedFlow, customer: string, reads: EventReads | undefined): Co<LaunchRecord | undefined> {
     if (reads?.launches.has(flow.id)) return reads.launches.get(flow.id);
     const got = this.store.getLaunchRecord(flow.id, customer);
@@ -973,7 +974,7 @@ export class Engine {
       let inst: InstanceRecord | undefined;
       let reads: EventReads | undefined;
       if (this.store.readForInstance) {
-        const r = (yield this.store.readForInstance(id)) as Awaited<ReturnType<NonNullable<Store['readForInstance']>>>;
+        const r = (yield this.store.readForInstance(id)) as InstanceReads | undefined;
         inst = r?.instance;
         if (r) reads = { profile: r.profile, inFlight: [], launches: new Map([[r.instance.flow, r.launch]]), matches: new Map(), instances: new Map() };
       } else {
@@ -1228,14 +1229,8 @@ export class Engine {
     const tx = this.tx(inst);
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
     // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
-    let profile: CustomerProfile;
     const reads = this.readsOf.get(inst);
-    if (tx.profile) profile = tx.profile;
-    else if (reads) profile = reads.profile ?? { id: inst.customer };
-    else {
-      const got = this.store.getCustomer(inst.customer);
-      profile = ((isThenable(got) ? yield got : got) as CustomerProfile | undefined) ?? { id: inst.customer };
-    }
+    let profile = tx.profile ?? (yield* this.profileCo(inst.customer, reads)) ?? { id: inst.customer };
     // One environment for the whole run of the path: the clock and the profile are updated in it.
     const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
     const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);

@@ -18,8 +18,6 @@ import { validateCustomer } from '../../schemas/index.js';
 import { Engine, VirtualClock, type FlowStatus } from './engine.js';
 import { iso } from './iso.js';
 
-export { iso };
-
 export const HORIZON_MS = 400 * 86_400_000;
 
 export interface SimulateOptions {

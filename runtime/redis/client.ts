@@ -111,8 +111,9 @@ export async function connectRedis(target: RedisTarget, opts: { client?: ClientK
     await firstConnect(c, c.connect(), () => c.disconnect());
     return ioredisConnection(c);
   }
-  // node-redis retries a first connection forever (its promise never settles): fail it instead, and
-  // keep the client's own backoff for the reconnections after.
+  // node-redis retries a first connection forever (its promise never settles): fail it instead.
+  // Reconnections after it back off exponentially to 2 s (like node-redis' own default, which it
+  // does not export, without its jitter).
   let connected = false;
   const socket = { reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause) };
   if ('url' in target) {

@@ -13,7 +13,7 @@
  * `<p>:events:dead`; then acknowledge. An entry a dead worker had read and not acknowledged is
  * taken over by another after `intakeIdleMs`.
  */
-import { streamField } from './stream-fields.js';
+import { ensureGroup, streamField } from './stream-fields.js';
 import type { RedisStore } from './redis-store.js';
 import { ENQUEUE } from './scripts.js';
 
@@ -56,9 +56,6 @@ export class RedisEventQueue {
     this.intakeIdleMs = opts.intakeIdleMs ?? 30_000;
   }
 
-  private key(shard: number, name: string): string {
-    return `${this.store.shardTag(shard)}:${name}`;
-  }
   get intakeKey(): string {
     return `${this.store.prefix}:events`;
   }
@@ -75,7 +72,7 @@ export class RedisEventQueue {
     return Promise.all(
       events.map(async (e) => {
         const shard = this.store.shardOf(e.customer);
-        const r = await this.store.evalScript(ENQUEUE, [this.key(shard, `seen:${e.id}`), this.key(shard, 'in')], [String(this.dedupeTtlMs), JSON.stringify(e)]);
+        const r = await this.store.evalScript(ENQUEUE, [this.store.shardKey(shard, `seen:${e.id}`), this.store.shardKey(shard, 'in')], [String(this.dedupeTtlMs), JSON.stringify(e)]);
         return r !== null && r !== false && r !== 0;
       }),
     );
@@ -88,7 +85,7 @@ export class RedisEventQueue {
 
   /** The shard's cursor as stored ('0-0': nothing processed yet). */
   private async storedCursor(shard: number): Promise<string> {
-    const key = this.key(shard, 'inc');
+    const key = this.store.shardKey(shard, 'inc');
     return ((await this.store.conn.send(key, ['GET', key])) as string | null) ?? '0-0';
   }
 
@@ -105,7 +102,7 @@ export class RedisEventQueue {
   async readMany(shards: readonly number[], count = 100): Promise<QueuedEvent[][]> {
     if (this.store.conn.cluster || shards.length < 2) return Promise.all(shards.map((s) => this.read(s, count)));
     const after = await Promise.all(shards.map((s) => this.cursor(s)));
-    const keys = shards.map((s) => this.key(s, 'in'));
+    const keys = shards.map((s) => this.store.shardKey(s, 'in'));
     const reply = (await this.store.conn.send(keys[0], ['XREAD', 'COUNT', String(count), 'STREAMS', ...keys, ...after])) as Array<[string, Array<[string, string[]]>]> | null;
     const byKey = new Map((reply ?? []).map(([key, entries]) => [key, entries]));
     return shards.map((shard, i) => (byKey.get(keys[i]!) ?? []).map(([entry, fields]) => ({ shard, entry, text: streamField(fields, 'e') ?? 'null' })));
@@ -113,7 +110,7 @@ export class RedisEventQueue {
 
   /** The next events queued on the shard after its cursor, oldest first, at most `count`. */
   async read(shard: number, count = 100): Promise<QueuedEvent[]> {
-    const key = this.key(shard, 'in');
+    const key = this.store.shardKey(shard, 'in');
     const after = await this.cursor(shard);
     const entries = (await this.store.conn.send(key, ['XRANGE', key, `(${after}`, '+', 'COUNT', String(count)])) as Array<[string, string[]]>;
     return entries.map(([entry, fields]) => ({ shard, entry, text: streamField(fields, 'e') ?? 'null' }));
@@ -126,7 +123,7 @@ export class RedisEventQueue {
    */
   async done(shard: number, entry: string): Promise<void> {
     this.cursors.set(shard, entry);
-    const c = this.key(shard, 'inc');
+    const c = this.store.shardKey(shard, 'inc');
     await this.store.conn.send(c, ['SET', c, entry]);
   }
 
@@ -134,15 +131,15 @@ export class RedisEventQueue {
   async trim(shard: number): Promise<void> {
     const c = this.cursors.get(shard);
     if (c === undefined) return;
-    const key = this.key(shard, 'in');
+    const key = this.store.shardKey(shard, 'in');
     await this.store.conn.send(key, ['XTRIM', key, 'MINID', c]);
   }
 
   /** Events queued and not processed yet on the shards given (all by default). */
-  async backlog(shards: readonly number[] = Array.from({ length: this.store.shards }, (_, i) => i)): Promise<number> {
+  async backlog(shards: readonly number[] = this.store.shardList): Promise<number> {
     const n = await Promise.all(
       shards.map(async (s) => {
-        const key = this.key(s, 'in');
+        const key = this.store.shardKey(s, 'in');
         const after = await this.storedCursor(s);
         const rest = (await this.store.conn.send(key, ['XRANGE', key, `(${after}`, '+'])) as unknown[];
         return rest.length;
@@ -155,11 +152,7 @@ export class RedisEventQueue {
 
   private async ensureGroup(): Promise<void> {
     if (this.groupMade) return;
-    try {
-      await this.store.conn.send(this.intakeKey, ['XGROUP', 'CREATE', this.intakeKey, GROUP, '0', 'MKSTREAM']);
-    } catch (e) {
-      if (!(e instanceof Error && e.message.includes('BUSYGROUP'))) throw e;
-    }
+    await ensureGroup(this.store.conn, this.intakeKey, GROUP);
     this.groupMade = true;
   }
 

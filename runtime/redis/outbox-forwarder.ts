@@ -46,17 +46,13 @@ export class OutboxForwarder {
     if (!Number.isInteger(this.batch) || this.batch < 1) throw new Error(`outbox forwarder: batch must be a positive whole number, not ${this.batch}`);
   }
 
-  private key(shard: number, name: string): string {
-    return `${this.store.shardTag(shard)}:${name}`;
-  }
-
   /**
    * Forwards up to `batch` effects of the shard's outbox to their channel streams; returns how
    * many. `token` fences the cursor write (the shard owner's token; '' for none): a runtime that
    * lost the shard gets a FencedError and moves nothing.
    */
   async forward(shard: number, token = ''): Promise<number> {
-    const [, entries] = (await this.store.evalScript(OUTBOX_READ, [this.key(shard, 'oc'), this.key(shard, 'o')], [String(this.batch)])) as [string, Entry[]];
+    const [, entries] = (await this.store.evalScript(OUTBOX_READ, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o')], [String(this.batch)])) as [string, Entry[]];
     if (!entries.length) return 0;
     const byChannel = new Map<string, string[]>();
     for (const [id, fields] of entries) {
@@ -72,7 +68,7 @@ export class OutboxForwarder {
     // Channels are independent streams (other slots on a cluster): appended side by side.
     await Promise.all([...byChannel].map(([channel, args]) => this.store.evalScript(CHANNEL_APPEND, [channelStreamKey(this.store.prefix, channel)], args)));
     const last = entries[entries.length - 1]![0];
-    await this.store.evalScript(OUTBOX_FORWARDED, [this.key(shard, 'oc'), this.key(shard, 'o'), this.key(shard, 'own')], [last, token]);
+    await this.store.evalScript(OUTBOX_FORWARDED, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o'), this.store.shardKey(shard, 'own')], [last, token]);
     return entries.length;
   }
 
@@ -82,13 +78,13 @@ export class OutboxForwarder {
    */
   async pending(shards: readonly number[]): Promise<number[]> {
     if (this.store.conn.cluster || shards.length < 2) return [...shards];
-    const at = (await this.store.evalScript(OUTBOX_PENDING, shards.map((s) => this.key(s, 'o')), [])) as number[];
+    const at = (await this.store.evalScript(OUTBOX_PENDING, shards.map((s) => this.store.shardKey(s, 'o')), [])) as number[];
     return at.map((i) => shards[i]!);
   }
 
   /** Effects in the shard outboxes given (all by default) that are not forwarded yet. */
-  async backlog(shards: readonly number[] = Array.from({ length: this.store.shards }, (_, i) => i)): Promise<number> {
-    const n = await Promise.all(shards.map(async (s) => ((await this.store.conn.send(this.key(s, 'o'), ['XLEN', this.key(s, 'o')])) as number) ?? 0));
+  async backlog(shards: readonly number[] = this.store.shardList): Promise<number> {
+    const n = await Promise.all(shards.map(async (s) => ((await this.store.conn.send(this.store.shardKey(s, 'o'), ['XLEN', this.store.shardKey(s, 'o')])) as number) ?? 0));
     return n.reduce((a, b) => a + b, 0);
   }
 

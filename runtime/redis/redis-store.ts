@@ -17,7 +17,7 @@ import type { CustomerProfile } from '../vm/customer.js';
 import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import { decodeSteps, encodeStep } from '../store/activity-codec.js';
-import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
@@ -126,6 +126,11 @@ function byStamp<T>(a: Stamped<T>, b: Stamped<T>): number {
   return a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0;
 }
 
+/** A profile as stored in the shard's `c` hash (order stamp ++ JSON), or undefined. */
+function profileOf(v: string | null): CustomerProfile | undefined {
+  return v === null ? undefined : (JSON.parse(v.slice(16)) as CustomerProfile);
+}
+
 /** A launch record as stored in the shard's `l` hash (`[launches, lastStepAt]`), or undefined. */
 function launchRecord(v: string | null): LaunchRecord | undefined {
   if (v === null) return undefined;
@@ -145,7 +150,8 @@ export class RedisStore implements Store {
   private readonly dedupeTtlMs: number;
   private readonly outboxMaxLen: number;
   private readonly notEnteredMaxLen: number;
-  private readonly shardList: number[];
+  /** Every shard, 0 to shards - 1. */
+  readonly shardList: readonly number[];
   /** t, tl, tm of every shard (the one-Redis timer scripts). */
   private readonly allTimerKeys: string[];
   /** The last order stamp this store used or saw (a hybrid logical clock, see scripts.ts). */
@@ -196,7 +202,7 @@ export class RedisStore implements Store {
   }
 
   /** The shards this store works on (claims, listings for the engine): the scope's, or all. */
-  workShards(): number[] {
+  workShards(): readonly number[] {
     return this.scope ? [...this.scope.owned()].sort((a, b) => a - b) : this.shardList;
   }
 
@@ -271,14 +277,15 @@ export class RedisStore implements Store {
   shardTag(shard: number): string {
     return `{${this.prefix}:${shard}}`;
   }
-  private k(shard: number, name: string): string {
+  /** The key `name` of a shard (`{<prefix>:<shard>}:<name>`): one slot per shard. */
+  shardKey(shard: number, name: string): string {
     return `${this.shardTag(shard)}:${name}`;
   }
   private g(name: string, id: string): string {
     return `${this.prefix}:${name}:${id}`;
   }
   private timerKeys(shard: number): string[] {
-    return [this.k(shard, 't'), this.k(shard, 'tl'), this.k(shard, 'tm')];
+    return [this.shardKey(shard, 't'), this.shardKey(shard, 'tl'), this.shardKey(shard, 'tm')];
   }
 
   /** `n` order stamps: the first, as text (scripts raise it above their shard's last). */
@@ -296,13 +303,13 @@ export class RedisStore implements Store {
   private async locate(id: string): Promise<{ shard: number; value: string } | undefined> {
     const cached = this.where.get(id) ?? this.hint.get(id);
     if (cached !== undefined) {
-      const v = (await this.conn.send(this.k(cached, 'i'), ['HGET', this.k(cached, 'i'), id])) as string | null;
+      const v = (await this.conn.send(this.shardKey(cached, 'i'), ['HGET', this.shardKey(cached, 'i'), id])) as string | null;
       if (v !== null) {
         remember(this.where, id, cached, LOCATION_CACHE);
         return { shard: cached, value: v };
       }
     }
-    const found = await Promise.all(this.shardList.map((s) => (s === cached ? null : (this.conn.send(this.k(s, 'i'), ['HGET', this.k(s, 'i'), id]) as Promise<string | null>))));
+    const found = await Promise.all(this.shardList.map((s) => (s === cached ? null : (this.conn.send(this.shardKey(s, 'i'), ['HGET', this.shardKey(s, 'i'), id]) as Promise<string | null>))));
     const shard = found.findIndex((v) => v !== null);
     if (shard < 0) return undefined;
     remember(this.where, id, shard, LOCATION_CACHE);
@@ -357,16 +364,16 @@ export class RedisStore implements Store {
     for (const a of t.activity) args.push(encodeStep(a));
     args.push(token);
     const keys = [
-      this.k(shard, 'i'),
-      this.k(shard, `ci:${inst.customer}`),
-      this.k(shard, 'cf'),
+      this.shardKey(shard, 'i'),
+      this.shardKey(shard, `ci:${inst.customer}`),
+      this.shardKey(shard, 'cf'),
       ...this.timerKeys(shard),
-      this.k(shard, 'o'),
-      this.k(shard, 'l'),
-      this.k(shard, 'c'),
-      this.k(shard, 'hi'),
-      this.k(shard, `a:${inst.id}`),
-      this.k(shard, 'own'),
+      this.shardKey(shard, 'o'),
+      this.shardKey(shard, 'l'),
+      this.shardKey(shard, 'c'),
+      this.shardKey(shard, 'hi'),
+      this.shardKey(shard, `a:${inst.id}`),
+      this.shardKey(shard, 'own'),
     ];
     this.saw(await this.eval(COMMIT, keys, args));
     remember(this.where, inst.id, shard, LOCATION_CACHE);
@@ -383,7 +390,7 @@ export class RedisStore implements Store {
     const s = this.shardOf(customer);
     const args = [customer, String(q.launches.length), ...q.launches.map((f) => `${f}\u0000${customer}`), String(q.matches.length), ...q.matches, String(q.instances.length), ...q.instances];
     for (const key of q.matches) if (this.matchShard(key) !== s) throw new Error(`redis store: matcher state ${JSON.stringify(key)} is not of customer ${customer}`);
-    const keys = [this.k(s, 'c'), this.k(s, 'i'), this.k(s, 'cf'), this.k(s, 'l'), this.k(s, 'm')];
+    const keys = [this.shardKey(s, 'c'), this.shardKey(s, 'i'), this.shardKey(s, 'cf'), this.shardKey(s, 'l'), this.shardKey(s, 'm')];
     if (q.markSeen !== undefined) {
       if (this.conn.cluster) {
         // The dedupe key is of another slot: a call of its own.
@@ -412,50 +419,46 @@ export class RedisStore implements Store {
     }
     const instances = new Map<string, boolean>();
     for (const id of q.instances) instances.set(id, flat[p++] === 1);
-    const out: EventReads = { profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), inFlight, launches, matches, instances };
+    const out: EventReads = { profile: profileOf(profile), inFlight, launches, matches, instances };
     const first = flat[p] as number;
     if (q.markSeen !== undefined) out.firstSeen = this.conn.cluster ? true : first === 1;
     return out;
   }
 
   /** An instance with its customer's profile and its flow's launch record: one script where the instance's shard is known. */
-  async readForInstance(id: string): Promise<{ instance: InstanceRecord; profile: CustomerProfile | undefined; launch: LaunchRecord | undefined } | undefined> {
-    let shard = this.where.get(id) ?? this.hint.get(id);
-    if (shard === undefined) {
-      // Not seen yet: find it (every shard is asked), then read the rest on its shard.
-      shard = (await this.locate(id))?.shard;
-      if (shard === undefined) return undefined;
+  async readForInstance(id: string): Promise<InstanceReads | undefined> {
+    const cached = this.where.get(id) ?? this.hint.get(id);
+    // Not seen yet: found first (every shard is asked), then read with the rest on its shard.
+    const shard = cached ?? (await this.locate(id))?.shard;
+    if (shard === undefined) return undefined;
+    const [v, profile, launch, read] = (await this.eval(READ_INSTANCE, [this.shardKey(shard, 'i'), this.shardKey(shard, 'c'), this.shardKey(shard, 'l')], [id])) as [string | null, string | null, string | null, number];
+    if (v === null) {
+      if (cached === undefined) return undefined;
+      // Where it was last seen no longer holds it: look for it as if never seen.
+      this.where.delete(id);
+      this.hint.delete(id);
+      return this.readForInstance(id);
     }
-    const [v, profile, launch, read] = (await this.eval(READ_INSTANCE, [this.k(shard, 'i'), this.k(shard, 'c'), this.k(shard, 'l')], [id])) as [string | null, string | null, string | null, number];
-    if (v === null) return this.where.has(id) || this.hint.has(id) ? this.forgetAndRead(id) : undefined;
     remember(this.where, id, shard, LOCATION_CACHE);
     const instance = decodeInstance(v.slice(16));
     // The script could not decode the instance (see READ_INSTANCE): the rest read here.
     if (read !== 1) return { instance, profile: await this.getCustomer(instance.customer), launch: await this.getLaunchRecord(instance.flow, instance.customer) };
-    return { instance, profile: profile === null ? undefined : (JSON.parse(profile.slice(16)) as CustomerProfile), launch: launchRecord(launch) };
-  }
-  /** A cached shard that no longer holds the instance (it is gone): ask every shard once. */
-  private async forgetAndRead(id: string): ReturnType<RedisStore['readForInstance']> {
-    this.where.delete(id);
-    this.hint.delete(id);
-    const found = await this.locate(id);
-    return found ? this.readForInstance(id) : undefined;
+    return { instance, profile: profileOf(profile), launch: launchRecord(launch) };
   }
 
   // ------------------------------------------------------------------ customers
 
   async getCustomer(id: string): Promise<CustomerProfile | undefined> {
-    const key = this.k(this.shardOf(id), 'c');
-    const v = (await this.conn.send(key, ['HGET', key, id])) as string | null;
-    return v === null ? undefined : (JSON.parse(v.slice(16)) as CustomerProfile);
+    const key = this.shardKey(this.shardOf(id), 'c');
+    return profileOf((await this.conn.send(key, ['HGET', key, id])) as string | null);
   }
   async putCustomer(profile: CustomerProfile): Promise<void> {
     const s = this.shardOf(profile.id);
-    this.saw(await this.eval(PUT_CUSTOMER, [this.k(s, 'c'), this.k(s, 'hi')], [this.reserve(1), profile.id, JSON.stringify(profile)]));
+    this.saw(await this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi')], [this.reserve(1), profile.id, JSON.stringify(profile)]));
   }
   async listCustomers(segment?: string): Promise<string[]> {
     const all: Array<Stamped<[string, string]>> = [];
-    const replies = await Promise.all(this.workShards().map((s) => this.conn.send(this.k(s, 'c'), ['HGETALL', this.k(s, 'c')]) as Promise<string[]>));
+    const replies = await Promise.all(this.workShards().map((s) => this.conn.send(this.shardKey(s, 'c'), ['HGETALL', this.shardKey(s, 'c')]) as Promise<string[]>));
     for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!.slice(0, 16), value: [flat[i]!, flat[i + 1]!] });
     all.sort(byStamp);
     const out: string[] = [];
@@ -476,7 +479,7 @@ export class RedisStore implements Store {
   }
   private async customerIndex(customer: string, index: 'ci' | 'cf'): Promise<InstanceRecord[]> {
     const s = this.shardOf(customer);
-    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.k(s, 'i'), this.k(s, index === 'ci' ? `ci:${customer}` : 'cf')], [index, customer])) as Array<string | null>;
+    const flat = (await this.eval(CUSTOMER_INSTANCES, [this.shardKey(s, 'i'), this.shardKey(s, index === 'ci' ? `ci:${customer}` : 'cf')], [index, customer])) as Array<string | null>;
     const out: InstanceRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const v = flat[i + 1];
@@ -498,7 +501,7 @@ export class RedisStore implements Store {
       return filter.flow === undefined ? mine : mine.filter((i) => i.flow === filter.flow);
     }
     const shards = this.workShards();
-    const replies = await Promise.all(shards.map((s) => this.conn.send(this.k(s, 'i'), ['HGETALL', this.k(s, 'i')]) as Promise<string[]>));
+    const replies = await Promise.all(shards.map((s) => this.conn.send(this.shardKey(s, 'i'), ['HGETALL', this.shardKey(s, 'i')]) as Promise<string[]>));
     const all: Array<Stamped<string>> = [];
     replies.forEach((flat, ix) => {
       const s = shards[ix]!;
@@ -520,10 +523,10 @@ export class RedisStore implements Store {
 
   async appendActivity(instance: string, step: ActivityStep): Promise<void> {
     const s = await this.shardForId(instance);
-    await this.eval(APPEND_ACTIVITY, [this.k(s, `a:${instance}`)], [String(this.activityTtlMs), encodeStep(step)]);
+    await this.eval(APPEND_ACTIVITY, [this.shardKey(s, `a:${instance}`)], [String(this.activityTtlMs), encodeStep(step)]);
   }
   async listActivity(instance: string): Promise<ActivityStep[]> {
-    const key = this.k(await this.shardForId(instance), `a:${instance}`);
+    const key = this.shardKey(await this.shardForId(instance), `a:${instance}`);
     const text = (await this.conn.send(key, ['GET', key])) as string | null;
     return text === null ? [] : decodeSteps(text);
   }
@@ -531,11 +534,11 @@ export class RedisStore implements Store {
   // ------------------------------------------------------------------ launch limits
 
   async getLaunchRecord(flow: string, customer: string): Promise<LaunchRecord | undefined> {
-    const key = this.k(this.shardOf(customer), 'l');
+    const key = this.shardKey(this.shardOf(customer), 'l');
     return launchRecord((await this.conn.send(key, ['HGET', key, `${flow}\u0000${customer}`])) as string | null);
   }
   async putLaunchRecord(flow: string, customer: string, record: LaunchRecord): Promise<void> {
-    const key = this.k(this.shardOf(customer), 'l');
+    const key = this.shardKey(this.shardOf(customer), 'l');
     await this.conn.send(key, ['HSET', key, `${flow}\u0000${customer}`, JSON.stringify([record.launches, record.lastStepAt])]);
   }
 
@@ -556,12 +559,12 @@ export class RedisStore implements Store {
 
   async addTimer(timer: Timer): Promise<void> {
     const s = await this.shardForTimer(timer.instance);
-    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi'), this.k(s, 'own')], [this.reserve(1), timer.instance, numText(timer.due), this.fence(s)]));
+    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.shardKey(s, 'hi'), this.shardKey(s, 'own')], [this.reserve(1), timer.instance, numText(timer.due), this.fence(s)]));
     remember(this.timerWhere, timer.instance, s, LOCATION_CACHE);
   }
   async removeTimer(instance: string): Promise<void> {
     const s = await this.shardForTimer(instance);
-    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.k(s, 'hi'), this.k(s, 'own')], [this.reserve(1), instance, '', this.fence(s)]));
+    this.saw(await this.eval(SET_TIMER, [...this.timerKeys(s), this.shardKey(s, 'hi'), this.shardKey(s, 'own')], [this.reserve(1), instance, '', this.fence(s)]));
     this.timerWhere.delete(instance);
   }
 
@@ -648,7 +651,7 @@ export class RedisStore implements Store {
 
   async appendEffect(effect: EffectRecord): Promise<void> {
     const s = this.shardOf(effect.customer);
-    this.saw(await this.eval(APPEND_EFFECT, [this.k(s, 'o'), this.k(s, 'hi')], [this.reserve(1), String(this.outboxMaxLen), JSON.stringify(effect)]));
+    this.saw(await this.eval(APPEND_EFFECT, [this.shardKey(s, 'o'), this.shardKey(s, 'hi')], [this.reserve(1), String(this.outboxMaxLen), JSON.stringify(effect)]));
   }
   /**
    * The effects Redis still holds, in order stamp order (the order they were appended): those not
@@ -660,7 +663,7 @@ export class RedisStore implements Store {
   async listEffects(): Promise<EffectRecord[]> {
     const ck = channelsKey(this.prefix);
     const channels = ((await this.conn.send(ck, ['SMEMBERS', ck])) as string[]).sort();
-    const streams = [...this.shardList.map((s) => ({ key: this.k(s, 'o'), shard: s })), ...channels.map((c) => ({ key: channelStreamKey(this.prefix, c), shard: -1 }))];
+    const streams = [...this.shardList.map((s) => ({ key: this.shardKey(s, 'o'), shard: s })), ...channels.map((c) => ({ key: channelStreamKey(this.prefix, c), shard: -1 }))];
     const replies = await Promise.all(streams.map(({ key }) => this.conn.send(key, ['XRANGE', key, '-', '+']) as Promise<Array<[string, string[]]>>));
     const byOrigin = new Map<string, Stamped<() => EffectRecord>>();
     replies.forEach((entries, ix) => {
@@ -736,12 +739,12 @@ export class RedisStore implements Store {
     return this.shardOf(key.slice(at + 1));
   }
   async getMatchState(key: string): Promise<MatchState | undefined> {
-    const m = this.k(this.matchShard(key), 'm');
+    const m = this.shardKey(this.matchShard(key), 'm');
     const v = (await this.conn.send(m, ['HGET', m, key])) as string | null;
     return v === null ? undefined : (JSON.parse(v) as MatchState);
   }
   async putMatchState(key: string, state: MatchState): Promise<void> {
-    const m = this.k(this.matchShard(key), 'm');
+    const m = this.shardKey(this.matchShard(key), 'm');
     await this.conn.send(m, ['HSET', m, key, JSON.stringify(state)]);
   }
   getOrder(id: string): Promise<Record<string, unknown> | undefined> {

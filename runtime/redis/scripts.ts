@@ -550,8 +550,9 @@ return out
 /**
  * What firing one of an instance's timers reads (Store.readForInstance), in one call on its shard.
  * KEYS: 1 i, 2 c, 3 l. ARGV: 1 instance id. Returns {instance value, profile, launch record, 1}
- * (nil each when absent), or {instance value, nil, nil, 0} when the script could not read the instance. The customer and flow come from the stored instance (runtime/store/
- * instance-codec.ts: [version 1, flow, hash, customer, ...]).
+ * (nil each when absent), or {instance value, nil, nil, 0} when the script could not read the
+ * instance. The customer and flow come from the stored instance (runtime/store/instance-codec.ts:
+ * [version 1, flow, hash, customer, ...]).
  */
 export const READ_INSTANCE = script(
   'read-instance',

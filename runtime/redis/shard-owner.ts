@@ -59,8 +59,7 @@ export class ShardOwner implements ShardScope {
   }
 
   private ownKeys(shard: number): string[] {
-    const tag = this.store.shardTag(shard);
-    return [`${tag}:own`, `${tag}:owns`];
+    return [this.store.shardKey(shard, 'own'), this.store.shardKey(shard, 'owns')];
   }
 
   private drop(shard: number): void {

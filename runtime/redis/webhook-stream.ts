@@ -11,7 +11,7 @@
  * to one delivery: a copy forwarded twice, or an entry taken over from a runtime still retrying it,
  * finds the key delivered, dead or leased.
  */
-import { streamField } from './stream-fields.js';
+import { ensureGroup, streamField } from './stream-fields.js';
 import type { EffectRecord } from '../store/store.js';
 import type { RedisConnection } from './client.js';
 import { channelStreamKey, fromChannelJson } from './outbox-keys.js';
@@ -21,8 +21,6 @@ export interface WebhookStreamOptions {
   prefix?: string;
   /** This runtime's consumer name (the worker token: a restarted runtime is a new consumer). */
   consumer: string;
-  /** Consumer group (default `runnel-webhooks`). */
-  group?: string;
   /** A pending entry idle this long is taken over (default 60 000 ms: longer than one attempt's timeout). */
   claimIdleMs?: number;
   /** Entries read per poll (default 100). */
@@ -37,7 +35,8 @@ type Entry = [string, string[]];
 
 export class RedisWebhookSource {
   readonly streamKey: string;
-  readonly group: string;
+  /** The consumer group the runtimes' deliverers share. */
+  readonly group = 'runnel-webhooks';
   readonly consumer: string;
   private readonly claimIdleMs: number;
   private readonly count: number;
@@ -54,7 +53,6 @@ export class RedisWebhookSource {
     private readonly opts: WebhookStreamOptions,
   ) {
     this.streamKey = channelStreamKey(opts.prefix ?? 'rn', 'webhook');
-    this.group = opts.group ?? 'runnel-webhooks';
     this.consumer = opts.consumer;
     this.claimIdleMs = opts.claimIdleMs ?? 60_000;
     this.count = opts.count ?? 100;
@@ -63,12 +61,7 @@ export class RedisWebhookSource {
 
   private async ensureGroup(): Promise<void> {
     if (this.groupMade) return;
-    try {
-      // From the start of the stream: entries forwarded before any runtime read them are delivered too.
-      await this.conn.send(this.streamKey, ['XGROUP', 'CREATE', this.streamKey, this.group, '0', 'MKSTREAM']);
-    } catch (e) {
-      if (!(e instanceof Error && e.message.includes('BUSYGROUP'))) throw e;
-    }
+    await ensureGroup(this.conn, this.streamKey, this.group);
     this.groupMade = true;
   }
 

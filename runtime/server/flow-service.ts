@@ -19,7 +19,8 @@ import { LineMap } from '../../compiler/line-map.js';
 import { toJsonDiagnostic, type JsonDiagnostic } from '../../compiler/render.js';
 import { validateCustomer, validateEvent } from '../../schemas/index.js';
 import { Engine, FlowStateError, KNOWN_EVENTS, VirtualClock, type FlowStatus, type FlowVersionInfo } from '../engine/engine.js';
-import { activityJson, iso } from '../engine/simulate.js';
+import { activityJson } from '../engine/simulate.js';
+import { iso } from '../engine/iso.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { InstanceRecord, Store } from '../store/store.js';
 
@@ -189,14 +190,17 @@ export class FlowService {
    * before the acknowledgement, so it is seen by a read made after the event's).
    */
   async refreshIfChanged(): Promise<boolean> {
-    if (!this.shared || (await this.store.getMeta(REGISTRY_REV_KEY)) === this.lastRev) return false;
-    return this.refresh();
+    if (!this.shared) return false;
+    const rev = await this.store.getMeta(REGISTRY_REV_KEY);
+    if (rev === this.lastRev) return false;
+    return this.serial(() => this.refreshNow({ rev }));
   }
 
-  private async refreshNow(): Promise<boolean> {
+  /** `read`: the revision already read (by refreshIfChanged), else it is read here. */
+  private async refreshNow(read?: { rev: string | undefined }): Promise<boolean> {
     // The revision first: the registry read after it is at least as new. It counts as seen only
     // once the registry is taken up (a failure here is retried at the next check).
-    const rev = this.shared ? await this.store.getMeta(REGISTRY_REV_KEY) : undefined;
+    const rev = read ? read.rev : this.shared ? await this.store.getMeta(REGISTRY_REV_KEY) : undefined;
     const text = await this.store.getMeta(REGISTRY_KEY);
     const changed = text !== undefined && this.apply(text);
     if (changed) await this.engine.reconcile();

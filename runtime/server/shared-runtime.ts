@@ -28,11 +28,8 @@ export interface SharedRuntimeOptions {
   beatMs?: number;
   /** Pause between rounds when there was nothing to do (default 20 ms). */
   idleMs?: number;
-  /**
-   * The outbox forwarder's options (channel streams' MAXLEN, batch), or false to leave the shard
-   * outboxes alone (nothing reaches the channel streams then).
-   */
-  outbox?: OutboxForwarderOptions | false;
+  /** The outbox forwarder's options (channel streams' MAXLEN, batch). */
+  outbox?: OutboxForwarderOptions;
   /**
    * How often the outboxes are forwarded (default 100 ms): an effect reaches its channel stream
    * about that long after its commit (plus the round under way). Not every round: a forward reads
@@ -58,7 +55,7 @@ export class SharedRuntime {
   private rounds = 0;
   private readonly failures = new Map<string, number>();
   private renewing: ReturnType<typeof setInterval> | undefined;
-  private readonly forwarder: OutboxForwarder | undefined;
+  private readonly forwarder: OutboxForwarder;
   private readonly forwardMs: number;
   private lastForward = 0;
 
@@ -69,7 +66,7 @@ export class SharedRuntime {
     this.beatMs = opts.beatMs ?? 1000;
     this.idleMs = opts.idleMs ?? 20;
     this.log = opts.log ?? quiet;
-    this.forwarder = opts.outbox === false ? undefined : new OutboxForwarder(this.queue.store, opts.outbox ?? {});
+    this.forwarder = new OutboxForwarder(this.queue.store, opts.outbox ?? {});
     this.forwardMs = opts.forwardMs ?? 100;
     if (this.beatMs * 3 > this.owner.leaseMs) throw new Error(`shared runtime: beat every ${this.beatMs} ms is too slow for a ${this.owner.leaseMs} ms lease (beat at least three times per lease)`);
   }
@@ -150,9 +147,9 @@ export class SharedRuntime {
     }
     if ((await this.service.tick()) > 0) busy = true;
     if (++this.rounds % 100 === 0) await Promise.all([...this.owner.owned()].map((s) => this.queue.trim(s)));
-    if (this.forwarder && Date.now() - this.lastForward >= this.forwardMs) {
+    if (Date.now() - this.lastForward >= this.forwardMs) {
       try {
-        if ((await this.forward(this.forwarder)) > 0) busy = true;
+        if ((await this.forward()) > 0) busy = true;
       } catch (err) {
         // A shard lost is found out at once; another failure (a channel stream broken, a node
         // out of memory) must not hold events and timers up: it is logged and tried again later.
@@ -168,13 +165,13 @@ export class SharedRuntime {
    * not forward one entry in normal operation; the cursor write is fenced by the owner's fencing value).
    * Every shard is tried; then the first failure, a FencedError included, is thrown.
    */
-  private async forward(forwarder: OutboxForwarder): Promise<number> {
+  private async forward(): Promise<number> {
     this.lastForward = Date.now();
-    const owned = (await forwarder.pending([...this.owner.owned()])).flatMap((s) => {
+    const owned = (await this.forwarder.pending([...this.owner.owned()])).flatMap((s) => {
       const fence = this.owner.fence(s);
       return fence === undefined ? [] : [{ s, fence }];
     });
-    const results = await Promise.allSettled(owned.map(({ s, fence }) => forwarder.forward(s, fence)));
+    const results = await Promise.allSettled(owned.map(({ s, fence }) => this.forwarder.forward(s, fence)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return results.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);

@@ -187,6 +187,14 @@ export interface EventReads {
   profileUnsaved?: boolean;
 }
 
+/** What firing a timer reads of its instance (Store.readForInstance). */
+export interface InstanceReads {
+  instance: InstanceRecord;
+  profile: CustomerProfile | undefined;
+  /** The launch record of the instance's flow for its customer. */
+  launch: LaunchRecord | undefined;
+}
+
 export interface Store {
   /**
    * Optional: everything processing one event of `customer` reads, in one call. A store whose calls
@@ -199,7 +207,7 @@ export interface Store {
    * Optional, as readForEvent for a timer: the instance, its customer's profile and its flow's
    * launch record for the customer, in one call (undefined: no such instance).
    */
-  readForInstance?(id: string): Promise<{ instance: InstanceRecord; profile: CustomerProfile | undefined; launch: LaunchRecord | undefined } | undefined>;
+  readForInstance?(id: string): Promise<InstanceReads | undefined>;
 
   /**
    * Commits one step of one instance (see Transition). Every step changes its instance, and a store

@@ -21,6 +21,7 @@ import { simulate } from '../../runtime/engine/simulate.js';
 import { checkProject } from '../../compiler/project.js';
 import { compileProject } from '../../compiler/bytecode/compile.js';
 import { verifyFlow } from '../../compiler/bytecode/verify.js';
+import { eventually } from '../helpers/eventually.js';
 
 const N = Number(process.env['RUNNEL_CRASH_EVENTS'] ?? 20_000);
 const CUSTOMERS = Math.max(1, Math.floor(N / 5));
@@ -56,8 +57,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('crash test: two workers, SIGKILL and a Redis restart mid-run', () => {
   it(`${N.toLocaleString('en-US')} events end where the embedded store says, each effect once, no timer lost`, async () => {
     const serve = () => startServe(['--project', dir, '--port', '0', '--redis', redis!.url, '--lease', '3000'], { cwd: dir, env: ENV });
@@ -85,13 +84,11 @@ describe('crash test: two workers, SIGKILL and a Redis restart mid-run', () => {
       const n = await Promise.all(Array.from({ length: 64 }, async (_, s) => Number(await conn!.send(`{rn:${s}}:t`, ['ZCARD', `{rn:${s}}:t`])) + Number(await conn!.send(`{rn:${s}}:tl`, ['ZCARD', `{rn:${s}}:tl`]))));
       return n.reduce((a, b) => a + b, 0);
     };
-    const until = async (what: string, cond: () => Promise<boolean>, ms: number) => {
-      const end = Date.now() + ms;
-      while (!(await cond().catch(() => false))) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; instances ${await count().catch(() => '?')} of ${N}, timers ${await timers().catch(() => '?')}\n${workers.map((w) => w.output().slice(-2000)).join('\n---\n')}`);
-        await sleep(100);
-      }
-    };
+    const until = (what: string, cond: () => Promise<boolean>, ms: number) =>
+      eventually(what, () => cond().catch(() => false), ms, {
+        everyMs: 100,
+        context: async () => `instances ${await count().catch(() => '?')} of ${N}, timers ${await timers().catch(() => '?')}\n${workers.map((w) => w.output().slice(-2000)).join('\n---\n')}`,
+      });
 
     // Kill a worker at 20% and at 45% of the instances (started again at once), restart Redis at
     // 60%, kill the other worker at 75%.

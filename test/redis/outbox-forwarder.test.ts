@@ -13,6 +13,7 @@ import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
 import { ShardOwner } from '../../runtime/redis/shard-owner.js';
 import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
 import { OUTBOX_FORWARDED } from '../../runtime/redis/scripts.js';
+import { streamField } from '../../runtime/redis/stream-fields.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
 import { WebhookOutbox } from '../../runtime/server/webhooks/outbox-worker.js';
@@ -55,11 +56,7 @@ interface ChannelEntry {
 async function channel(prefix: string, name: string): Promise<ChannelEntry[]> {
   const key = `${prefix}:out:${name}`;
   const entries = (await redis.connection().send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>;
-  return entries.map(([id, f]) => {
-    const m = new Map<string, string>();
-    for (let i = 0; i < f.length; i += 2) m.set(f[i]!, f[i + 1]!);
-    return { id, k: m.get('k')!, e: JSON.parse(m.get('e')!) as EffectRecord, s: m.get('s')!, o: m.get('o')! };
-  });
+  return entries.map(([id, f]) => ({ id, k: streamField(f, 'k')!, e: JSON.parse(streamField(f, 'e')!) as EffectRecord, s: streamField(f, 's')!, o: streamField(f, 'o')! }));
 }
 async function xlen(key: string): Promise<number> {
   return Number(await redis.connection().send(key, ['XLEN', key]));
@@ -172,8 +169,10 @@ describe('outbox forwarder', () => {
     expect(afterOne.map((x) => x.k).sort()).toEqual(all.filter((e) => mineOne.has(s.shardOf(e.customer))).map((e) => e.key).sort());
     const fwFenced = new OutboxForwarder(s);
     const shardOfTwo = [...mineTwo][0]!;
-    // "one" acting on a shard of "two" (as after a stall past its lease): refused, nothing moved.
-    await expect(fwFenced.forward(shardOfTwo, 'one')).rejects.toThrow(FencedError);
+    // "one" acting on a shard of "two" with a fencing value of its own (as after a stall past its
+    // lease): refused, nothing moved.
+    const staleOfOne = `${one.owner.token}/${two.owner.fence(shardOfTwo)!.split('/').at(-1)}`;
+    await expect(fwFenced.forward(shardOfTwo, staleOfOne)).rejects.toThrow(FencedError);
     expect(await xlen(`{${prefix}:${shardOfTwo}}:o`)).toBeGreaterThan(0);
 
     await new Promise((r) => setTimeout(r, 120));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
 import { startServe } from '../helpers/serve-process.js';
+import { eventually } from '../helpers/eventually.js';
 
 let redis: RedisServer | undefined;
 let receiver: Server | undefined;
@@ -108,12 +109,7 @@ describe('runnel serve --redis', () => {
     const live = async () => ((await store.conn.send('rn:workers', ['ZRANGE', 'rn:workers', String(Date.now()), '+inf', 'BYSCORE'])) as string[]).sort();
     // An owner key holds `<worker token>/<acquisition>`.
     const owners = async () => Promise.all(Array.from({ length: 64 }, async (_, n) => ((await store.conn.send(`{rn:${n}}:own`, ['GET', `{rn:${n}}:own`])) as string | null)?.replace(/\/\d+$/, '') ?? null));
-    const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 8000) => {
-      for (const end = Date.now() + ms; !(await cond()); ) {
-        if (Date.now() > end) throw new Error(`timed out waiting for: ${what}\n${s.output().slice(-3000)}`);
-        await new Promise((ok) => setTimeout(ok, 50));
-      }
-    };
+    const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 8000) => eventually(what, cond, ms, { context: () => s.output().slice(-3000) });
     const send = async (ids: string[]) => {
       for (const c of ids) {
         const ev = { id: `r-${c}`, type: 'CustomerRegistered', customer: c, at: new Date().toISOString() };
@@ -127,7 +123,6 @@ describe('runnel serve --redis', () => {
     };
     const delivered = (ids: string[]) => ids.map((c) => `welcome/${c}/r-${c}/hello/0`);
     let exit: number | null | undefined;
-    let took = 0;
     let left: number[] = [];
     const pids = new Set<number>();
     try {
@@ -172,21 +167,18 @@ describe('runnel serve --redis', () => {
       await send(second);
       await until('the next customers completed', () => completed(second));
       await until('their webhooks delivered', () => delivered(second).every((k) => hits.includes(k)));
-      // Each webhook once, though every worker polls every shard's outbox.
+      // Each webhook once, though two workers deliver (they share the webhook stream's consumer group).
       const mine = hits.filter((h) => h.startsWith('welcome/'));
       expect(mine.sort()).toEqual([...delivered(first), ...delivered(second)].sort());
     } finally {
       // SIGTERM to the primary: it stops every worker and exits 0 (8 s at most here).
-      const t0 = Date.now();
       exit = await Promise.race([s.stop(), new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 8000))]);
-      took = Date.now() - t0;
       left = [...pids].filter(alive);
       if (exit === undefined) s.child.kill('SIGKILL');
       for (const p of left) process.kill(p, 'SIGKILL');
       await store.close();
     }
     expect({ exit, left }, s.output().slice(-3000)).toEqual({ exit: 0, left: [] });
-    expect(took).toBeLessThan(8000);
     // Stopped gracefully: the workers gave their shards up.
     const after = await RedisStore.connect({ url });
     try {

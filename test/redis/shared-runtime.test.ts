@@ -144,7 +144,7 @@ describe('shard ownership', () => {
     expect((await store.getInstance(inst.id))?.status).toBe('completed');
     expect(await store.listActivity(inst.id)).toHaveLength(1);
     // A take sent again (a dropped connection) gives the worker its own tenure back, not a refusal.
-    const ownKeys = [`${store.shardTag(shard)}:own`, `${store.shardTag(shard)}:owns`];
+    const ownKeys = [store.shardKey(shard, 'own'), store.shardKey(shard, 'owns')];
     const taken = (await store.evalScript(OWN, ownKeys, ['take', 'z', '1000'])) as string;
     expect(taken).toMatch(/^z\/\d+$/);
     await expect(store.evalScript(OWN, ownKeys, ['take', 'z', '1000'])).resolves.toBe(taken);
@@ -152,7 +152,7 @@ describe('shard ownership', () => {
     await store.evalScript(OWN, ownKeys, ['release', taken]);
     // The script alone refuses the old tenure too (a worker that has not renewed yet).
     const oldValue = 'a/1';
-    await expect(store.evalScript(OWN, [`${store.shardTag(shard)}:own`, `${store.shardTag(shard)}:owns`], ['renew', oldValue, '1000'])).resolves.toBe(0);
+    await expect(store.evalScript(OWN, ownKeys, ['renew', oldValue, '1000'])).resolves.toBe(0);
     // A shard nobody took while a's lease lapsed is a's again at its renewal.
     const c = new ShardOwner(store, { leaseMs: 200, token: 'c' });
     await c.beat();

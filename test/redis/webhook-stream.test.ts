@@ -12,6 +12,7 @@ import { WebhookOutbox, type DeliverFn } from '../../runtime/server/webhooks/out
 import type { DeliveryResult } from '../../runtime/server/webhooks/deliver.js';
 import type { EffectRecord } from '../../runtime/store/store.js';
 import { useRedis } from '../helpers/use-redis.js';
+import { eventually } from '../helpers/eventually.js';
 
 const redis = useRedis();
 let prefixes = 0;
@@ -52,13 +53,7 @@ function outbox(prefix: string, source: RedisWebhookSource, deliver: DeliverFn, 
   return o;
 }
 
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`not in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 5000) => eventually(what, cond, ms, { everyMs: 10 });
 
 describe('webhook consumer on the channel stream', () => {
   it('acknowledges an entry only once its webhook is delivered or dead-lettered; one still retrying stays pending, also after stop', async () => {
