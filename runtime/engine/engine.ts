@@ -21,9 +21,10 @@
  * ends). Steps run in a branch carry `path` in the activity. Waits that stop the customer
  * (`relevance_expired`, `dynamic_wait_missing`), exit events, errors and flow stops end every branch.
  *
- * Limit: calendar periods in the flow's time zone use store counters keyed
- * `limit:<flow>:<block id>:<period>` or `budget:<name>:<period>`; `per <duration>` uses the store's
- * rolling window (`admitInWindow`) under `limit:<flow>:<block id>` / `budget:<name>`.
+ * Limit: calendar periods in the flow's time zone use the store's admissions (`admitInPeriod`)
+ * keyed `limit:<flow>:<block id>:<period>` or `budget:<name>:<period>`; `per <duration>` uses its
+ * rolling window (`admitInWindow`) under `limit:<flow>:<block id>` / `budget:<name>`. The member
+ * admitted is the journey at the block, so a journey run again is not counted twice.
  */
 import type { Constant, ProgramBlock, ProgramOption, VerifiedProgram } from '../../compiler/bytecode/program.js';
 import type { Launch, TriggerEvent } from '../../stdlib/matchers.js';
@@ -81,6 +82,19 @@ export interface IngestOptions {
 
 /** Events older than this before their upload never enter (seed 002). */
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * How long a limit's admissions must be kept after the last one, beyond its period or window: a
+ * backdated event may reach the block up to the historical window later (plus a day of slack).
+ */
+const KEEP_MARGIN_MS = HISTORICAL_WINDOW_MS + 86_400_000;
+/** The longest of each calendar period (a month of 31 days, a day of 25 hours, a week with one). */
+const PERIOD_KEEP_MS: Readonly<Record<'hour' | 'day' | 'week' | 'month', number>> = {
+  hour: 3_600_000 + KEEP_MARGIN_MS,
+  day: 25 * 3_600_000 + KEEP_MARGIN_MS,
+  week: 7 * 86_400_000 + 3_600_000 + KEEP_MARGIN_MS,
+  month: 31 * 86_400_000 + 3_600_000 + KEEP_MARGIN_MS,
+};
 /** The context names an event may carry (contracts.md). */
 export const CONTEXT_NAMES = ['order', 'item', 'product', 'action', 'view', 'session', 'promo', 'balance', 'card', 'params'] as const;
 
@@ -1209,16 +1223,15 @@ export class Engine {
   }
 
   /** A limit block: whether one more customer is within it now (and counts them if so). */
-  private *admit(flow: LoadedFlow, b: Extract<ProgramBlock, { kind: 'limit' }>, blockId: string, now: number): Co<boolean> {
+  private *admit(inst: InstanceRecord, flow: LoadedFlow, b: Extract<ProgramBlock, { kind: 'limit' }>, blockId: string, now: number): Co<boolean> {
     const p = flow.program;
-    // A budget's counter is shared by every block naming it, in any flow; a block's own by flow and block id.
+    // A budget's admissions are shared by every block naming it, in any flow; a block's own by flow and block id.
     const base = b.budget !== null ? `budget:${str(p, b.budget)}` : `limit:${flow.id}:${blockId}`;
-    if ('ms' in b.period) return yield* aw(this.store.admitInWindow(base, now, b.period.ms, b.count));
-    const key = `${base}:${calendarPeriodKey(now, b.period.unit, flow.zone)}`;
-    const n = (yield this.store.incrementCounter(key)) as number;
-    if (n <= b.count) return true;
-    yield* aw(this.store.incrementCounter(key, -1));
-    return false;
+    // The journey at this block counts once, however often it is run again (a retry after a crash).
+    // Block ids hold no U+0000, so the member reads back unambiguously.
+    const member = `${blockId}\u0000${inst.id}`;
+    if ('ms' in b.period) return yield* aw(this.store.admitInWindow(base, member, now, b.period.ms, b.count, b.period.ms + KEEP_MARGIN_MS));
+    return yield* aw(this.store.admitInPeriod(`${base}:${calendarPeriodKey(now, b.period.unit, flow.zone)}`, member, b.count, PERIOD_KEEP_MS[b.period.unit]));
   }
 
   /** Runs a path of the instance (the main path '', or a parallel branch) from its block until it waits or leaves. */
@@ -1347,7 +1360,7 @@ export class Engine {
             break;
           }
           case 'limit': {
-            const within = yield* this.admit(flow, b, blockId, now);
+            const within = yield* this.admit(inst, flow, b, blockId, now);
             tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
             cur.block = within ? b.next : b.else;
             break;

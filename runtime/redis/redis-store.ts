@@ -20,7 +20,7 @@ import { decodeSteps, encodeStep } from '../store/activity-codec.js';
 import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, INCREMENT, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -704,17 +704,15 @@ export class RedisStore implements Store {
     return Number(await this.eval(REPLACE_META, [this.g('meta', key)], [expected === undefined ? '0' : '1', expected ?? '', value])) === 1;
   }
 
-  async getCounter(key: string): Promise<number> {
-    const k = this.g('n', key);
-    const v = (await this.conn.send(k, ['GET', k])) as string | null;
-    return v === null ? 0 : Number(v);
+  async admitInPeriod(key: string, member: string, max: number, keepMs: number): Promise<boolean> {
+    return (await this.eval(ADMIT_PERIOD, [this.g('a', key)], [member, numText(max), String(Math.ceil(keepMs))])) === 1;
   }
-  async incrementCounter(key: string, by = 1): Promise<number> {
-    const k = this.g('n', key);
-    return Number(await this.eval(INCREMENT, [k], [numText(by)]));
+  async admitInWindow(key: string, member: string, at: number, windowMs: number, max: number, keepMs: number): Promise<boolean> {
+    return (await this.eval(ADMIT, [this.g('w', key)], [numText(at), numText(windowMs), numText(max), member, String(Math.ceil(keepMs))])) === 1;
   }
-  async admitInWindow(key: string, at: number, windowMs: number, max: number): Promise<boolean> {
-    return (await this.eval(ADMIT, [this.g('w', key)], [numText(at), numText(windowMs), numText(max)])) === 1;
+  async countAdmitted(key: string): Promise<number> {
+    const k = this.g('a', key);
+    return Number(await this.conn.send(k, ['SCARD', k]));
   }
 
   // ------------------------------------------------------------------ matching snapshots

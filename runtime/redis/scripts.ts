@@ -569,33 +569,39 @@ return {v, redis.call('HGET', KEYS[2], customer), redis.call('HGET', KEYS[3], fl
 `,
 );
 
-/** KEYS: 1 counter. ARGV: 1 increment. The new value as %.17g text (exactly the double JavaScript would compute). */
-export const INCREMENT = script(
-  'increment',
+/**
+ * A calendar period's admissions (a limit block's or budget's): a set of members, one per journey at
+ * a block. KEYS: 1 the set. ARGV: 1 member, 2 max, 3 keep ms. Returns 1 (admitted now or before) or 0.
+ */
+export const ADMIT_PERIOD = script(
+  'admit-period',
   '',
   `
-local v = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1])
-local text = numText(v)
-redis.call('SET', KEYS[1], text)
-return text
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
 `,
 );
 
 /**
- * Rolling window: admits `at` when fewer than `max` admissions fall in (at - window, at]. Members
- * are `<at>:<k>` (k = how many were admitted at that same time), scores the times.
- * KEYS: 1 window zset. ARGV: 1 at, 2 window ms, 3 max. Returns 1 or 0.
+ * Rolling window: admits a member at `at` when fewer than `max` admissions fall in (at - window, at].
+ * Members are the journeys at a block, scores their admission times; a member still in the window is
+ * admitted again without counting twice. KEYS: 1 window zset. ARGV: 1 at, 2 window ms, 3 max,
+ * 4 member, 5 keep ms. Returns 1 or 0.
  */
 export const ADMIT = script(
   'admit',
   '',
   `
 local at, win, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local n = redis.call('ZCOUNT', KEYS[1], '(' .. numText(at - win), ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', numText(at - win))
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
+local n = redis.call('ZCOUNT', KEYS[1], '(' .. numText(at - win), ARGV[1])
 if n < max then
-  local same = redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[1])
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1] .. ':' .. same)
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
   return 1
 end
 return 0
@@ -762,4 +768,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, INCREMENT, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, OUTBOX_FORWARDED];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, OUTBOX_FORWARDED];

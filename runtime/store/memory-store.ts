@@ -29,8 +29,9 @@ export class MemoryStore implements Store {
   private seq = 0;
   private readonly effects: EffectRecord[] = [];
   private readonly notEntered: NotEnteredRecord[] = [];
-  private readonly counters = new Map<string, number>();
-  private readonly windows = new Map<string, number[]>();
+  /** Limit admissions: members by period key; by window key, each member's admission time. */
+  private readonly periods = new Map<string, Set<string>>();
+  private readonly windows = new Map<string, Map<string, number>>();
   private readonly matchStates = new Map<string, MatchState>();
   private readonly orders = new Map<string, Record<string, unknown>>();
   private readonly products = new Map<string, Record<string, unknown>>();
@@ -220,20 +221,27 @@ export class MemoryStore implements Store {
     return this.notEntered.slice();
   }
 
-  getCounter(key: string): number {
-    return this.counters.get(key) ?? 0;
+  admitInPeriod(key: string, member: string, max: number): boolean {
+    let admitted = this.periods.get(key);
+    if (admitted?.has(member)) return true;
+    if ((admitted?.size ?? 0) >= max) return false;
+    if (!admitted) this.periods.set(key, (admitted = new Set()));
+    admitted.add(member);
+    return true;
   }
-  incrementCounter(key: string, by = 1): number {
-    const v = (this.counters.get(key) ?? 0) + by;
-    this.counters.set(key, v);
-    return v;
+  admitInWindow(key: string, member: string, at: number, windowMs: number, max: number): boolean {
+    let admitted = this.windows.get(key);
+    if (!admitted) this.windows.set(key, (admitted = new Map()));
+    for (const [m, t] of admitted) if (t <= at - windowMs) admitted.delete(m);
+    if (admitted.has(member)) return true;
+    let n = 0;
+    for (const t of admitted.values()) if (t <= at) n++;
+    if (n >= max) return false;
+    admitted.set(member, at);
+    return true;
   }
-  admitInWindow(key: string, at: number, windowMs: number, max: number): boolean {
-    const kept = (this.windows.get(key) ?? []).filter((t) => t > at - windowMs);
-    const ok = kept.filter((t) => t <= at).length < max;
-    if (ok) kept.push(at);
-    this.windows.set(key, kept);
-    return ok;
+  countAdmitted(key: string): number {
+    return this.periods.get(key)?.size ?? 0;
   }
 
   getMatchState(key: string): MatchState | undefined {

@@ -274,14 +274,24 @@ export interface Store {
   appendNotEntered(record: NotEnteredRecord): Awaitable<void>;
   listNotEntered(): Awaitable<NotEnteredRecord[]>;
 
-  // per-block counters (limit blocks, budgets): a value under a key, incremented atomically
-  getCounter(key: string): Awaitable<number>;
-  incrementCounter(key: string, by?: number): Awaitable<number>;
+  // limit blocks and budgets: who was let through, per calendar period or rolling window
   /**
-   * Rolling-window limits: admits `at` when fewer than `max` admissions under `key` fall in
-   * (at - windowMs, at]; records it and returns true, else returns false (atomically).
+   * Admits `member` (one journey at one limit block) under `key`, a calendar period's own key, when
+   * fewer than `max` members are admitted under it; records it and returns true, else false
+   * (atomically). Idempotent: a member admitted before is admitted again without counting twice (a
+   * journey run again after a crash, a script call sent again). A store may forget the key once
+   * `keepMs` have passed since its last admission.
    */
-  admitInWindow(key: string, at: number, windowMs: number, max: number): Awaitable<boolean>;
+  admitInPeriod(key: string, member: string, max: number, keepMs: number): Awaitable<boolean>;
+  /**
+   * Rolling-window limits: admits `member` at `at` when fewer than `max` admissions under `key` fall
+   * in (at - windowMs, at]; records it and returns true, else returns false (atomically).
+   * Idempotent as admitInPeriod while the member's admission is in the window. A store may forget
+   * the key once `keepMs` have passed since its last admission.
+   */
+  admitInWindow(key: string, member: string, at: number, windowMs: number, max: number, keepMs: number): Awaitable<boolean>;
+  /** How many members `key` holds (admitInPeriod's; for stats and tests). */
+  countAdmitted(key: string): Awaitable<number>;
 
   // trigger matching (stdlib/matchers.ts)
   /** Per (flow, trigger, customer) matcher state; the key is the engine's (see Engine.matchStateKey). */

@@ -181,8 +181,8 @@ describe('scripts', () => {
     await redis.connection().sendToMasters(['SCRIPT', 'FLUSH']);
     expect(await s.claimDueTimers(5)).toEqual([{ instance: id, due: 5 }]);
     await redis.connection().sendToMasters(['SCRIPT', 'FLUSH']);
-    expect(await s.incrementCounter('k', 2)).toBe(2);
-    expect(await s.admitInWindow('w', 1, 10, 1)).toBe(true);
+    expect(await s.admitInPeriod('k', 'm', 2, 1000)).toBe(true);
+    expect(await s.admitInWindow('w', 'm', 1, 10, 1, 1000)).toBe(true);
   });
 
   it('load under the SHA-1 the store computes', async () => {
@@ -209,7 +209,7 @@ describe('a crash (kill -9) with the append-only file on (appendfsync always)', 
       await aof.restart();
       // The worker that was connected reconnects by itself; its scripts are gone (NOSCRIPT: loaded again).
       expect((await s.getInstance(ids[1]!))?.waitingUntil).toBe(11);
-      expect(await s.incrementCounter('after-restart')).toBe(1);
+      expect(await s.admitInPeriod('after-restart', 'm', 1, 60_000)).toBe(true);
       // A new worker after the restart: the scripts are gone from the cache (NOSCRIPT), the data is not.
       c2 = await connectRedis({ url: aof.url });
       const t = new RedisStore(c2, { leaseMs: 400 });

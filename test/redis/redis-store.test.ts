@@ -40,3 +40,16 @@ it('readForInstance finds an instance a store has not seen (every shard asked on
   await ioredis!.send(`{${prefix}:${shard}}:i`, ['HDEL', `{${prefix}:${shard}}:i`, 'f/c7/e1']);
   expect(await reader.readForInstance('f/c7/e1')).toBeUndefined();
 });
+
+it('limit admissions expire: a period set once its keep time is over, a window after its last admission', async () => {
+  const prefix = `ttl${n++}`;
+  const s = new RedisStore(ioredis!, { prefix });
+  expect(await s.admitInPeriod('limit:f:cap:2026-06-01', 'cap\u0000j1', 5, 40 * 86_400_000)).toBe(true);
+  const periodTtl = Number(await ioredis!.send(`${prefix}:a:limit:f:cap:2026-06-01`, ['PTTL', `${prefix}:a:limit:f:cap:2026-06-01`]));
+  expect(periodTtl).toBeGreaterThan(39 * 86_400_000);
+  expect(periodTtl).toBeLessThanOrEqual(40 * 86_400_000);
+  expect(await s.admitInWindow('limit:f:w', 'w\u0000j1', 1000, 3_600_000, 5, 2 * 3_600_000)).toBe(true);
+  const windowTtl = Number(await ioredis!.send(`${prefix}:w:limit:f:w`, ['PTTL', `${prefix}:w:limit:f:w`]));
+  expect(windowTtl).toBeGreaterThan(3_600_000);
+  expect(windowTtl).toBeLessThanOrEqual(2 * 3_600_000);
+});

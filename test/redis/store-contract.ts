@@ -318,28 +318,42 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.listNotEntered()).toEqual(ne);
     });
 
-    it('counts, and admits in rolling windows at most max in (at - window, at]', async () => {
+    it('admits at most max members per period key, each once however often it asks', async () => {
       const s = await make();
-      expect(await s.getCounter('k')).toBe(0);
-      expect(await s.incrementCounter('k')).toBe(1);
-      expect(await s.incrementCounter('k', 2)).toBe(3);
-      expect(await s.incrementCounter('k', -4)).toBe(-1);
-      expect(await s.incrementCounter('x', 0.1)).toBe(0.1);
-      expect(await s.incrementCounter('x', 0.2)).toBe(0.1 + 0.2);
-      expect(await s.getCounter('x')).toBe(0.1 + 0.2);
-      expect(await s.admitInWindow('w', 0, 100, 2)).toBe(true);
-      expect(await s.admitInWindow('w', 50, 100, 2)).toBe(true);
-      expect(await s.admitInWindow('w', 99, 100, 2)).toBe(false);
-      expect(await s.admitInWindow('w', 100, 100, 2)).toBe(true);
-      expect(await s.admitInWindow('w', 100, 100, 2)).toBe(false);
-      expect(await s.admitInWindow('w', 150, 100, 2)).toBe(true);
-      expect(await s.admitInWindow('w', 151, 100, 2)).toBe(false);
-      // Two admissions at the same time are two.
-      expect(await s.admitInWindow('same', 7, 10, 3)).toBe(true);
-      expect(await s.admitInWindow('same', 7, 10, 3)).toBe(true);
-      expect(await s.admitInWindow('same', 7, 10, 3)).toBe(true);
-      expect(await s.admitInWindow('same', 7, 10, 3)).toBe(false);
-      expect(await s.admitInWindow('other', 100, 100, 1)).toBe(true);
+      const day = 86_400_000;
+      expect(await s.countAdmitted('p')).toBe(0);
+      expect(await s.admitInPeriod('p', 'b\u0000j1', 2, day)).toBe(true);
+      expect(await s.admitInPeriod('p', 'b\u0000j1', 2, day)).toBe(true);
+      expect(await s.countAdmitted('p')).toBe(1);
+      expect(await s.admitInPeriod('p', 'b\u0000j2', 2, day)).toBe(true);
+      expect(await s.admitInPeriod('p', 'b\u0000j3', 2, day)).toBe(false);
+      // Admitted before, admitted again when full; refused before, still refused.
+      expect(await s.admitInPeriod('p', 'b\u0000j1', 2, day)).toBe(true);
+      expect(await s.admitInPeriod('p', 'b\u0000j3', 2, day)).toBe(false);
+      expect(await s.countAdmitted('p')).toBe(2);
+      // Another period is another key.
+      expect(await s.admitInPeriod('p2', 'b\u0000j3', 2, day)).toBe(true);
+      expect(await s.countAdmitted('p2')).toBe(1);
+    });
+
+    it('admits in rolling windows at most max in (at - window, at], each member once while it is in the window', async () => {
+      const s = await make();
+      const keep = 1_000_000;
+      expect(await s.admitInWindow('w', 'a', 0, 100, 2, keep)).toBe(true);
+      expect(await s.admitInWindow('w', 'b', 50, 100, 2, keep)).toBe(true);
+      expect(await s.admitInWindow('w', 'c', 99, 100, 2, keep)).toBe(false);
+      // Asked again (a retry): admitted, not counted again.
+      expect(await s.admitInWindow('w', 'b', 60, 100, 2, keep)).toBe(true);
+      expect(await s.admitInWindow('w', 'c', 100, 100, 2, keep)).toBe(true);
+      expect(await s.admitInWindow('w', 'd', 100, 100, 2, keep)).toBe(false);
+      expect(await s.admitInWindow('w', 'e', 150, 100, 2, keep)).toBe(true);
+      expect(await s.admitInWindow('w', 'f', 151, 100, 2, keep)).toBe(false);
+      // Two members at the same time are two.
+      expect(await s.admitInWindow('same', 'a', 7, 10, 3, keep)).toBe(true);
+      expect(await s.admitInWindow('same', 'b', 7, 10, 3, keep)).toBe(true);
+      expect(await s.admitInWindow('same', 'c', 7, 10, 3, keep)).toBe(true);
+      expect(await s.admitInWindow('same', 'd', 7, 10, 3, keep)).toBe(false);
+      expect(await s.admitInWindow('other', 'a', 100, 100, 1, keep)).toBe(true);
     });
 
     it('keeps match states, orders and products', async () => {
@@ -450,9 +464,9 @@ type Op =
   | { op: 'listEffects' }
   | { op: 'appendNotEntered'; record: NotEnteredRecord }
   | { op: 'listNotEntered' }
-  | { op: 'incrementCounter'; key: string; by: number }
-  | { op: 'getCounter'; key: string }
-  | { op: 'admitInWindow'; key: string; at: number; windowMs: number; max: number }
+  | { op: 'admitInPeriod'; key: string; member: string; max: number }
+  | { op: 'countAdmitted'; key: string }
+  | { op: 'admitInWindow'; key: string; member: string; at: number; windowMs: number; max: number }
   | { op: 'putMatchState'; key: string; state: Record<string, unknown> }
   | { op: 'getMatchState'; key: string }
   | { op: 'putOrder'; order: { id: string; [k: string]: unknown } }
@@ -531,9 +545,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     (r): Op => ({ op: 'appendNotEntered', record: { flow: 'f', customer: r.customer, event: 'e', at: 3, reason: r.reason as NotEnteredRecord['reason'] } }),
   ),
   fc.constant<Op>({ op: 'listNotEntered' }),
-  fc.record({ key: fc.constantFrom('n1', 'n2'), by: fc.constantFrom(1, -1, 2, 0.5, 0.1) }).map((r): Op => ({ op: 'incrementCounter', ...r })),
-  fc.constantFrom('n1', 'n2').map((key): Op => ({ op: 'getCounter', key })),
-  fc.record({ key: fc.constantFrom('w1', 'w2'), at: due, windowMs: fc.integer({ min: 1, max: 20 }), max: fc.integer({ min: 1, max: 3 }) }).map((r): Op => ({ op: 'admitInWindow', ...r })),
+  fc.record({ key: fc.constantFrom('n1', 'n2'), member: fc.constantFrom('m1', 'm2', 'm3', 'm4'), max: fc.integer({ min: 1, max: 3 }) }).map((r): Op => ({ op: 'admitInPeriod', ...r })),
+  fc.constantFrom('n1', 'n2').map((key): Op => ({ op: 'countAdmitted', key })),
+  fc.record({ key: fc.constantFrom('w1', 'w2'), member: fc.constantFrom('m1', 'm2', 'm3', 'm4'), at: due, windowMs: fc.integer({ min: 1, max: 20 }), max: fc.integer({ min: 1, max: 3 }) }).map((r): Op => ({ op: 'admitInWindow', ...r })),
   fc.record({ key: fc.constantFrom('m1', 'm2'), state: jsonish }).map((r): Op => ({ op: 'putMatchState', ...r })),
   fc.constantFrom('m1', 'm2').map((key): Op => ({ op: 'getMatchState', key })),
   fc.record({ id: fc.constantFrom('o1', 'o2'), v: jsonish }).map((r): Op => ({ op: 'putOrder', order: { ...r.v, id: r.id } })),
@@ -588,12 +602,12 @@ async function apply(s: Store, o: Op): Promise<unknown> {
       return s.appendNotEntered(o.record);
     case 'listNotEntered':
       return s.listNotEntered();
-    case 'incrementCounter':
-      return s.incrementCounter(o.key, o.by);
-    case 'getCounter':
-      return s.getCounter(o.key);
+    case 'admitInPeriod':
+      return s.admitInPeriod(o.key, o.member, o.max, 60_000);
+    case 'countAdmitted':
+      return s.countAdmitted(o.key);
     case 'admitInWindow':
-      return s.admitInWindow(o.key, o.at, o.windowMs, o.max);
+      return s.admitInWindow(o.key, o.member, o.at, o.windowMs, o.max, 60_000);
     case 'putMatchState':
       return s.putMatchState(o.key, o.state as never);
     case 'getMatchState':

@@ -52,4 +52,19 @@ describe('store failures', () => {
     expect(engine.fireDueSync(T('2026-06-01T10:00:00Z'))).toBe(3);
     expect(store.listEffects().filter((e) => e.block === 'b').map((e) => e.customer)).toEqual(['c1', 'c2', 'c3']);
   });
+
+  // A limit's admission is made before the commit (a store call of its own): the journey run again
+  // must find itself admitted, not take a second place (nor be refused for its own first one).
+  for (const period of ['day', '7d']) {
+    it(`a journey run again after a failed commit counts once at a limit (per ${period})`, () => {
+      const flow = `flow f "F" { on CustomerRegistered limit cap 1 per ${period} { steps a { send email "welcome" } } else { steps b { send email "welcome" } } }`;
+      const store = new FlakyStore();
+      const engine = new Engine(store, programs(flow), new VirtualClock(T('2026-06-01T08:00:00Z')));
+      store.failures = 1;
+      expect(() => engine.ingestSync(ev('e1', 'c1'))).toThrow('store down');
+      expect(engine.ingestSync(ev('e1', 'c1'))).toEqual({ outcome: 'accepted' });
+      expect(engine.ingestSync(ev('e2', 'c2'))).toEqual({ outcome: 'accepted' });
+      expect(store.listEffects().map((e) => `${e.customer}:${e.block}`)).toEqual(['c1:a', 'c2:b']);
+    });
+  }
 });

@@ -37,15 +37,13 @@ describe('MemoryStore', () => {
     );
   });
 
-  it('dedupes event ids, keeps launch records and counters, and owns what it is given (no copies)', () => {
+  it('dedupes event ids, keeps launch records, and owns what it is given (no copies)', () => {
     const s = new MemoryStore();
     expect(s.markEventSeen('e1')).toBe(true);
     expect(s.markEventSeen('e1')).toBe(false);
     s.putLaunchRecord('f', 'c1', { launches: 1, lastStepAt: 5 });
     expect(s.getLaunchRecord('f', 'c1')).toEqual({ launches: 1, lastStepAt: 5 });
     expect(s.getLaunchRecord('f', 'c2')).toBeUndefined();
-    expect(s.incrementCounter('k')).toBe(1);
-    expect(s.incrementCounter('k', 2)).toBe(3);
     const profile = { id: 'c1', segments: ['vip'] };
     s.putCustomer(profile);
     // The store owns its records: it hands back what it was given, without cloning.
@@ -77,14 +75,6 @@ describe('MemoryStore', () => {
     s.putInstance(inst('a', 'stopped'));
     s.putInstance(inst('d', 'completed'));
     expect(s.inFlightOfCustomer('c1')).toEqual([]);
-  });
-
-  it('rolling windows admit at most max in (at - window, at]', () => {
-    const s = new MemoryStore();
-    expect(s.admitInWindow('k', 0, 100, 2)).toBe(true);
-    expect(s.admitInWindow('k', 50, 100, 2)).toBe(true);
-    expect(s.admitInWindow('k', 99, 100, 2)).toBe(false);
-    expect(s.admitInWindow('k', 100, 100, 2)).toBe(true);
   });
 
   it('keeps match states, orders and products', () => {
