@@ -575,6 +575,10 @@ export class Engine {
     // The catalog matchers, each trigger with its own state: which launches, with what context.
     const launches = new Map<string, { context: Record<string, unknown>; whens: Array<number | null> }>();
     const reasons: string[] = [];
+    // The matchers' new states are written once the launches they allow are committed: an attempt
+    // that fails before then (a crash, a store error) leaves them as they were, so the event run
+    // again fires the same launches, not none ("order was already paid").
+    const states: Array<[string, MatchState]> = [];
     for (const [i, t] of p.triggers.entries()) {
       if (t.kind !== 'event' || str(p, t.event) !== event.type) continue;
       const key = Engine.matchStateKey(flow.id, i, event.type, event.customer);
@@ -586,11 +590,7 @@ export class Engine {
       }
       const r = catalogMatch(event.type, matcherOptions(p, t.options), tev, stored ?? {});
       // Most triggers keep no state: nothing to write while there is none (one store call less per flow and event).
-      if (stored !== undefined || !isEmpty(r.state)) {
-        const put = this.store.putMatchState(key, r.state);
-        if (isThenable(put)) yield put;
-        reads?.matches.set(key, r.state);
-      }
+      if (stored !== undefined || !isEmpty(r.state)) states.push([key, r.state]);
       if (!r.fires.length) reasons.push(r.reason ?? `${event.type} did not match`);
       for (const f of r.fires) {
         const l = launches.get(f.key);
@@ -598,7 +598,10 @@ export class Engine {
         else launches.set(f.key, { context: f.context, whens: [t.when] });
       }
     }
-    if (!launches.size) return yield* refuse('trigger_mismatch', [...new Set(reasons)].join('; '));
+    if (!launches.size) {
+      yield* this.putMatchStates(states, reads);
+      return yield* refuse('trigger_mismatch', [...new Set(reasons)].join('; '));
+    }
 
     for (const [key, launch] of launches) {
       // An earlier attempt of this event (a worker died mid-event) launched it already.
@@ -636,6 +639,15 @@ export class Engine {
       this.tx(inst).launchRead = record ?? null;
       yield* this.advanceCo(inst, flow);
       yield* this.commitCo(inst);
+    }
+    yield* this.putMatchStates(states, reads);
+  }
+
+  private *putMatchStates(states: ReadonlyArray<[string, MatchState]>, reads: EventReads | undefined): Co<void> {
+    for (const [key, state] of states) {
+      const put = this.store.putMatchState(key, state);
+      if (isThenable(put)) yield put;
+      reads?.matches.set(key, state);
     }
   }
 

@@ -67,4 +67,18 @@ describe('store failures', () => {
       expect(store.listEffects().map((e) => `${e.customer}:${e.block}`)).toEqual(['c1:a', 'c2:b']);
     });
   }
+
+  // A matcher that remembers (the order's last status) must not remember an attempt that failed:
+  // run again, the event finds the order as it was and launches.
+  it('an event run again after a failed commit still launches a trigger that keeps state', () => {
+    const flow = `flow f "F" { on OrderStatusChanged(status: "paid") steps a { send email "welcome" } }`;
+    const store = new FlakyStore();
+    const engine = new Engine(store, programs(flow), new VirtualClock(T('2026-06-01T08:00:00Z')));
+    const paid = { id: 'e1', type: 'OrderStatusChanged', customer: 'c1', at: '2026-06-01T08:00:00Z', order: { id: 'o1', status: 'paid', total: 10, items: [] } };
+    store.failures = 1;
+    expect(() => engine.ingestSync(paid)).toThrow('store down');
+    expect(engine.ingestSync(paid)).toEqual({ outcome: 'accepted' });
+    expect(store.listEffects().map((e) => e.key)).toEqual(['f/c1/e1/a/0']);
+    expect(store.listNotEntered()).toEqual([]);
+  });
 });
