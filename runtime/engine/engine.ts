@@ -61,6 +61,8 @@ interface Tx {
   /** The launch record as the entry check read it (null: none), so the first step group need not read it again. */
   launchRead?: LaunchRecord | null;
   profile?: CustomerProfile;
+  /** With `profile`: the stored profile it was made from (Transition.profileBase). */
+  profileBase?: CustomerProfile | null;
 }
 
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
@@ -411,10 +413,15 @@ export class Engine {
     for (const { due } of t.timers) if (due !== null && due < this.earliestTimerSet) this.earliestTimerSet = due;
     const transition: Transition = { instance: inst, timers: t.timers, effects: t.effects, activity: t.activity };
     if (t.launch) transition.launch = { flow: inst.flow, record: t.launch };
-    if (t.profile) transition.profile = t.profile;
     const reads = this.readsOf.get(inst);
-    // The event's profile update, not stored yet, goes with this commit (a step's edits include it).
-    if (reads?.profileUnsaved && !transition.profile) transition.profile = reads.profile!;
+    if (t.profile) {
+      transition.profile = t.profile;
+      transition.profileBase = t.profileBase ?? null;
+    } else if (reads?.profileUnsaved) {
+      // The event's profile update, not stored yet, goes with this commit (a step's edits include it).
+      transition.profile = reads.profile!;
+      transition.profileBase = reads.profileStored ?? null;
+    }
     const done = this.store.commit(transition);
     if (isThenable(done)) yield done;
     if (reads) {
@@ -506,6 +513,7 @@ export class Engine {
       profile = { ...profile, ...p, id: event.customer, ...(p['fields'] ? { fields: { ...profile.fields, ...(p['fields'] as Record<string, unknown>) } } : {}) } as CustomerProfile;
       if (reads) {
         reads.profile = profile;
+        reads.profileStored = stored ?? null;
         reads.profileUnsaved = true;
       } else {
         const put = this.store.putCustomer(profile);
@@ -546,7 +554,7 @@ export class Engine {
       if (isThenable(put)) yield put;
     }
     if (reads?.profileUnsaved) {
-      const put = this.store.putCustomer(reads.profile!);
+      const put = this.store.putCustomer(reads.profile!, reads.profileStored ?? null);
       if (isThenable(put)) yield put;
     }
     return { outcome: 'accepted' };
@@ -1255,7 +1263,15 @@ export class Engine {
     // Fetched once per run of the path; step groups that edit the profile hand back the new one.
     // Edits of an earlier path of this step (parallel branches) are not committed yet: they come first.
     const reads = this.readsOf.get(inst);
-    let profile = tx.profile ?? (yield* this.profileCo(inst.customer, reads)) ?? { id: inst.customer };
+    let profile: CustomerProfile;
+    // What is stored, which edits of this run are made from (unless an earlier path of this step edited it).
+    let base: CustomerProfile | null = null;
+    if (tx.profile) profile = tx.profile;
+    else {
+      const got = yield* this.profileCo(inst.customer, reads);
+      base = reads?.profileUnsaved ? (reads.profileStored ?? null) : (got ?? null);
+      profile = got ?? { id: inst.customer };
+    }
     // One environment for the whole run of the path: the clock and the profile are updated in it.
     const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
     const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);
@@ -1279,7 +1295,10 @@ export class Engine {
             for (let i = 0; i < b.actions.length; i++) effects.push(this.effect(p, b.actions[i]!, env(profile), inst, blockId, i, flow.id));
             for (const e of effects) tx.effects.push(e);
             const edited = this.applyToProfile(profile, effects);
-            if (edited !== profile) profile = tx.profile = edited;
+            if (edited !== profile) {
+              if (!tx.profile) tx.profileBase = base;
+              profile = tx.profile = edited;
+            }
             let rec = tx.launch;
             if (!rec) {
               let read = tx.launchRead;

@@ -20,6 +20,7 @@ import { decodeSteps, encodeStep } from '../store/activity-codec.js';
 import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
+import { mergeProfile } from '../store/profile-merge.js';
 import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -129,6 +130,20 @@ function byStamp<T>(a: Stamped<T>, b: Stamped<T>): number {
 /** A profile as stored in the shard's `c` hash (order stamp ++ JSON), or undefined. */
 function profileOf(v: string | null): CustomerProfile | undefined {
   return v === null ? undefined : (JSON.parse(v.slice(16)) as CustomerProfile);
+}
+
+/** How often a profile write made from a read is merged into a newer stored profile and sent again. */
+const PROFILE_ATTEMPTS = 8;
+
+/** A profile write's base argument (scripts.ts, profileConflict). */
+function profileBaseArg(base: CustomerProfile | null | undefined): string {
+  return base === undefined ? '' : base === null ? '-' : `=${JSON.stringify(base)}`;
+}
+
+/** A script's conflict answer: the profile stored now (null: none); undefined when it wrote. */
+function profileConflictOf(reply: unknown): CustomerProfile | null | undefined {
+  if (!Array.isArray(reply) || reply[0] !== 'conflict') return undefined;
+  return profileOf(reply[1] === '' ? null : (reply[1] as string)) ?? null;
 }
 
 /** A launch record as stored in the shard's `l` hash (`[launches, lastStepAt]`), or undefined. */
@@ -354,6 +369,7 @@ export class RedisStore implements Store {
       t.launch ? JSON.stringify([t.launch.record.launches, t.launch.record.lastStepAt]) : '',
       t.profile ? t.profile.id : '',
       t.profile ? JSON.stringify(t.profile) : '',
+      t.profile ? profileBaseArg(t.profileBase) : '',
       inst.customer,
       String(t.timers.length),
     ];
@@ -375,7 +391,21 @@ export class RedisStore implements Store {
       this.shardKey(shard, `a:${inst.id}`),
       this.shardKey(shard, 'own'),
     ];
-    this.saw(await this.eval(COMMIT, keys, args));
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.eval(COMMIT, keys, args);
+      const conflict = profileConflictOf(r);
+      if (conflict === undefined) {
+        this.saw(r);
+        break;
+      }
+      // The profile was written by someone else since it was read: the change goes into that one.
+      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${inst.customer} kept changing under ${PROFILE_ATTEMPTS} commits of ${inst.id}; nothing was written`);
+      t.profile = mergeProfile(t.profileBase ?? null, t.profile!, conflict);
+      t.profileBase = conflict;
+      args[0] = this.reserve(t.timers.length + t.effects.length + 2);
+      args[9] = JSON.stringify(t.profile);
+      args[10] = profileBaseArg(conflict);
+    }
     remember(this.where, inst.id, shard, LOCATION_CACHE);
     for (const { key, due } of t.timers) {
       if (due === null) this.timerWhere.delete(key);
@@ -452,9 +482,18 @@ export class RedisStore implements Store {
     const key = this.shardKey(this.shardOf(id), 'c');
     return profileOf((await this.conn.send(key, ['HGET', key, id])) as string | null);
   }
-  async putCustomer(profile: CustomerProfile): Promise<void> {
+  async putCustomer(profile: CustomerProfile, base?: CustomerProfile | null): Promise<void> {
     const s = this.shardOf(profile.id);
-    this.saw(await this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi')], [this.reserve(1), profile.id, JSON.stringify(profile)]));
+    let mine = profile;
+    let from = base;
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi')], [this.reserve(1), mine.id, JSON.stringify(mine), profileBaseArg(from)]);
+      const conflict = profileConflictOf(r);
+      if (conflict === undefined) return this.saw(r);
+      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${profile.id} kept changing under ${PROFILE_ATTEMPTS} writes; not written`);
+      mine = mergeProfile(from ?? null, mine, conflict);
+      from = conflict;
+    }
   }
   async listCustomers(segment?: string): Promise<string[]> {
     const all: Array<Stamped<[string, string]>> = [];

@@ -92,6 +92,14 @@ local function idsText(ids)
   for j, id in ipairs(ids) do parts[j] = #id .. ':' .. id end
   return table.concat(parts)
 end
+-- A profile write made from a read (its base: '' = none given, write as it is; '-' = there was no
+-- profile; '=' .. JSON = that one) conflicts when the stored profile (stamp ++ JSON, or false) is
+-- another now: someone wrote it in between, and the client merges its change into it (profile-merge.ts).
+local function profileConflict(stored, base)
+  if base == nil or base == '' then return false end
+  if stored then return base ~= '=' .. string.sub(stored, 17) end
+  return base ~= '-'
+end
 local function validDue(d)
   local x = tonumber(d)
   return x ~= nil and x == x
@@ -249,10 +257,11 @@ end
  *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
  *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
- *       9 profile id ('' none), 10 profile JSON, 11 customer id, 12 n timers, then n x (key, due or ''), then
- *       n effects, n x JSON, then n steps, n x encoded step lines, then the fencing token ('' none)
- * Returns the shard's last stamp. A commit sent again (its instance already stored as it would
- * write it) writes nothing.
+ *       9 profile id ('' none), 10 profile JSON, 11 profile base (see profileConflict), 12 customer id,
+ *       13 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
+ *       step lines, then the fencing token ('' none)
+ * Returns the shard's last stamp, or {'conflict', stored profile value or ''} (nothing written).
+ * A commit sent again (its instance already stored as it would write it) writes nothing.
  */
 export const COMMIT = script(
   'commit',
@@ -261,8 +270,8 @@ export const COMMIT = script(
 local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
 local ttl, maxLen = tonumber(ARGV[5]), tonumber(ARGV[6])
-local launchField, launchValue, profileId, profileJson, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
-local p = 12
+local launchField, launchValue, profileId, profileJson, profileBase, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local p = 13
 local nTimers = tonumber(ARGV[p])
 if nTimers == nil or ttl == nil or maxLen == nil or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local timers = {}
@@ -297,7 +306,10 @@ for j = 1, nTimers do
   if metas[key] == nil then metas[key] = redis.call('HGET', kTM, key) end
 end
 local oldProfile = false
-if profileId ~= '' then oldProfile = redis.call('HGET', kC, profileId) end
+if profileId ~= '' then
+  oldProfile = redis.call('HGET', kC, profileId)
+  if profileConflict(oldProfile, profileBase) then return {'conflict', oldProfile or ''} end
+end
 local check = {kCF, 'hash'}
 if not old then check[#check + 1] = kCI; check[#check + 1] = 'string' end
 if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
@@ -352,13 +364,17 @@ return intText(s)
 `,
 );
 
-/** KEYS: 1 c, 2 hi. ARGV: 1 client stamp, 2 customer id, 3 profile JSON. Returns the shard's last stamp. */
+/**
+ * KEYS: 1 c, 2 hi. ARGV: 1 client stamp, 2 customer id, 3 profile JSON, 4 profile base (see
+ * profileConflict). Returns the shard's last stamp, or {'conflict', stored value or ''} (nothing written).
+ */
 export const PUT_CUSTOMER = script(
   'put-customer',
   '',
   `
-local s = firstStamp(KEYS[2], ARGV[1])
 local old = redis.call('HGET', KEYS[1], ARGV[2])
+if profileConflict(old, ARGV[4]) then return {'conflict', old or ''} end
+local s = firstStamp(KEYS[2], ARGV[1])
 local at
 if old then at = string.sub(old, 1, 16) else at = stampText(s) end
 redis.call('HSET', KEYS[1], ARGV[2], at .. ARGV[3])

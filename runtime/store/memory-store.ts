@@ -7,6 +7,7 @@
  * got only on its way to putting it back).
  */
 import type { CustomerProfile } from '../vm/customer.js';
+import { mergeProfile } from './profile-merge.js';
 import type { ActivityStep, EffectRecord, InstanceRecord, Transition, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
 
 interface TimerEntry extends Timer {
@@ -44,7 +45,7 @@ export class MemoryStore implements Store {
     for (const e of t.effects) this.effects.push(e);
     for (const a of t.activity) this.appendActivity(t.instance.id, a);
     if (t.launch) this.putLaunchRecord(t.launch.flow, t.instance.customer, t.launch.record);
-    if (t.profile) this.putCustomer(t.profile);
+    if (t.profile) t.profile = this.storeProfile(t.profile, t.profileBase);
     this.putInstance(t.instance);
   }
 
@@ -64,8 +65,16 @@ export class MemoryStore implements Store {
     const c = this.customers.get(id);
     return c;
   }
-  putCustomer(profile: CustomerProfile): void {
-    this.customers.set(profile.id, profile);
+  putCustomer(profile: CustomerProfile, base?: CustomerProfile | null): void {
+    this.storeProfile(profile, base);
+  }
+  /** Stores the profile, merged into the one stored now when that is not `base` (another write came in between); returns what it stored. */
+  private storeProfile(profile: CustomerProfile, base: CustomerProfile | null | undefined): CustomerProfile {
+    // The store hands out its own objects: the base a change was made from is the stored one, unless it was replaced since.
+    const current = this.customers.get(profile.id) ?? null;
+    const stored = base !== undefined && current !== base ? mergeProfile(base, profile, current) : profile;
+    this.customers.set(profile.id, stored);
+    return stored;
   }
 
   getInstance(id: string): InstanceRecord | undefined {

@@ -155,6 +155,13 @@ export interface Transition {
   launch?: { flow: string; record: LaunchRecord };
   /** The customer's profile after the step groups' data edits and segment moves. */
   profile?: CustomerProfile;
+  /**
+   * With `profile`: the stored profile it was made from (null: none was stored). A store that others
+   * may write between the read and this commit (Redis: the HTTP API, other runtimes) merges the
+   * change into what it finds instead of overwriting it (runtime/store/profile-merge.ts) and sets
+   * `profile` to what it wrote. Without it, `profile` is written as it is.
+   */
+  profileBase?: CustomerProfile | null;
 }
 
 /** What processing one event reads of its customer, in one call (Store.readForEvent). */
@@ -185,6 +192,8 @@ export interface EventReads {
    * first commit (one store call less), or is stored alone at the end of the event.
    */
   profileUnsaved?: boolean;
+  /** Set by the engine with profileUnsaved: the profile stored before this event's update (null: none). */
+  profileStored?: CustomerProfile | null;
 }
 
 /** What firing a timer reads of its instance (Store.readForInstance). */
@@ -224,7 +233,11 @@ export interface Store {
 
   // customers
   getCustomer(id: string): Awaitable<CustomerProfile | undefined>;
-  putCustomer(profile: CustomerProfile): Awaitable<void>;
+  /**
+   * Stores the profile. With `base` (the stored profile it was made from; null: none), a store that
+   * others write concurrently merges the change into what it holds now, as Transition.profileBase.
+   */
+  putCustomer(profile: CustomerProfile, base?: CustomerProfile | null): Awaitable<void>;
 
   // instances (by id and by customer)
   getInstance(id: string): Awaitable<InstanceRecord | undefined>;

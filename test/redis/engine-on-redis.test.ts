@@ -289,4 +289,30 @@ flow thanks {
     // E2 saw its own update (valid: "c" sent), not what E1 read.
     expect((await store.listEffects()).map((e) => e['template'])).toEqual(['thanks', 'c', 'welcome']);
   });
+
+  it('a profile written through the API while an event is processed is not overwritten: the event’s changes are merged into it', async () => {
+    const [flow] = programs(`
+flow tiering {
+  on NewOrder
+  steps promote { set customer.fields.tier = gold add to segment "vip" }
+}`);
+    const store = new RedisStore(redis.connection(), { prefix: `merge${n++}` });
+    await store.loadScripts();
+    await store.putCustomer({ id: 'c1', email: 'c1@example.com', emailStatus: 'valid', fields: { visits: 1 } });
+    // Right after the event's reads, the HTTP API replaces the profile (the customer's address bounced).
+    const racing = Object.create(store) as RedisStore;
+    racing.readForEvent = async (customer, q) => {
+      const reads = await store.readForEvent(customer, q);
+      await store.putCustomer({ id: 'c1', email: 'c1@example.com', emailStatus: 'invalid', fields: { visits: 2 } });
+      return reads;
+    };
+    const engine = new Engine(racing, [flow!], new VirtualClock(BASE));
+    const order = { id: 'o1', status: 'new', total: 5, items: [] };
+    // The event updates the profile too (its phone), and its step sets a field and a segment.
+    expect(await engine.ingest({ id: 'e1', type: 'NewOrder', customer: 'c1', at: iso(BASE), profile: { phone: '+4915112345678' }, order })).toEqual({ outcome: 'accepted' });
+    expect(await store.getCustomer('c1')).toEqual({ id: 'c1', email: 'c1@example.com', emailStatus: 'invalid', phone: '+4915112345678', fields: { visits: 2, tier: 'gold' }, segments: ['vip'] });
+    // An event that launches nothing stores its profile update alone: merged the same way.
+    expect(await engine.ingest({ id: 'e2', type: 'CustomerRegistered', customer: 'c1', at: iso(BASE), profile: { firstName: 'Ann' } })).toEqual({ outcome: 'accepted' });
+    expect(await store.getCustomer('c1')).toEqual({ id: 'c1', email: 'c1@example.com', emailStatus: 'invalid', firstName: 'Ann', fields: { visits: 2 } });
+  });
 });

@@ -84,6 +84,33 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.listCustomers('nobody')).toEqual([]);
     });
 
+    it('merges a profile change made from an older read into the profile stored since (commit and putCustomer)', async () => {
+      const s = await make();
+      const read = { id: 'c1', email: 'c1@example.com', segments: ['vip', 'new'], fields: { tier: 'bronze', visits: 3 } };
+      await s.putCustomer(read);
+      const base = (await s.getCustomer('c1'))!;
+      // Someone else (the HTTP API) writes the profile after it was read...
+      await s.putCustomer({ id: 'c1', email: 'c1@example.com', emailStatus: 'invalid', segments: ['vip', 'new', 'api'], fields: { tier: 'bronze', visits: 4 } });
+      // ...and a step's commit made from that read sets a field and moves segments.
+      const t = tx(inst('f/c1/e1', 'c1'), { profile: { ...base, segments: ['vip', 'flow'], fields: { ...base.fields, tier: 'gold' } }, profileBase: base });
+      await s.commit(t);
+      const merged = { id: 'c1', email: 'c1@example.com', emailStatus: 'invalid', segments: ['vip', 'api', 'flow'], fields: { tier: 'gold', visits: 4 } };
+      expect(await s.getCustomer('c1')).toEqual(merged);
+      // The transition says what was stored (the engine reads on from it).
+      expect(t.profile).toEqual(merged);
+      // A base that is still what is stored: written as it is.
+      const now = (await s.getCustomer('c1'))!;
+      await s.putCustomer({ ...now, fields: { tier: 'silver' } }, now);
+      expect(await s.getCustomer('c1')).toEqual({ ...merged, fields: { tier: 'silver' } });
+      // Made from "no profile", while one was stored since: merged into it.
+      await s.putCustomer({ id: 'c2', emailStatus: 'valid' });
+      await s.putCustomer({ id: 'c2', fields: { source: 'event' } }, null);
+      expect(await s.getCustomer('c2')).toEqual({ id: 'c2', emailStatus: 'valid', fields: { source: 'event' } });
+      // Without a base: written as it is (the HTTP API's PUT replaces the profile).
+      await s.putCustomer({ id: 'c2' });
+      expect(await s.getCustomer('c2')).toEqual({ id: 'c2' });
+    });
+
     it('keeps instances losslessly; lists them by customer and in creation order', async () => {
       const s = await make();
       const rich = inst('f/c1/e1/item:o1/i1', 'c1', {
