@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../../runtime/server/app.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
-import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { LayoutError, RedisStore } from '../../runtime/redis/redis-store.js';
 import type { EffectRecord, Store } from '../../runtime/store/store.js';
 import { InMemoryDeliveryLedger, WebhookOutbox, type DeliveryLedger, type PollSource } from '../../runtime/server/webhooks/index.js';
 import { RedisDeliveryLedger } from '../../runtime/redis/delivery-ledger.js';
@@ -130,7 +130,7 @@ async function serveHere(
     try {
       redis = await RedisStore.connect({ url: values.redis }, { leaseMs: lease });
     } catch (e) {
-      throw new UsageError(`cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
+      throw new UsageError(e instanceof LayoutError ? `Redis at ${values.redis}: ${e.message}` : `cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
     }
     store = redis;
     // Runtimes on one Redis share the work by shards (runtime/server/shared-runtime.ts).
@@ -142,7 +142,7 @@ async function serveHere(
       ledgerConn = await connectRedis({ url: values.redis });
     } catch (e) {
       await redis.close(); // or this process would stay up on the store's open connection
-      throw new UsageError(`cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
+      throw new UsageError(e instanceof LayoutError ? `Redis at ${values.redis}: ${e.message}` : `cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
     }
     ledger = new RedisDeliveryLedger(ledgerConn);
     closeStore = async () => {

@@ -132,6 +132,16 @@ function profileOf(v: string | null): CustomerProfile | undefined {
   return v === null ? undefined : (JSON.parse(v.slice(16)) as CustomerProfile);
 }
 
+/**
+ * The key layout this build reads and writes (docs/redis.md, "Key layout"); the data's mark is
+ * checked on connect (RedisStore.checkLayout). Count up with every change an older build would
+ * misread, and say in docs/redis.md what changed.
+ */
+export const LAYOUT_VERSION = 1;
+
+/** Data this store must not touch: another key layout, another shard count. */
+export class LayoutError extends Error {}
+
 /** How often a profile write made from a read is merged into a newer stored profile and sent again. */
 const PROFILE_ATTEMPTS = 8;
 
@@ -204,11 +214,38 @@ export class RedisStore implements Store {
     const store = new RedisStore(conn, opts);
     try {
       await store.loadScripts();
+      await store.checkLayout();
     } catch (e) {
       await conn.close().catch(() => undefined);
       throw e;
     }
     return store;
+  }
+
+  /**
+   * Marks the data with this build's key layout and shard count (`<prefix>:layout`), or checks the
+   * mark it finds: data of another layout, or spread over another number of shards, would be misread
+   * (customers looked up on the wrong shard, keys of the wrong type), so it is refused before
+   * anything is read or written. Data of the current layout written before marks existed is adopted.
+   */
+  async checkLayout(): Promise<void> {
+    const key = `${this.prefix}:layout`;
+    const mine = { version: LAYOUT_VERSION, shards: this.shards };
+    if ((await this.conn.send(key, ['SET', key, JSON.stringify(mine), 'NX'])) === 'OK') return;
+    const text = (await this.conn.send(key, ['GET', key])) as string | null;
+    let found: { version?: unknown; shards?: unknown } | undefined;
+    try {
+      found = text === null ? undefined : (JSON.parse(text) as typeof found);
+    } catch {
+      found = undefined;
+    }
+    if (!found || typeof found !== 'object') throw new LayoutError(`redis store: ${key} holds ${JSON.stringify(text)}, not a layout mark; is this Redis (and prefix ${this.prefix}) Runnel's?`);
+    if (found.version !== LAYOUT_VERSION) {
+      throw new LayoutError(`redis store: the data under prefix ${this.prefix} has key layout ${String(found.version)}; this build reads layout ${LAYOUT_VERSION}. Use the build that wrote it, or start from an empty Redis (docs/redis.md, "Key layout")`);
+    }
+    if (found.shards !== this.shards) {
+      throw new LayoutError(`redis store: the data under prefix ${this.prefix} is spread over ${String(found.shards)} shards; this store was given ${this.shards} (shards are fixed for the life of the data)`);
+    }
   }
 
   /** The same store (same connection) working on the scope's shards only (see RedisStoreOptions.scope). */

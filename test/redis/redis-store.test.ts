@@ -1,7 +1,7 @@
 /** The Store contract on the Redis store, on one redis-server of our own, through both clients. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
-import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { LAYOUT_VERSION, LayoutError, RedisStore } from '../../runtime/redis/redis-store.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { inst, readForEventContract, storeContract, tx } from './store-contract.js';
 
@@ -52,4 +52,19 @@ it('limit admissions expire: a period set once its keep time is over, a window a
   const windowTtl = Number(await ioredis!.send(`${prefix}:w:limit:f:w`, ['PTTL', `${prefix}:w:limit:f:w`]));
   expect(windowTtl).toBeGreaterThan(3_600_000);
   expect(windowTtl).toBeLessThanOrEqual(2 * 3_600_000);
+});
+
+it('marks the data with its key layout and shard count on connect, and refuses data of another layout or shard count', async () => {
+  const prefix = `layout${n++}`;
+  const first = await RedisStore.connect({ url: server!.url }, { prefix });
+  expect(JSON.parse((await first.conn.send(`${prefix}:layout`, ['GET', `${prefix}:layout`])) as string)).toEqual({ version: LAYOUT_VERSION, shards: 64 });
+  await first.close();
+  // The same layout again: fine.
+  await (await RedisStore.connect({ url: server!.url }, { prefix })).close();
+  await expect(RedisStore.connect({ url: server!.url }, { prefix, shards: 16 })).rejects.toThrow(/spread over 64 shards; this store was given 16/);
+  await ioredis!.send(`${prefix}:layout`, ['SET', `${prefix}:layout`, JSON.stringify({ version: LAYOUT_VERSION + 1, shards: 64 })]);
+  await expect(RedisStore.connect({ url: server!.url }, { prefix })).rejects.toThrow(LayoutError);
+  await expect(RedisStore.connect({ url: server!.url }, { prefix })).rejects.toThrow(`has key layout ${LAYOUT_VERSION + 1}; this build reads layout ${LAYOUT_VERSION}`);
+  await ioredis!.send(`${prefix}:layout`, ['SET', `${prefix}:layout`, 'hello']);
+  await expect(RedisStore.connect({ url: server!.url }, { prefix })).rejects.toThrow(/not a layout mark/);
 });
