@@ -11,7 +11,9 @@
  *
  * At least once: a runtime that dies after the appends and before the cursor write leaves the
  * cursor before them, and the next forward appends that batch again. Consumers drop the copies by
- * the idempotency key (field `k`); the copies also carry the same origin (field `o`).
+ * the idempotency key (field `k`); the copies also carry the same origin (field `o`). A runtime that
+ * lives on does not make copies: when some channels' appends fail, the next forward of the shard
+ * appends to each channel only what it did not take yet.
  */
 import { channelJson, channelOf, channelStreamKey, channelsKey, originOf } from './outbox-keys.js';
 import type { RedisStore } from './redis-store.js';
@@ -35,6 +37,8 @@ export class OutboxForwarder {
   readonly batch: number;
   /** Channels this process has put in the registry (`<p>:out:channels`): added once, not per batch. */
   private readonly registered = new Set<string>();
+  /** Per shard and channel (`<shard>\0<channel>`): the last outbox entry appended there beyond the shard's cursor. */
+  private readonly appended = new Map<string, string>();
 
   constructor(
     readonly store: RedisStore,
@@ -54,21 +58,35 @@ export class OutboxForwarder {
   async forward(shard: number, token = ''): Promise<number> {
     const [, entries] = (await this.store.evalScript(OUTBOX_READ, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o')], [String(this.batch)])) as [string, Entry[]];
     if (!entries.length) return 0;
-    const byChannel = new Map<string, string[]>();
+    const byChannel = new Map<string, { args: string[]; last: string }>();
     for (const [id, fields] of entries) {
       const text = streamField(fields, 'e') ?? 'null';
       const effect = parse(text);
       const channel = channelOf(effect);
+      // Appended by an earlier forward whose other channels failed: not again.
+      const done = this.appended.get(`${shard}\u0000${channel}`);
+      if (done !== undefined && !entryAfter(id, done)) continue;
       const key = typeof effect?.['key'] === 'string' ? effect['key'] : '';
-      let args = byChannel.get(channel);
-      if (!args) byChannel.set(channel, (args = [String(this.channelMaxLen)]));
-      args.push(key, effect ? channelJson(effect) : text, streamField(fields, 's') ?? '', originOf(shard, id));
+      let to = byChannel.get(channel);
+      if (!to) byChannel.set(channel, (to = { args: [String(this.channelMaxLen)], last: id }));
+      to.args.push(key, effect ? channelJson(effect) : text, streamField(fields, 's') ?? '', originOf(shard, id));
+      to.last = id;
     }
     await this.register([...byChannel.keys()]);
-    // Channels are independent streams (other slots on a cluster): appended side by side.
-    await Promise.all([...byChannel].map(([channel, args]) => this.store.evalScript(CHANNEL_APPEND, [channelStreamKey(this.store.prefix, channel)], args)));
+    // Channels are independent streams (other slots on a cluster): appended side by side. Each one
+    // that took its entries is remembered, so that a failure of another does not copy them again.
+    const results = await Promise.allSettled(
+      [...byChannel].map(async ([channel, { args, last }]) => {
+        await this.store.evalScript(CHANNEL_APPEND, [channelStreamKey(this.store.prefix, channel)], args);
+        this.appended.set(`${shard}\u0000${channel}`, last);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const last = entries[entries.length - 1]![0];
     await this.store.evalScript(OUTBOX_FORWARDED, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o'), this.store.shardKey(shard, 'own')], [last, token]);
+    // The cursor is past them now.
+    if (this.appended.size) for (const k of [...this.appended.keys()]) if (k.startsWith(`${shard}\u0000`)) this.appended.delete(k);
     return entries.length;
   }
 
@@ -96,6 +114,13 @@ export class OutboxForwarder {
     await this.store.conn.send(k, ['SADD', k, ...fresh]);
     for (const c of fresh) this.registered.add(c);
   }
+}
+
+/** Whether stream entry id `a` (`<ms>-<seq>`) comes after `b`. */
+function entryAfter(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am > bm || (am === bm && as > bs);
 }
 
 function parse(text: string): Record<string, unknown> | null {

@@ -132,6 +132,27 @@ describe('outbox forwarder', () => {
     expect(await fw.forward(0)).toBe(0);
   });
 
+  it('a forward that failed on one channel does not copy the others’ entries when it runs again', async () => {
+    const prefix = `fw${prefixes++}`;
+    const s = await store(prefix);
+    const all = await fill(s);
+    const fw = new OutboxForwarder(s, { batch: 1000 });
+    // The sms stream is broken (a key of another type): its appends fail, the other channels' go in.
+    await redis.connection().send(`${prefix}:out:sms`, ['SET', `${prefix}:out:sms`, 'not a stream']);
+    for (let shard = 0; shard < 4; shard++) await expect(fw.forward(shard)).rejects.toThrow(/WRONGTYPE/);
+    expect(await fw.backlog()).toBe(all.length);
+    expect((await channel(prefix, 'email')).length).toBe(customers.length);
+    await redis.connection().send(`${prefix}:out:sms`, ['DEL', `${prefix}:out:sms`]);
+    for (let shard = 0; shard < 4; shard++) await fw.forward(shard);
+    expect(await fw.backlog()).toBe(0);
+    for (const [, , name] of KINDS) {
+      const keys = (await channel(prefix, name)).map((x) => x.k);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+    const total = (await Promise.all([...new Set(KINDS.map(([, , c]) => c))].map((c) => channel(prefix, c)))).reduce((n, x) => n + x.length, 0);
+    expect(total).toBe(all.length);
+  });
+
   it('bounds the channel streams with an approximate MAXLEN', async () => {
     const prefix = `fwmax${prefixes++}`;
     const s = await store(prefix);
