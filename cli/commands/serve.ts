@@ -142,7 +142,7 @@ async function serveHere(
       ledgerConn = await connectRedis({ url: values.redis });
     } catch (e) {
       await redis.close(); // or this process would stay up on the store's open connection
-      throw new UsageError(e instanceof LayoutError ? `Redis at ${values.redis}: ${e.message}` : `cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
+      throw new UsageError(`cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
     }
     ledger = new RedisDeliveryLedger(ledgerConn);
     closeStore = async () => {

@@ -86,10 +86,10 @@ export interface IngestOptions {
 export const HISTORICAL_WINDOW_MS = 7 * 86_400_000;
 
 /**
- * How long a limit's admissions must be kept after the last one, beyond its period or window: a
- * backdated event may reach the block up to the historical window later (plus a day of slack).
+ * How long a limit's admissions are kept after the last one, beyond its period or window: a day of
+ * slack (a limit is judged at the engine's clock, which may be behind the store's).
  */
-const KEEP_MARGIN_MS = HISTORICAL_WINDOW_MS + 86_400_000;
+const KEEP_MARGIN_MS = 86_400_000;
 /** The longest of each calendar period (a month of 31 days, a day of 25 hours, a week with one). */
 const PERIOD_KEEP_MS: Readonly<Record<'hour' | 'day' | 'week' | 'month', number>> = {
   hour: 3_600_000 + KEEP_MARGIN_MS,
@@ -516,7 +516,7 @@ export class Engine {
         reads.profileStored = stored ?? null;
         reads.profileUnsaved = true;
       } else {
-        const put = this.store.putCustomer(profile);
+        const put = this.store.putCustomer(profile, stored ?? null);
         if (isThenable(put)) yield put;
       }
     }

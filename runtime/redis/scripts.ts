@@ -593,8 +593,10 @@ export const ADMIT_PERIOD = script(
   'admit-period',
   '',
   `
+local max, keep = tonumber(ARGV[2]), tonumber(ARGV[3])
+if max == nil or keep == nil or keep < 1 then return redis.error_reply('ERR runnel admit-period: bad arguments; nothing was written') end
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if redis.call('SCARD', KEYS[1]) >= max then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
@@ -611,7 +613,8 @@ export const ADMIT = script(
   'admit',
   '',
   `
-local at, win, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local at, win, max, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
+if at == nil or win == nil or max == nil or keep == nil or keep < 1 or ARGV[4] == nil then return redis.error_reply('ERR runnel admit: bad arguments; nothing was written') end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', numText(at - win))
 if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
 local n = redis.call('ZCOUNT', KEYS[1], '(' .. numText(at - win), ARGV[1])

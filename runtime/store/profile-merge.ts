@@ -18,7 +18,8 @@ function applyChanges(out: Record<string, unknown>, base: Record<string, unknown
   for (const k of new Set([...Object.keys(base), ...Object.keys(mine)])) {
     if (skip.has(k) || same(base[k], mine[k])) continue;
     if (mine[k] === undefined) delete out[k];
-    else out[k] = mine[k];
+    // An own property whatever the key (`__proto__` from event JSON must not set a prototype).
+    else Object.defineProperty(out, k, { value: mine[k], writable: true, enumerable: true, configurable: true });
   }
 }
 

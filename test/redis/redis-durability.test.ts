@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
-import { COMMIT, SCRIPTS } from '../../runtime/redis/scripts.js';
+import { ADMIT, ADMIT_PERIOD, COMMIT, SCRIPTS, type Script } from '../../runtime/redis/scripts.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { useRedis } from '../helpers/use-redis.js';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
@@ -164,6 +164,14 @@ describe('commits are all or nothing', () => {
     await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
     const exists = (await redis.connection().send(keys[0], ['EXISTS', ...keys])) as number;
     expect(exists).toBe(0);
+  });
+
+  it('limit admissions with bad arguments (sent by hand) write nothing', async () => {
+    const send = (s: Script, key: string, args: string[]) => redis.connection().send(key, ['EVAL', s.source, '1', key, ...args]);
+    await expect(send(ADMIT_PERIOD, 'bad:a', ['m', '2', 'soon'])).rejects.toThrow(/admit-period: bad arguments; nothing was written/);
+    await expect(send(ADMIT, 'bad:w', ['5', '10', '2', 'm', 'soon'])).rejects.toThrow(/admit: bad arguments; nothing was written/);
+    expect(await redis.connection().send('bad:a', ['EXISTS', 'bad:a'])).toBe(0);
+    expect(await redis.connection().send('bad:w', ['EXISTS', 'bad:w'])).toBe(0);
   });
 });
 

@@ -469,7 +469,7 @@ const IDS = Array.from({ length: 8 }, (_, i) => `f/${CUST[i % CUST.length]}/e${i
 const customerOf = (id: string) => id.split('/')[1]!;
 
 type Op =
-  | { op: 'putCustomer'; profile: CustomerProfile }
+  | { op: 'putCustomer'; profile: CustomerProfile; base?: CustomerProfile | null }
   | { op: 'getCustomer'; id: string }
   | { op: 'listCustomers'; segment?: string }
   | { op: 'commit'; instance: InstanceRecord; t: Omit<Transition, 'instance'> }
@@ -522,10 +522,12 @@ const instanceOf = (i: string) =>
     (r) => inst(i, customerOf(i), { status: r.status as InstanceRecord['status'], block: r.block, waitingUntil: r.waitingUntil, flow: r.flow, contexts: { order: r.contexts } }),
   );
 const profile = fc.record({ id: cust, segments: fc.subarray(['s1', 's2']), fields: jsonish });
+/** A profile write's base (what it was made from): none given, "no profile", or a profile (rarely the stored one: then it merges). */
+const baseOf = (c: string) => fc.option(fc.option(fc.record({ segments: fc.subarray(['s1', 's2']), fields: jsonish }).map((r): CustomerProfile => ({ id: c, ...r })), { nil: null }), { nil: undefined });
 const stepArb = fc.record({ block: fc.constantFrom('a', 'b', 'w'), at: due }).map((r) => step(r.block, r.at));
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  profile.map((p): Op => ({ op: 'putCustomer', profile: p })),
+  profile.chain((p) => baseOf(p.id).map((base): Op => ({ op: 'putCustomer', profile: p, ...(base !== undefined ? { base } : {}) }))),
   cust.map((c): Op => ({ op: 'getCustomer', id: c })),
   fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }).map((segment): Op => (segment ? { op: 'listCustomers', segment } : { op: 'listCustomers' })),
   id.chain((i) =>
@@ -537,6 +539,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
         activity: fc.array(stepArb, { maxLength: 2 }),
         launch: fc.option(fc.record({ launches: fc.nat(3), lastStepAt: fc.option(due, { nil: null }) }), { nil: undefined }),
         profile: fc.option(fc.record({ segments: fc.subarray(['s1', 's2']) }), { nil: undefined }),
+        profileBase: baseOf(customerOf(i)),
       })
       .map(
         (r): Op => ({
@@ -547,7 +550,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
             effects: r.effects.map((k, j) => effect(`${i}/${k}${j}`, customerOf(i))),
             activity: r.activity,
             ...(r.launch ? { launch: { flow: r.instance.flow, record: r.launch } } : {}),
-            ...(r.profile ? { profile: { id: customerOf(i), segments: r.profile.segments } } : {}),
+            ...(r.profile ? { profile: { id: customerOf(i), segments: r.profile.segments }, ...(r.profileBase !== undefined ? { profileBase: r.profileBase } : {}) } : {}),
           },
         }),
       ),
@@ -586,7 +589,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 async function apply(s: Store, o: Op): Promise<unknown> {
   switch (o.op) {
     case 'putCustomer':
-      return s.putCustomer(o.profile);
+      return s.putCustomer(o.profile, ...(o.base !== undefined ? [o.base] : []));
     case 'getCustomer':
       return s.getCustomer(o.id);
     case 'listCustomers':

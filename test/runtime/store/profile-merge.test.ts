@@ -24,6 +24,13 @@ describe('mergeProfile', () => {
     expect(mergeProfile(base, { ...base, fields: { ...base.fields, tier: 'gold' } }, null)).toEqual({ id: 'c1', fields: { tier: 'gold' } });
   });
 
+  it('keeps a custom field named __proto__ as a field (JSON from events may carry any key)', () => {
+    const mine = JSON.parse('{"id":"c1","fields":{"__proto__":{"x":1},"k":1}}') as CustomerProfile;
+    const got = mergeProfile({ id: 'c1' }, mine, { id: 'c1', email: 'a@example.com' });
+    expect(JSON.stringify(got)).toBe('{"id":"c1","email":"a@example.com","fields":{"__proto__":{"x":1},"k":1}}');
+    expect(Object.getPrototypeOf(got.fields)).toBe(Object.prototype);
+  });
+
   it('does not modify its arguments', () => {
     const mine: CustomerProfile = { ...base, segments: ['flow'], fields: { tier: 'gold' } };
     const current: CustomerProfile = { ...base, segments: ['api'] };
