@@ -33,7 +33,7 @@ import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, EventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import type { ActivityStep, EffectRecord, EventReads as StoreEventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -63,6 +63,21 @@ interface Tx {
   profile?: CustomerProfile;
   /** With `profile`: the stored profile it was made from (Transition.profileBase). */
   profileBase?: CustomerProfile | null;
+}
+
+/**
+ * What a piece of work (an event, a timer) read of its customer at once (Store.readForEvent,
+ * readForInstance), kept current by its own commits, with the engine's note of a profile update
+ * that is not stored yet.
+ */
+interface EventReads extends StoreEventReads {
+  /**
+   * `profile` is this event's update, not stored yet: it goes with the event's first commit (one
+   * store call less), or is stored alone at the end of the event.
+   */
+  profileUnsaved?: boolean;
+  /** With profileUnsaved: the profile stored before this event's update (null: none), which it is made from. */
+  profileStored?: CustomerProfile | null;
 }
 
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];

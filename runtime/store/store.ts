@@ -187,13 +187,6 @@ export interface EventReads {
   instances: Map<string, boolean>;
   /** With `markSeen`: whether the event id was seen for the first time (false: a duplicate; the rest is then not read). */
   firstSeen?: boolean;
-  /**
-   * Set by the engine: `profile` is this event's update, not stored yet; it goes with the event's
-   * first commit (one store call less), or is stored alone at the end of the event.
-   */
-  profileUnsaved?: boolean;
-  /** Set by the engine with profileUnsaved: the profile stored before this event's update (null: none). */
-  profileStored?: CustomerProfile | null;
 }
 
 /** What firing a timer reads of its instance (Store.readForInstance). */
