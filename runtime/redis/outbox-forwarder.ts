@@ -18,7 +18,7 @@
 import { channelJson, channelOf, channelStreamKey, channelsKey, originOf } from './outbox-keys.js';
 import type { RedisStore } from './redis-store.js';
 import { streamField } from './stream-fields.js';
-import { CHANNEL_APPEND, OUTBOX_FORWARDED, OUTBOX_PENDING, OUTBOX_READ } from './scripts.js';
+import { CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, OUTBOX_PENDING, OUTBOX_READ } from './scripts.js';
 
 export interface OutboxForwarderOptions {
   /**
@@ -103,6 +103,19 @@ export class OutboxForwarder {
   /** Effects in the shard outboxes given (all by default) that are not forwarded yet. */
   async backlog(shards: readonly number[] = this.store.shardList): Promise<number> {
     const n = await Promise.all(shards.map(async (s) => ((await this.store.conn.send(this.store.shardKey(s, 'o'), ['XLEN', this.store.shardKey(s, 'o')])) as number) ?? 0));
+    return n.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Trims from every channel stream what all its consumer groups have acknowledged (CHANNEL_TRIM):
+   * a stream that delivery services read with groups then holds their backlog, not up to
+   * `channelMaxLen` entries already delivered. Streams without groups are left to their MAXLEN.
+   * Any runtime may do it for any channel (it is idempotent). Returns how many entries went.
+   */
+  async trimAcknowledged(): Promise<number> {
+    const k = channelsKey(this.store.prefix);
+    const channels = (await this.store.conn.send(k, ['SMEMBERS', k])) as string[];
+    const n = await Promise.all(channels.map(async (c) => Number(await this.store.evalScript(CHANNEL_TRIM, [channelStreamKey(this.store.prefix, c)], []))));
     return n.reduce((a, b) => a + b, 0);
   }
 

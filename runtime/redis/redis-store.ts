@@ -736,6 +736,7 @@ export class RedisStore implements Store {
    * between append and cursor) is listed once: copies share their origin. An admin and test view,
    * read in full and not atomically: an entry being forwarded may be missed for a moment.
    */
+  /** The effects still held: in the shard outboxes and the channel streams (not those trimmed once every consumer group acknowledged them), each once, in commit order. */
   async listEffects(): Promise<EffectRecord[]> {
     const ck = channelsKey(this.prefix);
     const channels = ((await this.conn.send(ck, ['SMEMBERS', ck])) as string[]).sort();

@@ -36,6 +36,11 @@ export interface SharedRuntimeOptions {
    * every shard owned, which a busy runtime would otherwise pay for at each round.
    */
   forwardMs?: number;
+  /**
+   * How often the channel streams are trimmed of what every consumer group of each has
+   * acknowledged (default 10 000 ms; OutboxForwarder.trimAcknowledged).
+   */
+  trimMs?: number;
   log?: SharedRuntimeLog;
 }
 
@@ -57,6 +62,8 @@ export class SharedRuntime {
   private renewing: ReturnType<typeof setInterval> | undefined;
   private readonly forwarder: OutboxForwarder;
   private readonly forwardMs: number;
+  private readonly trimMs: number;
+  private lastTrim = 0;
   private lastForward = 0;
 
   constructor(opts: SharedRuntimeOptions) {
@@ -68,6 +75,7 @@ export class SharedRuntime {
     this.log = opts.log ?? quiet;
     this.forwarder = new OutboxForwarder(this.queue.store, opts.outbox ?? {});
     this.forwardMs = opts.forwardMs ?? 100;
+    this.trimMs = opts.trimMs ?? 10_000;
     if (this.beatMs * 3 > this.owner.leaseMs) throw new Error(`shared runtime: beat every ${this.beatMs} ms is too slow for a ${this.owner.leaseMs} ms lease (beat at least three times per lease)`);
   }
 
@@ -155,6 +163,14 @@ export class SharedRuntime {
         // out of memory) must not hold events and timers up: it is logged and tried again later.
         if (err instanceof FencedError) throw err;
         this.log.error({ err }, 'forwarding the outbox failed; trying again');
+      }
+    }
+    if (Date.now() - this.lastTrim >= this.trimMs) {
+      this.lastTrim = Date.now();
+      try {
+        await this.forwarder.trimAcknowledged();
+      } catch (err) {
+        this.log.error({ err }, 'trimming the channel streams failed; trying again later');
       }
     }
     return busy;

@@ -153,6 +153,48 @@ describe('outbox forwarder', () => {
     expect(total).toBe(all.length);
   });
 
+  it('trims from the channel streams what every consumer group has acknowledged, nothing a group still needs', async () => {
+    const prefix = `fw${prefixes++}`;
+    const s = await store(prefix);
+    const fw = new OutboxForwarder(s);
+    const conn = redis.connection();
+    const key = `${prefix}:out:email`;
+    await conn.send(`${prefix}:out:channels`, ['SADD', `${prefix}:out:channels`, 'email', 'sms']);
+    const ids: string[] = [];
+    for (let i = 0; i < 1000; i++) ids.push((await conn.send(key, ['XADD', key, '*', 'k', `k${i}`, 'e', '{}'])) as string);
+    const left = async () => ((await conn.send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>).map(([id]) => id);
+    // No group: nothing is known to be delivered; MAXLEN alone bounds it.
+    expect(await fw.trimAcknowledged()).toBe(0);
+    expect(await left()).toEqual(ids);
+    // Group "mailer" read 600 and acknowledged 500; group "late" was created at the end (reads only new ones).
+    await conn.send(key, ['XGROUP', 'CREATE', key, 'mailer', '0']);
+    await conn.send(key, ['XREADGROUP', 'GROUP', 'mailer', 'm1', 'COUNT', '600', 'STREAMS', key, '>']);
+    await conn.send(key, ['XACK', key, 'mailer', ...ids.slice(0, 500)]);
+    await conn.send(key, ['XGROUP', 'CREATE', key, 'late', '$']);
+    const trimmed = await fw.trimAcknowledged();
+    expect(trimmed).toBeGreaterThan(0);
+    const after = await left();
+    // Whole stream nodes go (approximate trimming): never one the mailer has pending or not read.
+    expect(after).toEqual(ids.slice(1000 - after.length));
+    expect(after.length).toBeGreaterThanOrEqual(500);
+    expect(after.length).toBe(1000 - trimmed);
+    // A group that has read nothing holds everything that is left.
+    await conn.send(key, ['XGROUP', 'CREATE', key, 'audit', '0']);
+    expect(await fw.trimAcknowledged()).toBe(0);
+    expect(await left()).toEqual(after);
+    // Once every group has acknowledged everything, all but the last node goes.
+    await conn.send(key, ['XREADGROUP', 'GROUP', 'audit', 'a1', 'STREAMS', key, '>']);
+    await conn.send(key, ['XACK', key, 'audit', ...after]);
+    await conn.send(key, ['XREADGROUP', 'GROUP', 'mailer', 'm1', 'STREAMS', key, '>']);
+    await conn.send(key, ['XACK', key, 'mailer', ...after]);
+    await fw.trimAcknowledged();
+    expect((await left()).length).toBeLessThan(after.length);
+    expect((await left()).at(-1)).toBe(ids.at(-1));
+    // A channel stream of the wrong type is reported (the runtime logs it and goes on).
+    await conn.send(`${prefix}:out:sms`, ['SET', `${prefix}:out:sms`, 'x']);
+    await expect(fw.trimAcknowledged()).rejects.toThrow(/WRONGTYPE/);
+  });
+
   it('bounds the channel streams with an approximate MAXLEN', async () => {
     const prefix = `fwmax${prefixes++}`;
     const s = await store(prefix);

@@ -331,4 +331,22 @@ describe('two runtimes on one Redis', () => {
     expect((await one.store.listEffects()).filter((e) => e['template'] === 'reminder')).toEqual([]);
     expect((await one.store.listInstances()).map((i) => `${i.status}/${i.reason}`)).toEqual(customers.map(() => 'stopped/flow_stopped'));
   });
+
+  it('trims the channel streams of what every consumer group acknowledged, within a trim period', async () => {
+    const prefix = `sr${prefixes++}`;
+    const { rt, store } = await runtime(prefix);
+    const conn = redis.connection();
+    const key = `${prefix}:out:email`;
+    await conn.send(`${prefix}:out:channels`, ['SADD', `${prefix}:out:channels`, 'email']);
+    for (let i = 0; i < 500; i++) await conn.send(key, ['XADD', key, '*', 'k', `k${i}`, 'e', '{}']);
+    await conn.send(key, ['XGROUP', 'CREATE', key, 'mailer', '0']);
+    const read = (await conn.send(key, ['XREADGROUP', 'GROUP', 'mailer', 'm1', 'STREAMS', key, '>'])) as Array<[string, Array<[string, string[]]>]>;
+    await conn.send(key, ['XACK', key, 'mailer', ...read[0]![1].map(([id]) => id)]);
+    await rt.round();
+    const left = Number(await conn.send(key, ['XLEN', key]));
+    expect(left).toBeLessThan(500);
+    // The last entry a group read stays (its node): nothing that was not acknowledged is gone.
+    expect(((await conn.send(key, ['XREVRANGE', key, '+', '-', 'COUNT', '1'])) as Array<[string, string[]]>)[0]![1]).toEqual(['k', 'k499', 'e', '{}']);
+    await store.conn.send(key, ['DEL', key]);
+  });
 });
