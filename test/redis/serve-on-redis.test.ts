@@ -10,7 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { RedisStore } from '../../runtime/redis/redis-store.js';
+import { LAYOUT_VERSION, RedisStore } from '../../runtime/redis/redis-store.js';
+import { spawnSync } from 'node:child_process';
+import { REPO } from '../helpers/flow-files.js';
 import { startServe } from '../helpers/serve-process.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -185,6 +187,26 @@ describe('runnel serve --redis', () => {
       expect(await after.conn.send('rn:workers', ['ZRANGE', 'rn:workers', String(Date.now()), '+inf', 'BYSCORE'])).toEqual([]);
     } finally {
       await after.close();
+    }
+  }, 30_000);
+
+  it('refuses to start on data of another key layout, saying so (usage error, exit 2), and leaves it untouched', async () => {
+    const store = await RedisStore.connect({ url: redis!.url });
+    const mark = (await store.conn.send('rn:layout', ['GET', 'rn:layout'])) as string;
+    const other = JSON.stringify({ ...(JSON.parse(mark) as object), version: LAYOUT_VERSION + 1 });
+    await store.conn.send('rn:layout', ['SET', 'rn:layout', other]);
+    try {
+      const r = spawnSync(process.execPath, [join(REPO, 'bin/runnel.js'), 'serve', '--project', dir, '--port', '0', '--redis', redis!.url], {
+        cwd: dir,
+        env: { ...process.env, RUNNEL_ADMIN_TOKENS: 'adm', RUNNEL_INGEST_TOKENS: 'ing', RUNNEL_LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect([r.status, r.stderr]).toEqual([2, expect.stringContaining(`has key layout ${LAYOUT_VERSION + 1}; this build reads layout ${LAYOUT_VERSION}`)]);
+      expect(await store.conn.send('rn:layout', ['GET', 'rn:layout'])).toBe(other);
+    } finally {
+      await store.conn.send('rn:layout', ['SET', 'rn:layout', mark]);
+      await store.close();
     }
   }, 30_000);
 });
