@@ -11,9 +11,9 @@
  *
  * At least once: a runtime that dies after the appends and before the cursor write leaves the
  * cursor before them, and the next forward appends that batch again. Consumers drop the copies by
- * the idempotency key (field `k`); the copies also carry the same origin (field `o`). A runtime that
- * lives on does not make copies: when some channels' appends fail, the next forward of the shard
- * appends to each channel only what it did not take yet.
+ * the idempotency key (field `k`); the copies also carry the same origin (field `o`). When some
+ * channels' appends fail with an error, the next forward of the shard appends to each channel only
+ * what it did not take yet (an append whose reply was lost may still be made twice).
  */
 import { channelJson, channelOf, channelStreamKey, channelsKey, originOf } from './outbox-keys.js';
 import type { RedisStore } from './redis-store.js';
@@ -86,7 +86,7 @@ export class OutboxForwarder {
     const last = entries[entries.length - 1]![0];
     await this.store.evalScript(OUTBOX_FORWARDED, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o'), this.store.shardKey(shard, 'own')], [last, token]);
     // The cursor is past them now.
-    if (this.appended.size) for (const k of [...this.appended.keys()]) if (k.startsWith(`${shard}\u0000`)) this.appended.delete(k);
+    this.forget(shard);
     return entries.length;
   }
 
@@ -115,8 +115,25 @@ export class OutboxForwarder {
   async trimAcknowledged(): Promise<number> {
     const k = channelsKey(this.store.prefix);
     const channels = (await this.store.conn.send(k, ['SMEMBERS', k])) as string[];
-    const n = await Promise.all(channels.map(async (c) => Number(await this.store.evalScript(CHANNEL_TRIM, [channelStreamKey(this.store.prefix, c)], []))));
+    const n = await Promise.all(
+      channels.map(async (c) => {
+        // One call trims at most 10,000 entries (XTRIM's default LIMIT for ~): a backlog of acknowledged
+        // entries (a busy channel, an upgrade) takes more, up to 50 calls a round.
+        let total = 0;
+        for (let i = 0; i < 50; i++) {
+          const got = Number(await this.store.evalScript(CHANNEL_TRIM, [channelStreamKey(this.store.prefix, c)], []));
+          total += got;
+          if (got < 5_000) break;
+        }
+        return total;
+      }),
+    );
     return n.reduce((a, b) => a + b, 0);
+  }
+
+  /** Forgets what this process appended from the shard beyond its cursor (the shard changed hands: its cursor is read anew). */
+  forget(shard: number): void {
+    if (this.appended.size) for (const k of [...this.appended.keys()]) if (k.startsWith(`${shard}\u0000`)) this.appended.delete(k);
   }
 
   /** Puts channels in the registry before their first entry, so a listing never misses a stream. */

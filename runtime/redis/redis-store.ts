@@ -732,11 +732,11 @@ export class RedisStore implements Store {
   /**
    * The effects Redis still holds, in order stamp order (the order they were appended): those not
    * forwarded yet (every shard's outbox) and those forwarded to a channel stream (outbox-forwarder.ts)
-   * that the stream still keeps (channel streams are capped). A copy forwarded twice (a crash
-   * between append and cursor) is listed once: copies share their origin. An admin and test view,
-   * read in full and not atomically: an entry being forwarded may be missed for a moment.
+   * that the stream still keeps (channel streams are capped, and trimmed of what every consumer
+   * group of them acknowledged). A copy forwarded twice (a crash between append and cursor) is
+   * listed once: copies share their origin. An admin and test view, read in full and not
+   * atomically: an entry being forwarded may be missed for a moment.
    */
-  /** The effects still held: in the shard outboxes and the channel streams (not those trimmed once every consumer group acknowledged them), each once, in commit order. */
   async listEffects(): Promise<EffectRecord[]> {
     const ck = channelsKey(this.prefix);
     const channels = ((await this.conn.send(ck, ['SMEMBERS', ck])) as string[]).sort();

@@ -763,7 +763,8 @@ return (#ARGV - 1) / 4
  */
 export const CHANNEL_TRIM = script(
   'channel-trim',
-  '',
+  // It frees memory: it must run when Redis is at maxmemory (noeviction refuses writing scripts then).
+  'allow-oom',
   `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local bad = wrongType({KEYS[1], 'stream'})
@@ -798,7 +799,8 @@ return redis.call('XTRIM', KEYS[1], 'MINID', '~', bound)
  */
 export const OUTBOX_FORWARDED = script(
   'outbox-forwarded',
-  '',
+  // It frees memory (trims the shard outbox; the cursor it sets is a few bytes): it must run at maxmemory too.
+  'allow-oom',
   `
 local fence = fenced(KEYS[3], ARGV[2])
 if fence then return redis.error_reply(fence) end

@@ -76,6 +76,7 @@ export class SharedRuntime {
     this.forwarder = new OutboxForwarder(this.queue.store, opts.outbox ?? {});
     this.forwardMs = opts.forwardMs ?? 100;
     this.trimMs = opts.trimMs ?? 10_000;
+    if (!(this.trimMs > 0) || !Number.isFinite(this.trimMs)) throw new Error(`shared runtime: trimMs must be a positive number of milliseconds, not ${this.trimMs}`);
     if (this.beatMs * 3 > this.owner.leaseMs) throw new Error(`shared runtime: beat every ${this.beatMs} ms is too slow for a ${this.owner.leaseMs} ms lease (beat at least three times per lease)`);
   }
 
@@ -216,7 +217,10 @@ export class SharedRuntime {
     this.lastBeat = Date.now();
     const r = await this.service.exclusive(() => this.owner.beat());
     // A shard gained (again) reads its cursor anew: one cached while it was this worker's before is stale.
-    for (const s of [...r.lost, ...r.gained]) this.queue.forget(s);
+    for (const s of [...r.lost, ...r.gained]) {
+      this.queue.forget(s);
+      this.forwarder.forget(s);
+    }
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
     // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
     const changed = await this.service.refresh();

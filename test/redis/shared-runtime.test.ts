@@ -345,7 +345,7 @@ describe('two runtimes on one Redis', () => {
     await rt.round();
     const left = Number(await conn.send(key, ['XLEN', key]));
     expect(left).toBeLessThan(500);
-    // The last entry a group read stays (its node): nothing that was not acknowledged is gone.
+    // The last entry the group read stays (its stream node is kept).
     expect(((await conn.send(key, ['XREVRANGE', key, '+', '-', 'COUNT', '1'])) as Array<[string, string[]]>)[0]![1]).toEqual(['k', 'k499', 'e', '{}']);
     await store.conn.send(key, ['DEL', key]);
   });
