@@ -64,6 +64,7 @@ export class SharedRuntime {
   private readonly forwardMs: number;
   private readonly trimMs: number;
   private lastTrim = 0;
+  private trimming: Promise<void> | undefined;
   private lastForward = 0;
 
   constructor(opts: SharedRuntimeOptions) {
@@ -100,6 +101,7 @@ export class SharedRuntime {
     this.running = false;
     if (this.renewing) clearInterval(this.renewing);
     await this.loop;
+    await this.trimming;
     await this.service.exclusive(() => this.owner.release());
   }
 
@@ -166,13 +168,16 @@ export class SharedRuntime {
         this.log.error({ err }, 'forwarding the outbox failed; trying again');
       }
     }
-    if (Date.now() - this.lastTrim >= this.trimMs) {
+    // Beside the work, one at a time: a long trim (a backlog, a slow node) must not hold events and timers up.
+    if (!this.trimming && Date.now() - this.lastTrim >= this.trimMs) {
       this.lastTrim = Date.now();
-      try {
-        await this.forwarder.trimAcknowledged();
-      } catch (err) {
-        this.log.error({ err }, 'trimming the channel streams failed; trying again later');
-      }
+      this.trimming = this.forwarder
+        .trimAcknowledged()
+        .then(
+          () => undefined,
+          (err: unknown) => this.log.error({ err }, 'trimming the channel streams failed; trying again later'),
+        )
+        .finally(() => (this.trimming = undefined));
     }
     return busy;
   }
