@@ -79,6 +79,15 @@ async function fill(s: RedisStore): Promise<EffectRecord[]> {
   return all;
 }
 
+/** A fresh store and forwarder, with `channels` registered; the first one's stream key. */
+async function channelStream(...channels: string[]) {
+  const prefix = `fw${prefixes++}`;
+  const fw = new OutboxForwarder(await store(prefix));
+  const conn = redis.connection();
+  await conn.send(`${prefix}:out:channels`, ['SADD', `${prefix}:out:channels`, ...channels]);
+  return { prefix, fw, conn, key: `${prefix}:out:${channels[0]}` };
+}
+
 describe('outbox forwarder', () => {
   it('puts each effect once on its channel stream, in commit order per shard, and trims the shard outboxes', async () => {
     const prefix = `fw${prefixes++}`;
@@ -154,12 +163,7 @@ describe('outbox forwarder', () => {
   });
 
   it('trims from the channel streams what every consumer group has acknowledged, nothing a group still needs', async () => {
-    const prefix = `fw${prefixes++}`;
-    const s = await store(prefix);
-    const fw = new OutboxForwarder(s);
-    const conn = redis.connection();
-    const key = `${prefix}:out:email`;
-    await conn.send(`${prefix}:out:channels`, ['SADD', `${prefix}:out:channels`, 'email', 'sms']);
+    const { prefix, fw, conn, key } = await channelStream('email', 'sms');
     const ids: string[] = [];
     for (let i = 0; i < 1000; i++) ids.push((await conn.send(key, ['XADD', key, '*', 'k', `k${i}`, 'e', '{}'])) as string);
     const left = async () => ((await conn.send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>).map(([id]) => id);
@@ -197,12 +201,7 @@ describe('outbox forwarder', () => {
   });
 
   it('trims a backlog of acknowledged entries beyond one call (10,000) in one go, and when Redis is out of memory', async () => {
-    const prefix = `fw${prefixes++}`;
-    const s = await store(prefix);
-    const fw = new OutboxForwarder(s);
-    const conn = redis.connection();
-    const key = `${prefix}:out:webhook`;
-    await conn.send(`${prefix}:out:channels`, ['SADD', `${prefix}:out:channels`, 'webhook']);
+    const { fw, conn, key } = await channelStream('webhook');
     for (let i = 0; i < 25; i++) await conn.send(key, ['EVAL', "for i = 1, 1000 do redis.call('XADD', KEYS[1], '*', 'k', i) end return 1", '1', key]);
     await conn.send(key, ['XGROUP', 'CREATE', key, 'runnel-webhooks', '$']);
     await conn.send(key, ['XADD', key, '*', 'k', 'last']);
