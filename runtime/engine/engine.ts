@@ -67,17 +67,15 @@ interface Tx {
 
 /**
  * What a piece of work (an event, a timer) read of its customer at once (Store.readForEvent,
- * readForInstance), kept current by its own commits, with the engine's note of a profile update
- * that is not stored yet.
+ * readForInstance), kept current by its own commits.
  */
 interface EventReads extends StoreEventReads {
   /**
-   * `profile` is this event's update, not stored yet: it goes with the event's first commit (one
-   * store call less), or is stored alone at the end of the event.
+   * The profile the store holds, as far as this work knows. While `profile` is another object, it is
+   * this event's update, not stored yet: it goes with the event's first commit (one store call
+   * less), or is stored alone at the end of the event, made from this one.
    */
-  profileUnsaved?: boolean;
-  /** With profileUnsaved: the profile stored before this event's update (null: none), which it is made from. */
-  profileStored?: CustomerProfile | null;
+  stored: CustomerProfile | undefined;
 }
 
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
@@ -432,19 +430,16 @@ export class Engine {
     if (t.profile) {
       transition.profile = t.profile;
       transition.profileBase = t.profileBase ?? null;
-    } else if (reads?.profileUnsaved) {
+    } else if (reads && reads.profile !== reads.stored) {
       // The event's profile update, not stored yet, goes with this commit (a step's edits include it).
       transition.profile = reads.profile!;
-      transition.profileBase = reads.profileStored ?? null;
+      transition.profileBase = reads.stored ?? null;
     }
     const done = this.store.commit(transition);
     if (isThenable(done)) yield done;
     if (reads) {
       if (t.launch) reads.launches.set(inst.flow, t.launch);
-      if (transition.profile) {
-        reads.profile = transition.profile;
-        reads.profileUnsaved = false;
-      }
+      if (transition.profile) reads.profile = reads.stored = transition.profile;
       reads.instances.set(inst.id, true);
     }
   }
@@ -514,7 +509,8 @@ export class Engine {
       const p = flow.program;
       for (const [i, t] of p.triggers.entries()) if (t.kind === 'event' && str(p, t.event) === event.type) matches.push(Engine.matchStateKey(flow.id, i, event.type, event.customer));
     }
-    const reads = (yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as EventReads;
+    const got = (yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as StoreEventReads;
+    const reads: EventReads = Object.assign(got, { stored: got.profile });
     if (reads.firstSeen === false) return yield* this.duplicateCo(event, interested);
     return yield* this.eventCo(event, rec, at, interested, queued, reads);
   }
@@ -528,8 +524,6 @@ export class Engine {
       profile = { ...profile, ...p, id: event.customer, ...(p['fields'] ? { fields: { ...profile.fields, ...(p['fields'] as Record<string, unknown>) } } : {}) } as CustomerProfile;
       if (reads) {
         reads.profile = profile;
-        reads.profileStored = stored ?? null;
-        reads.profileUnsaved = true;
       } else {
         const put = this.store.putCustomer(profile, stored ?? null);
         if (isThenable(put)) yield put;
@@ -568,8 +562,8 @@ export class Engine {
       const put = this.store.putProduct(pr);
       if (isThenable(put)) yield put;
     }
-    if (reads?.profileUnsaved) {
-      const put = this.store.putCustomer(reads.profile!, reads.profileStored ?? null);
+    if (reads && reads.profile !== reads.stored) {
+      const put = this.store.putCustomer(reads.profile!, reads.stored ?? null);
       if (isThenable(put)) yield put;
     }
     return { outcome: 'accepted' };
@@ -1025,7 +1019,7 @@ export class Engine {
       if (this.store.readForInstance) {
         const r = (yield this.store.readForInstance(id)) as InstanceReads | undefined;
         inst = r?.instance;
-        if (r) reads = { profile: r.profile, inFlight: [], launches: new Map([[r.instance.flow, r.launch]]), matches: new Map(), instances: new Map() };
+        if (r) reads = { profile: r.profile, stored: r.profile, inFlight: [], launches: new Map([[r.instance.flow, r.launch]]), matches: new Map(), instances: new Map() };
       } else {
         const got = this.store.getInstance(id);
         inst = (isThenable(got) ? yield got : got) as InstanceRecord | undefined;
@@ -1284,7 +1278,7 @@ export class Engine {
     if (tx.profile) profile = tx.profile;
     else {
       const got = yield* this.profileCo(inst.customer, reads);
-      base = reads?.profileUnsaved ? (reads.profileStored ?? null) : (got ?? null);
+      base = (reads ? reads.stored : got) ?? null;
       profile = got ?? { id: inst.customer };
     }
     // One environment for the whole run of the path: the clock and the profile are updated in it.

@@ -37,8 +37,8 @@ export class OutboxForwarder {
   readonly batch: number;
   /** Channels this process has put in the registry (`<p>:out:channels`): added once, not per batch. */
   private readonly registered = new Set<string>();
-  /** Per shard and channel (`<shard>\0<channel>`): the last outbox entry appended there beyond the shard's cursor. */
-  private readonly appended = new Map<string, string>();
+  /** Per shard, per channel: the last outbox entry appended there beyond the shard's cursor. */
+  private readonly appended = new Map<number, Map<string, string>>();
 
   constructor(
     readonly store: RedisStore,
@@ -59,12 +59,13 @@ export class OutboxForwarder {
     const [, entries] = (await this.store.evalScript(OUTBOX_READ, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o')], [String(this.batch)])) as [string, Entry[]];
     if (!entries.length) return 0;
     const byChannel = new Map<string, { args: string[]; last: string }>();
+    const appended = this.appended.get(shard);
     for (const [id, fields] of entries) {
       const text = streamField(fields, 'e') ?? 'null';
       const effect = parse(text);
       const channel = channelOf(effect);
       // Appended by an earlier forward whose other channels failed: not again.
-      const done = this.appended.get(`${shard}\u0000${channel}`);
+      const done = appended?.get(channel);
       if (done !== undefined && !entryAfter(id, done)) continue;
       const key = typeof effect?.['key'] === 'string' ? effect['key'] : '';
       let to = byChannel.get(channel);
@@ -78,7 +79,9 @@ export class OutboxForwarder {
     const results = await Promise.allSettled(
       [...byChannel].map(async ([channel, { args, last }]) => {
         await this.store.evalScript(CHANNEL_APPEND, [channelStreamKey(this.store.prefix, channel)], args);
-        this.appended.set(`${shard}\u0000${channel}`, last);
+        let mine = this.appended.get(shard);
+        if (!mine) this.appended.set(shard, (mine = new Map()));
+        mine.set(channel, last);
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -133,7 +136,7 @@ export class OutboxForwarder {
 
   /** Forgets what this process appended from the shard beyond its cursor (the shard changed hands: its cursor is read anew). */
   forget(shard: number): void {
-    if (this.appended.size) for (const k of [...this.appended.keys()]) if (k.startsWith(`${shard}\u0000`)) this.appended.delete(k);
+    this.appended.delete(shard);
   }
 
   /** Puts channels in the registry before their first entry, so a listing never misses a stream. */

@@ -396,7 +396,7 @@ export class RedisStore implements Store {
     if (t.profile && this.shardOf(t.profile.id) !== shard) throw new Error(`redis store: commit of ${inst.id} (customer ${inst.customer}) cannot write the profile of customer ${t.profile.id}`);
     const token = this.fence(shard);
     const args = [
-      this.reserve(t.timers.length + t.effects.length + 2),
+      '', // the stamp, reserved per attempt (writeProfileMerging)
       inst.id,
       encodeInstance(inst),
       inst.status === 'in_progress' ? '1' : '0',
@@ -405,8 +405,8 @@ export class RedisStore implements Store {
       t.launch ? `${t.launch.flow}\u0000${inst.customer}` : '',
       t.launch ? JSON.stringify([t.launch.record.launches, t.launch.record.lastStepAt]) : '',
       t.profile ? t.profile.id : '',
-      t.profile ? JSON.stringify(t.profile) : '',
-      t.profile ? profileBaseArg(t.profileBase) : '',
+      '', // the profile and its base, per attempt
+      '',
       inst.customer,
       String(t.timers.length),
     ];
@@ -428,21 +428,13 @@ export class RedisStore implements Store {
       this.shardKey(shard, `a:${inst.id}`),
       this.shardKey(shard, 'own'),
     ];
-    for (let attempt = 1; ; attempt++) {
-      const r = await this.eval(COMMIT, keys, args);
-      const conflict = profileConflictOf(r);
-      if (conflict === undefined) {
-        this.saw(r);
-        break;
-      }
-      // The profile was written by someone else since it was read: the change goes into that one.
-      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${inst.customer} kept changing under ${PROFILE_ATTEMPTS} commits of ${inst.id}; nothing was written`);
-      t.profile = mergeProfile(t.profileBase ?? null, t.profile!, conflict);
-      t.profileBase = conflict;
+    const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, (profile, base) => {
       args[0] = this.reserve(t.timers.length + t.effects.length + 2);
-      args[9] = JSON.stringify(t.profile);
-      args[10] = profileBaseArg(conflict);
-    }
+      args[9] = profile ? JSON.stringify(profile) : '';
+      args[10] = profile ? base : '';
+      return this.eval(COMMIT, keys, args);
+    });
+    if (written) t.profile = written;
     remember(this.where, inst.id, shard, LOCATION_CACHE);
     for (const { key, due } of t.timers) {
       if (due === null) this.timerWhere.delete(key);
@@ -521,15 +513,31 @@ export class RedisStore implements Store {
   }
   async putCustomer(profile: CustomerProfile, base?: CustomerProfile | null): Promise<void> {
     const s = this.shardOf(profile.id);
-    let mine = profile;
-    let from = base;
+    await this.writeProfileMerging(profile, base, 'writes', (mine, from) => this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi')], [this.reserve(1), mine!.id, JSON.stringify(mine), from]));
+  }
+
+  /**
+   * Sends a script call that writes `profile` made from `base` (profileConflict in scripts.ts; `send`
+   * gets the profile and the base argument). When the stored profile changed in between, the script
+   * writes nothing and answers with it: the change is merged into it and sent again. Returns the
+   * profile written (undefined when none was given).
+   */
+  private async writeProfileMerging(
+    profile: CustomerProfile | undefined,
+    base: CustomerProfile | null | undefined,
+    what: string,
+    send: (profile: CustomerProfile | undefined, baseArg: string) => Promise<unknown>,
+  ): Promise<CustomerProfile | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const r = await this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi')], [this.reserve(1), mine.id, JSON.stringify(mine), profileBaseArg(from)]);
+      const r = await send(profile, profileBaseArg(base));
       const conflict = profileConflictOf(r);
-      if (conflict === undefined) return this.saw(r);
-      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${profile.id} kept changing under ${PROFILE_ATTEMPTS} writes; not written`);
-      mine = mergeProfile(from ?? null, mine, conflict);
-      from = conflict;
+      if (conflict === undefined) {
+        this.saw(r);
+        return profile;
+      }
+      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${profile!.id} kept changing under ${PROFILE_ATTEMPTS} ${what}; nothing was written`);
+      profile = mergeProfile(base ?? null, profile!, conflict);
+      base = conflict;
     }
   }
   async listCustomers(segment?: string): Promise<string[]> {

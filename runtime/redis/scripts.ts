@@ -100,6 +100,11 @@ local function profileConflict(stored, base)
   if stored then return base ~= '=' .. string.sub(stored, 17) end
   return base ~= '-'
 end
+-- A stream entry id's two numbers (<ms>-<seq>), or nil.
+local function streamId(id)
+  local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
 local function validDue(d)
   local x = tonumber(d)
   return x ~= nil and x == x
@@ -769,17 +774,13 @@ export const CHANNEL_TRIM = script(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local bad = wrongType({KEYS[1], 'stream'})
 if bad then return redis.error_reply(bad) end
-local function parse(id)
-  local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
 local bound, bms, bseq = nil, 0, 0
 for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   local f = {}
   for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
   local keep = f['last-delivered-id']
   if tonumber(f['pending']) > 0 then keep = redis.call('XPENDING', KEYS[1], f['name'])[2] end
-  local ms, seq = parse(keep)
+  local ms, seq = streamId(keep)
   if ms == nil then return 0 end
   if bound == nil or ms < bms or (ms == bms and seq < bseq) then bound, bms, bseq = keep, ms, seq end
 end
@@ -804,15 +805,11 @@ export const OUTBOX_FORWARDED = script(
   `
 local fence = fenced(KEYS[3], ARGV[2])
 if fence then return redis.error_reply(fence) end
-local function parse(id)
-  local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local ms, seq = parse(ARGV[1])
+local ms, seq = streamId(ARGV[1])
 if ms == nil then return redis.error_reply('ERR runnel outbox-forwarded: bad entry id ' .. tostring(ARGV[1])) end
 local cur = redis.call('GET', KEYS[1])
 if cur then
-  local cms, cseq = parse(cur)
+  local cms, cseq = streamId(cur)
   if cms ~= nil and (cms > ms or (cms == ms and cseq >= seq)) then return 0 end
 end
 local bad = wrongType({KEYS[2], 'stream'})

@@ -89,7 +89,7 @@ export class SharedRuntime {
     // Leases are renewed beside the work too: a long piece of work must not lose the shards.
     this.renewing = setInterval(() => {
       this.owner.renew().then(
-        (lost) => lost.forEach((s) => this.queue.forget(s)),
+        (lost) => lost.forEach((s) => this.forgetShard(s)),
         (err: unknown) => this.log.warn({ err }, 'renewing shard leases failed'),
       );
     }, this.beatMs);
@@ -218,14 +218,17 @@ export class SharedRuntime {
     }
   }
 
+  /** What this runtime cached about a shard that changed hands (its queue cursor, the forwarder's appends): read anew when it is owned again. */
+  private forgetShard(s: number): void {
+    this.queue.forget(s);
+    this.forwarder.forget(s);
+  }
+
   private async beat(): Promise<void> {
     this.lastBeat = Date.now();
     const r = await this.service.exclusive(() => this.owner.beat());
     // A shard gained (again) reads its cursor anew: one cached while it was this worker's before is stale.
-    for (const s of [...r.lost, ...r.gained]) {
-      this.queue.forget(s);
-      this.forwarder.forget(s);
-    }
+    for (const s of [...r.lost, ...r.gained]) this.forgetShard(s);
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
     // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
     const changed = await this.service.refresh();
