@@ -145,6 +145,8 @@ interface LoadedFlow {
   nextRuns: Map<number, number>;
   /** Block index by block id (to move customers onto another version). */
   blockIndex: Map<string, number>;
+  /** The indexes of its event triggers, by event type (entry and the reads of an event go through these). */
+  triggersOf: Map<string, Array<{ index: number; trigger: Extract<VerifiedProgram['triggers'][number], { kind: 'event' }> }>>;
 }
 
 /** A version in a flow's history (`GET /v1/flows/:id/versions`). */
@@ -304,9 +306,18 @@ export class Engine {
       current: true,
       nextRuns: new Map(),
       blockIndex: new Map(program.blocks.map((b, i) => [str(program, b.id), i])),
+      triggersOf: new Map(),
     };
     this.byVersion.set(program.hash, f);
-    for (const [i, t] of program.triggers.entries()) if (t.kind === 'schedule') f.nextRuns.set(i, nextRun(t.every, t.times, f.zone, f.launchedAt, f.launchedAt));
+    for (const [i, t] of program.triggers.entries()) {
+      if (t.kind === 'schedule') f.nextRuns.set(i, nextRun(t.every, t.times, f.zone, f.launchedAt, f.launchedAt));
+      else if (t.kind === 'event') {
+        const name = str(program, t.event);
+        const list = f.triggersOf.get(name);
+        if (list) list.push({ index: i, trigger: t });
+        else f.triggersOf.set(name, [{ index: i, trigger: t }]);
+      }
+    }
     return f;
   }
 
@@ -314,12 +325,10 @@ export class Engine {
     this.flows = [...this.history.values()].map((vs) => vs[vs.length - 1]!).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.byEvent = new Map();
     for (const f of this.flows) {
-      for (const t of f.program.triggers) {
-        if (t.kind !== 'event') continue;
-        const name = str(f.program, t.event);
-        const list = this.byEvent.get(name) ?? [];
-        if (!list.includes(f)) list.push(f);
-        this.byEvent.set(name, list);
+      for (const name of f.triggersOf.keys()) {
+        const list = this.byEvent.get(name);
+        if (list) list.push(f);
+        else this.byEvent.set(name, [f]);
       }
     }
   }
@@ -506,8 +515,7 @@ export class Engine {
     for (const flow of interested) {
       launches.push(flow.id);
       if (queued) instances.push(this.instanceId(flow, event));
-      const p = flow.program;
-      for (const [i, t] of p.triggers.entries()) if (t.kind === 'event' && str(p, t.event) === event.type) matches.push(Engine.matchStateKey(flow.id, i, event.type, event.customer));
+      for (const { index } of flow.triggersOf.get(event.type) ?? []) matches.push(Engine.matchStateKey(flow.id, index, event.type, event.customer));
     }
     const got = (yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as StoreEventReads;
     const reads: EventReads = Object.assign(got, { stored: got.profile });
@@ -596,9 +604,8 @@ export class Engine {
     // that fails before then (a crash, a store error) leaves them as they were, so the event run
     // again fires the same launches, not none ("order was already paid").
     const states: Array<[string, MatchState]> = [];
-    for (const [i, t] of p.triggers.entries()) {
-      if (t.kind !== 'event' || str(p, t.event) !== event.type) continue;
-      const key = Engine.matchStateKey(flow.id, i, event.type, event.customer);
+    for (const { index, trigger: t } of flow.triggersOf.get(event.type) ?? []) {
+      const key = Engine.matchStateKey(flow.id, index, event.type, event.customer);
       let stored: MatchState | undefined;
       if (reads?.matches.has(key)) stored = reads.matches.get(key);
       else {
