@@ -21,7 +21,7 @@ import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceR
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -37,6 +37,13 @@ export interface RedisStoreOptions {
   leaseMs?: number;
   /** How long an instance's activity lives after its last step (default 30 days; 0: forever). */
   activityTtlMs?: number;
+  /**
+   * How long an instance that ended (completed, stopped, error) is kept, from its last commit
+   * (default 30 days, the activity window; 0: for ever). Then sweepEnded removes it with its
+   * activity. Keep it well beyond a crash's recovery (minutes): an event handed over again after a
+   * crash knows the journeys it launched by their stored instances.
+   */
+  endedRetentionMs?: number;
   /** How long an event id is remembered for deduplication (default 30 days; 0: forever). */
   dedupeTtlMs?: number;
   /** Approximate MAXLEN of each shard's outbox stream (default 0: unbounded; the forwarder, outbox-forwarder.ts, trims what it forwarded). */
@@ -172,6 +179,7 @@ export class RedisStore implements Store {
     return this.leaseMs > 0;
   }
   private readonly activityTtlMs: number;
+  private readonly endedRetentionMs: number;
   private readonly dedupeTtlMs: number;
   private readonly outboxMaxLen: number;
   private readonly notEnteredMaxLen: number;
@@ -201,6 +209,8 @@ export class RedisStore implements Store {
     if (/[{}]/.test(this.prefix)) throw new Error('redis store: the prefix must not contain { or }');
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.activityTtlMs = opts.activityTtlMs ?? 30 * DAY;
+    this.endedRetentionMs = opts.endedRetentionMs ?? 30 * DAY;
+    if (!Number.isInteger(this.endedRetentionMs) || this.endedRetentionMs < 0) throw new Error(`redis store: endedRetentionMs must be a whole number of milliseconds (0: for ever), not ${this.endedRetentionMs}`);
     this.dedupeTtlMs = opts.dedupeTtlMs ?? 30 * DAY;
     this.outboxMaxLen = opts.outboxMaxLen ?? 0;
     this.notEnteredMaxLen = opts.notEnteredMaxLen ?? 1_000_000;
@@ -408,6 +418,7 @@ export class RedisStore implements Store {
       '', // the profile and its base, per attempt
       '',
       inst.customer,
+      String(this.endedRetentionMs),
       String(t.timers.length),
     ];
     for (const { key, due } of t.timers) args.push(key, due === null ? '' : numText(due));
@@ -427,6 +438,7 @@ export class RedisStore implements Store {
       this.shardKey(shard, 'hi'),
       this.shardKey(shard, `a:${inst.id}`),
       this.shardKey(shard, 'own'),
+      this.shardKey(shard, 'e'),
     ];
     const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, (profile, base) => {
       args[0] = this.reserve(t.timers.length + t.effects.length + 2);
@@ -601,6 +613,46 @@ export class RedisStore implements Store {
       if (filter.flow === undefined || inst.flow === filter.flow) out.push(inst);
     }
     return out;
+  }
+
+  /**
+   * Removes ended instances whose retention (endedRetentionMs) is over, with their activity, on the
+   * given shards (default: the shards this store works on), at most `limit` per shard per call.
+   * Returns how many went and whether a shard has more due (call again).
+   */
+  async sweepEnded(shards: readonly number[] = this.workShards(), limit = 500): Promise<{ swept: number; more: boolean }> {
+    const results = await Promise.all(shards.map((s) => this.sweepShard(s, limit)));
+    return { swept: results.reduce((n, r) => n + r.swept, 0), more: results.some((r) => r.more) };
+  }
+  private async sweepShard(s: number, limit: number): Promise<{ swept: number; more: boolean }> {
+    const flat = (await this.eval(ENDED_DUE, [this.shardKey(s, 'e'), this.shardKey(s, 'i')], [String(limit)])) as Array<string | null>;
+    if (!flat.length) return { swept: 0, more: false };
+    // By customer: their index (ci:) is rewritten once per call.
+    const byCustomer = new Map<string, string[]>();
+    const orphans: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const id = flat[i]!;
+      const v = flat[i + 1];
+      if (v === null || v === undefined) orphans.push(id);
+      else {
+        const customer = decodeInstance(v.slice(16)).customer;
+        const ids = byCustomer.get(customer);
+        if (ids) ids.push(id);
+        else byCustomer.set(customer, [id]);
+      }
+    }
+    const e = this.shardKey(s, 'e');
+    // A retention entry without its instance (removed by hand): only the entry goes.
+    if (orphans.length) await this.conn.send(e, ['ZREM', e, ...orphans]);
+    const keys = [this.shardKey(s, 'i'), e, ...[...byCustomer.keys()].map((c) => this.shardKey(s, `ci:${c}`))];
+    const args = [String(byCustomer.size)];
+    for (const ids of byCustomer.values()) {
+      args.push(String(ids.length), ...ids);
+      for (const id of ids) keys.push(this.shardKey(s, `a:${id}`));
+    }
+    const swept = byCustomer.size ? Number(await this.eval(SWEEP_ENDED, keys, args)) : 0;
+    for (const ids of byCustomer.values()) for (const id of ids) this.where.delete(id);
+    return { swept, more: flat.length / 2 >= limit };
   }
 
   // ------------------------------------------------------------------ activity

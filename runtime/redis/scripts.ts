@@ -259,11 +259,13 @@ end
  * KEYS: 1 i (hash: instance id -> stamp ++ codec), 2 ci:<customer> (string: ids by creation, see
  *       idsOf), 3 cf (hash: customer -> ids in progress, by entry), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
- *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced)
+ *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced),
+ *       13 e (sorted set: ended instance id -> when it is swept, server time ms; see SWEEP_ENDED)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
  *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
  *       9 profile id ('' none), 10 profile JSON, 11 profile base (see profileConflict), 12 customer id,
- *       13 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
+ *       13 how long an ended instance is kept, ms (0: for ever),
+ *       14 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
  *       step lines, then the fencing token ('' none)
  * Returns the shard's last stamp, or {'conflict', stored profile value or ''} (nothing written).
  * A commit sent again (its instance already stored as it would write it) writes nothing.
@@ -272,13 +274,13 @@ export const COMMIT = script(
   'commit',
   '',
   `
-local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn, kE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
-local ttl, maxLen = tonumber(ARGV[5]), tonumber(ARGV[6])
+local ttl, maxLen, keep = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[13])
 local launchField, launchValue, profileId, profileJson, profileBase, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local p = 13
+local p = 14
 local nTimers = tonumber(ARGV[p])
-if nTimers == nil or ttl == nil or maxLen == nil or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+if nTimers == nil or ttl == nil or maxLen == nil or keep == nil or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local timers = {}
 for j = 1, nTimers do
   local key, due = ARGV[p + 2 * j - 1], ARGV[p + 2 * j]
@@ -321,6 +323,7 @@ if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#c
 if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
 if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'string' end
 if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
+if not inProgress and keep > 0 then check[#check + 1] = kE; check[#check + 1] = 'zset' end
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
 local flying = idsOf(redis.call('HGET', kCF, customer))
@@ -357,6 +360,8 @@ end
 local created
 if old then created = string.sub(old, 1, 16) else created = stampText(s); redis.call('APPEND', kCI, #id .. ':' .. id) end
 redis.call('HSET', kI, id, created .. codec)
+-- An ended instance is kept for a while (the activity of the last days), then swept.
+if not inProgress and keep > 0 then redis.call('ZADD', kE, nowMs() + keep, id) end
 if inProgress and flyingAt == 0 then
   flying[#flying + 1] = id
   redis.call('HSET', kCF, customer, idsText(flying))
@@ -502,6 +507,92 @@ export const APPEND_ACTIVITY = script(
 redis.call('APPEND', KEYS[1], ARGV[2])
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
+`,
+);
+
+/**
+ * Ended instances due to be swept (their retention over, by server time): KEYS 1 e, 2 i; ARGV 1 at
+ * most how many. Flat [id, stored value or false, ...], earliest due first.
+ */
+export const ENDED_DUE = script(
+  'ended-due',
+  'no-writes',
+  `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1]))
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id)
+end
+return out
+`,
+);
+
+/**
+ * Sweeps ended instances of one shard whose retention is over (RedisStore.sweepEnded): each id
+ * still due in e goes from i, e, its customer's ci: list and its activity. One in progress (not
+ * ended: never put in e by a commit) is only taken out of e.
+ * KEYS: 1 i, 2 e, then ci:<customer> of each group, then a:<id> of each id (in ARGV order).
+ * ARGV: 1 n groups, then per group (one customer): n ids, the ids. Returns how many were swept.
+ */
+export const SWEEP_ENDED = script(
+  'sweep-ended',
+  'allow-oom',
+  `
+local kI, kE = KEYS[1], KEYS[2]
+local nGroups = tonumber(ARGV[1])
+if nGroups == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+-- Arguments and key types first: nothing is written unless all is well.
+local groups, a, ak = {}, 2, 2 + nGroups
+local check = {kI, 'hash', kE, 'zset'}
+for g = 1, nGroups do
+  local n = tonumber(ARGV[a])
+  if n == nil or KEYS[2 + g] == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+  local ids = {}
+  for j = 1, n do
+    ak = ak + 1
+    if ARGV[a + j] == nil or KEYS[ak] == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+    ids[j] = {ARGV[a + j], KEYS[ak]}
+  end
+  groups[g] = {KEYS[2 + g], ids}
+  check[#check + 1] = KEYS[2 + g]; check[#check + 1] = 'string'
+  a = a + n + 1
+end
+if a ~= #ARGV + 1 or ak ~= #KEYS then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+local bad = wrongType(check)
+if bad then return redis.error_reply(bad) end
+for _, grp in ipairs(groups) do
+  if not idsOf(redis.call('GET', grp[1])) then return redis.error_reply('ERR runnel sweep: the instance index ' .. grp[1] .. ' is malformed; nothing was written') end
+end
+
+local now, swept = nowMs(), 0
+for _, grp in ipairs(groups) do
+  local gone, any = {}, false
+  for _, x in ipairs(grp[2]) do
+    local id = x[1]
+    local due = redis.call('ZSCORE', kE, id)
+    if due and tonumber(due) <= now then
+      redis.call('ZREM', kE, id)
+      local v = redis.call('HGET', kI, id)
+      local ok, rec = false, nil
+      if v then ok, rec = pcall(cjson.decode, string.sub(v, 17)) end
+      -- Field 12 of the codec is the status (0: in progress).
+      if v and not (ok and type(rec) == 'table' and rec[12] == 0) then
+        redis.call('HDEL', kI, id)
+        redis.call('DEL', x[2])
+        gone[id] = true
+        any = true
+        swept = swept + 1
+      end
+    end
+  end
+  if any then
+    local keep = {}
+    for _, id in ipairs(idsOf(redis.call('GET', grp[1]))) do if not gone[id] then keep[#keep + 1] = id end end
+    if #keep == 0 then redis.call('DEL', grp[1]) else redis.call('SET', grp[1], idsText(keep)) end
+  end
+end
+return swept
 `,
 );
 
@@ -820,4 +911,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED];

@@ -37,10 +37,11 @@ export interface SharedRuntimeOptions {
    */
   forwardMs?: number;
   /**
-   * How often the channel streams are trimmed of what every consumer group of each has
-   * acknowledged (default 10 000 ms; OutboxForwarder.trimAcknowledged).
+   * How often the upkeep runs (default 10 000 ms): the channel streams are trimmed of what every
+   * consumer group of each has acknowledged (OutboxForwarder.trimAcknowledged), and the ended
+   * instances of the shards owned whose retention is over are swept (RedisStore.sweepEnded).
    */
-  trimMs?: number;
+  upkeepMs?: number;
   log?: SharedRuntimeLog;
 }
 
@@ -62,9 +63,9 @@ export class SharedRuntime {
   private renewing: ReturnType<typeof setInterval> | undefined;
   private readonly forwarder: OutboxForwarder;
   private readonly forwardMs: number;
-  private readonly trimMs: number;
-  private lastTrim = 0;
-  private trimming: Promise<void> | undefined;
+  private readonly upkeepMs: number;
+  private lastUpkeep = 0;
+  private upkeeping: Promise<void> | undefined;
   private lastForward = 0;
 
   constructor(opts: SharedRuntimeOptions) {
@@ -76,8 +77,8 @@ export class SharedRuntime {
     this.log = opts.log ?? quiet;
     this.forwarder = new OutboxForwarder(this.queue.store, opts.outbox ?? {});
     this.forwardMs = opts.forwardMs ?? 100;
-    this.trimMs = opts.trimMs ?? 10_000;
-    if (!(this.trimMs > 0) || !Number.isFinite(this.trimMs)) throw new Error(`shared runtime: trimMs must be a positive number of milliseconds, not ${this.trimMs}`);
+    this.upkeepMs = opts.upkeepMs ?? 10_000;
+    if (!(this.upkeepMs > 0) || !Number.isFinite(this.upkeepMs)) throw new Error(`shared runtime: upkeepMs must be a positive number of milliseconds, not ${this.upkeepMs}`);
     if (this.beatMs * 3 > this.owner.leaseMs) throw new Error(`shared runtime: beat every ${this.beatMs} ms is too slow for a ${this.owner.leaseMs} ms lease (beat at least three times per lease)`);
   }
 
@@ -101,7 +102,7 @@ export class SharedRuntime {
     this.running = false;
     if (this.renewing) clearInterval(this.renewing);
     await this.loop;
-    await this.trimming;
+    await this.upkeeping;
     await this.service.exclusive(() => this.owner.release());
   }
 
@@ -168,18 +169,27 @@ export class SharedRuntime {
         this.log.error({ err }, 'forwarding the outbox failed; trying again');
       }
     }
-    // Beside the work, one at a time: a long trim (a backlog, a slow node) must not hold events and timers up.
-    if (!this.trimming && Date.now() - this.lastTrim >= this.trimMs) {
-      this.lastTrim = Date.now();
-      this.trimming = this.forwarder
-        .trimAcknowledged()
-        .then(
-          () => undefined,
-          (err: unknown) => this.log.error({ err }, 'trimming the channel streams failed; trying again later'),
-        )
-        .finally(() => (this.trimming = undefined));
+    // Beside the work, one at a time: a long upkeep (a backlog, a slow node) must not hold events and timers up.
+    if (!this.upkeeping && Date.now() - this.lastUpkeep >= this.upkeepMs) {
+      this.lastUpkeep = Date.now();
+      this.upkeeping = this.upkeep().finally(() => (this.upkeeping = undefined));
     }
     return busy;
+  }
+
+  /** Trims the channel streams, then sweeps the ended instances due on the shards owned (each part tried again next time when it fails). */
+  private async upkeep(): Promise<void> {
+    await this.forwarder.trimAcknowledged().catch((err: unknown) => this.log.error({ err }, 'trimming the channel streams failed; trying again later'));
+    try {
+      // A backlog (the first sweep after a long stop) goes in bounded calls; what is left, next time.
+      for (let calls = 0; calls < 20; calls++) {
+        const { swept, more } = await this.queue.store.sweepEnded([...this.owner.owned()]);
+        if (swept) this.log.info({ swept }, 'ended instances swept (retention over)');
+        if (!more) break;
+      }
+    } catch (err) {
+      this.log.error({ err }, 'sweeping ended instances failed; trying again later');
+    }
   }
 
   /**

@@ -38,13 +38,24 @@ describe('cluster layout', () => {
     const s = new RedisStore(ioredis!, { prefix: `cl${n++}` });
     const sh = s.shardOf('customer {with} braces');
     const tag = s.shardTag(sh);
-    const keys = ['i', 'ci:customer {with} braces', 'cf', 't', 'tl', 'tm', 'o', 'l', 'c', 'hi', 'a:f/customer {with} braces/e1'].map((k) => `${tag}:${k}`);
+    const keys = ['i', 'ci:customer {with} braces', 'cf', 't', 'tl', 'tm', 'o', 'l', 'c', 'hi', 'a:f/customer {with} braces/e1', 'own', 'e'].map((k) => `${tag}:${k}`);
     const slots = new Set(await Promise.all(keys.map(slot)));
     expect(slots.size).toBe(1);
     const id = 'f/customer {with} braces/e1';
     await s.commit(tx(inst(id, 'customer {with} braces', { waitingUntil: 7 }), { timers: [{ key: id, due: 7 }], effects: [effect('k', 'customer {with} braces')], activity: [step('a', 1)], profile: { id: 'customer {with} braces' } }));
     expect(await s.getInstance(id)).toMatchObject({ id, waitingUntil: 7 });
     expect(await s.listActivity(id)).toEqual([step('a', 1)]);
+  });
+
+  it('sweeps ended instances on every master', async () => {
+    const s = new RedisStore(ioredis!, { prefix: `cl${n++}`, endedRetentionMs: 1 });
+    const customers = Array.from({ length: 12 }, (_, i) => `sw-${i}`);
+    for (const c of customers) await s.commit(tx(inst(`f/${c}/e1`, c, { status: 'completed', reason: 'all_steps_done' }), { activity: [step('a', 1)] }));
+    expect(new Set(customers.map((c) => s.shardOf(c))).size).toBeGreaterThan(3);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await s.sweepEnded()).toEqual({ swept: 12, more: false });
+    expect(await s.listInstances()).toEqual([]);
+    expect(await s.listActivity('f/sw-0/e1')).toEqual([]);
   });
 
   it('the shards spread over every master', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../../runtime/redis/redis-store.js';
-import { ADMIT, ADMIT_PERIOD, COMMIT, SCRIPTS, type Script } from '../../runtime/redis/scripts.js';
+import { ADMIT, ADMIT_PERIOD, COMMIT, SCRIPTS, SWEEP_ENDED, type Script } from '../../runtime/redis/scripts.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { useRedis } from '../helpers/use-redis.js';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
@@ -158,12 +158,29 @@ describe('commits are all or nothing', () => {
     const s = fresh();
     const sh = s.shardOf('c1');
     const k = (name: string) => `${s.shardTag(sh)}:${name}`;
-    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own')];
+    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own'), k('e')];
     // Two timers: the first fine, the second with a due that is not a number.
-    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
+    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
     await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
     const exists = (await redis.connection().send(keys[0], ['EXISTS', ...keys])) as number;
     expect(exists).toBe(0);
+  });
+
+  it('a sweep with bad arguments or a malformed index (sent by hand) writes nothing', async () => {
+    const s = new RedisStore(redis.connection(), { prefix: `sweepbad${Date.now()}`, endedRetentionMs: 1, shards: 1 });
+    await s.commit(tx(inst('f/c1/e1', 'c1', { status: 'completed', reason: 'all_steps_done' })));
+    await new Promise((r) => setTimeout(r, 10));
+    const k = (name: string) => `${s.shardTag(0)}:${name}`;
+    const send = (keys: string[], args: string[]) => redis.connection().send(keys[0], ['EVAL', SWEEP_ENDED.source, String(keys.length), ...keys, ...args]);
+    const dump = async () => [await redis.connection().send(k('i'), ['HGETALL', k('i')]), await redis.connection().send(k('e'), ['ZRANGE', k('e'), '0', '-1']), await redis.connection().send(k('ci:c1'), ['GET', k('ci:c1')])];
+    const before = await dump();
+    // One id said, no activity key for it; two groups said, one given.
+    await expect(send([k('i'), k('e'), k('ci:c1')], ['1', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await redis.connection().send(k('ci:c2'), ['SET', k('ci:c2'), '99:short']);
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
+    expect(await dump()).toEqual(before);
+    expect(await s.sweepEnded()).toEqual({ swept: 1, more: false });
   });
 
   it('limit admissions with bad arguments (sent by hand) write nothing', async () => {

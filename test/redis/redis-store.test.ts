@@ -41,6 +41,58 @@ it('readForInstance finds an instance a store has not seen (every shard asked on
   expect(await reader.readForInstance('f/c7/e1')).toBeUndefined();
 });
 
+it('sweeps ended instances with their activity once their retention is over, and nothing else', async () => {
+  const prefix = `sweep${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, endedRetentionMs: 300 });
+  const step = { block: 'b', kind: 'steps', at: 5, version: 'v' };
+  const ended = (id: string, customer: string) => tx(inst(id, customer, { status: 'completed', reason: 'all_steps_done' }), { activity: [step] });
+  // c1: two ended, one in progress between them; c2: one ended; c3: ended with a retention not over yet (another store, kept a day).
+  await s.commit(ended('f/c1/e1', 'c1'));
+  await s.commit(tx(inst('f/c1/e2', 'c1'), { activity: [step] }));
+  await s.commit(ended('f/c1/e3', 'c1'));
+  await s.commit(ended('f/c2/e1', 'c2'));
+  await new RedisStore(ioredis!, { prefix, endedRetentionMs: 86_400_000 }).commit(ended('f/c3/e1', 'c3'));
+  // Not due yet: nothing goes.
+  expect(await s.sweepEnded()).toEqual({ swept: 0, more: false });
+  await new Promise((r) => setTimeout(r, 350));
+  expect(await s.sweepEnded()).toEqual({ swept: 3, more: false });
+  expect((await s.listInstances()).map((i) => i.id).sort()).toEqual(['f/c1/e2', 'f/c3/e1']);
+  expect((await s.instancesOfCustomer('c1')).map((i) => i.id)).toEqual(['f/c1/e2']);
+  expect(await s.instancesOfCustomer('c2')).toEqual([]);
+  expect(await s.getInstance('f/c1/e1')).toBeUndefined();
+  expect(await s.listActivity('f/c1/e1')).toEqual([]);
+  expect(await s.listActivity('f/c1/e2')).toEqual([step]);
+  expect((await s.inFlightOfCustomer('c1')).map((i) => i.id)).toEqual(['f/c1/e2']);
+  const c2 = s.shardOf('c2');
+  expect(await ioredis!.send(`{${prefix}:${c2}}:ci:c2`, ['EXISTS', `{${prefix}:${c2}}:ci:c2`])).toBe(0);
+  // The customer's next journey is indexed as usual after a sweep.
+  await s.commit(tx(inst('f/c1/e4', 'c1')));
+  expect((await s.instancesOfCustomer('c1')).map((i) => i.id)).toEqual(['f/c1/e2', 'f/c1/e4']);
+  expect(await s.sweepEnded()).toEqual({ swept: 0, more: false });
+});
+
+it('sweeps a backlog of ended instances in bounded calls, saying when more are due', async () => {
+  const prefix = `sweepmore${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, endedRetentionMs: 1, shards: 1 });
+  for (let i = 0; i < 7; i++) await s.commit(tx(inst(`f/c1/e${i}`, 'c1', { status: 'stopped', reason: 'flow_stopped' })));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(await s.sweepEnded(undefined, 3)).toEqual({ swept: 3, more: true });
+  expect(await s.sweepEnded(undefined, 3)).toEqual({ swept: 3, more: true });
+  expect(await s.sweepEnded(undefined, 3)).toEqual({ swept: 1, more: false });
+  expect(await s.listInstances()).toEqual([]);
+});
+
+it('keeps ended instances for ever with endedRetentionMs 0, and refuses a retention that is not a whole number of ms', async () => {
+  const prefix = `sweepnever${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, endedRetentionMs: 0, shards: 1 });
+  await s.commit(tx(inst('f/c1/e1', 'c1', { status: 'completed', reason: 'all_steps_done' })));
+  expect(await ioredis!.send(`{${prefix}:0}:e`, ['EXISTS', `{${prefix}:0}:e`])).toBe(0);
+  expect(await s.sweepEnded()).toEqual({ swept: 0, more: false });
+  expect((await s.listInstances()).length).toBe(1);
+  expect(() => new RedisStore(ioredis!, { endedRetentionMs: -1 })).toThrow(/endedRetentionMs must be a whole number/);
+  expect(() => new RedisStore(ioredis!, { endedRetentionMs: 1.5 })).toThrow(/endedRetentionMs must be a whole number/);
+});
+
 it('limit admissions expire: a period set once its keep time is over, a window after its last admission', async () => {
   const prefix = `ttl${n++}`;
   const s = new RedisStore(ioredis!, { prefix });

@@ -36,13 +36,13 @@ const FLOW = `flow thanks "Thanks, then a reminder" {
 }
 `;
 
-async function runtime(prefix: string, opts: { leaseMs?: number; token?: string; beatMs?: number } = {}) {
-  const store = new RedisStore(redis.connection(), { prefix, leaseMs: opts.leaseMs ?? 1000 });
+async function runtime(prefix: string, opts: { leaseMs?: number; token?: string; beatMs?: number; endedRetentionMs?: number; upkeepMs?: number } = {}) {
+  const store = new RedisStore(redis.connection(), { prefix, leaseMs: opts.leaseMs ?? 1000, ...(opts.endedRetentionMs !== undefined ? { endedRetentionMs: opts.endedRetentionMs } : {}) });
   await store.loadScripts();
   const owner = new ShardOwner(store, { leaseMs: opts.leaseMs ?? 1000, ...(opts.token ? { token: opts.token } : {}) });
   const queue = new RedisEventQueue(store, { intakeIdleMs: 500 });
   const service = await FlowService.open({ store, manifest: MANIFEST, shared: { engineStore: store.withScope(owner), queue } });
-  const rt = new SharedRuntime({ service, owner, queue, beatMs: opts.beatMs ?? 100, idleMs: 5 });
+  const rt = new SharedRuntime({ service, owner, queue, beatMs: opts.beatMs ?? 100, idleMs: 5, ...(opts.upkeepMs !== undefined ? { upkeepMs: opts.upkeepMs } : {}) });
   return { store, owner, queue, service, rt };
 }
 
@@ -349,5 +349,24 @@ describe('two runtimes on one Redis', () => {
     // The last entry the group read stays (its stream node is kept).
     expect(((await conn.send(key, ['XREVRANGE', key, '+', '-', 'COUNT', '1'])) as Array<[string, string[]]>)[0]![1]).toEqual(['k', 'k499', 'e', '{}']);
     await store.conn.send(key, ['DEL', key]);
+  });
+
+  it('sweeps the ended journeys of its shards once their retention is over; journeys in progress stay', async () => {
+    const prefix = `sr${prefixes++}`;
+    const { rt, store, service, queue } = await runtime(prefix, { endedRetentionMs: 200, upkeepMs: 50 });
+    await service.putDraft('thanks', FLOW);
+    await service.launch('thanks');
+    // c1 cancels (exit on: the journey ends); c2 waits for its reminder.
+    await service.ingest([order(1, 'c1', 80, 60_000), order(2, 'c2', 80, 60_000)]);
+    await drain([rt], queue);
+    await service.ingest([{ id: 'x1', type: 'OrderStatusChanged', customer: 'c1', at: new Date().toISOString(), order: { id: 'o1', status: 'cancelled', total: 80, items: [], createdAt: new Date().toISOString() } }]);
+    await drain([rt], queue);
+    expect((await store.listInstances()).map((i) => `${i.customer} ${i.status}`).sort()).toEqual(['c1 stopped', 'c2 in_progress']);
+    await new Promise((r) => setTimeout(r, 250));
+    await rt.round();
+    await eventually('the ended journey swept', async () => (await store.listInstances()).length === 1);
+    expect((await store.listInstances()).map((i) => `${i.customer} ${i.status}`)).toEqual(['c2 in_progress']);
+    expect(await store.instancesOfCustomer('c1')).toEqual([]);
+    await rt.stop();
   });
 });
