@@ -21,6 +21,7 @@ import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceR
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
+import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
 import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -419,6 +420,7 @@ export class RedisStore implements Store {
       '',
       inst.customer,
       String(this.endedRetentionMs),
+      `${inst.status}/${inst.reason}`,
       String(t.timers.length),
     ];
     for (const { key, due } of t.timers) args.push(key, due === null ? '' : numText(due));
@@ -439,6 +441,7 @@ export class RedisStore implements Store {
       this.shardKey(shard, `a:${inst.id}`),
       this.shardKey(shard, 'own'),
       this.shardKey(shard, 'e'),
+      this.shardKey(shard, `st:${inst.flow}`),
     ];
     const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, (profile, base) => {
       args[0] = this.reserve(t.timers.length + t.effects.length + 2);
@@ -817,12 +820,39 @@ export class RedisStore implements Store {
   async appendNotEntered(record: NotEnteredRecord): Promise<void> {
     const key = this.g('ne', 'stream');
     const trim = this.notEnteredMaxLen > 0 ? ['MAXLEN', '~', String(this.notEnteredMaxLen)] : [];
-    await this.conn.send(key, ['XADD', key, ...trim, '*', 'r', JSON.stringify(record)]);
+    // The record goes to the (capped) stream; the flow's count, on its customer's shard, is what stats read.
+    const counted = record.flow !== null && record.customer !== null ? this.shardKey(this.shardOf(record.customer), `st:${record.flow}`) : undefined;
+    await Promise.all([
+      this.conn.send(key, ['XADD', key, ...trim, '*', 'r', JSON.stringify(record)]),
+      counted !== undefined ? this.conn.send(counted, ['HINCRBY', counted, `x:${record.reason}`, '1']) : undefined,
+    ]);
   }
   async listNotEntered(): Promise<NotEnteredRecord[]> {
     const key = this.g('ne', 'stream');
     const entries = (await this.conn.send(key, ['XRANGE', key, '-', '+'])) as Array<[string, string[]]>;
     return entries.map(([, fields]) => JSON.parse(streamField(fields, 'r')!) as NotEnteredRecord);
+  }
+
+  /** The flow's counters: its `st:<flow>` hash of every shard (written by commit and appendNotEntered), added up. */
+  async flowStats(flow: string): Promise<FlowStats> {
+    const replies = await Promise.all(this.shardList.map((s) => this.conn.send(this.shardKey(s, `st:${flow}`), ['HGETALL', this.shardKey(s, `st:${flow}`)]) as Promise<string[]>));
+    const out = emptyFlowStats();
+    for (const flat of replies) {
+      for (let i = 0; i < flat.length; i += 2) {
+        const field = flat[i]!;
+        const n = Number(flat[i + 1]);
+        const name = field.slice(2);
+        if (field === 'n') out.entered += n;
+        else if (field.startsWith('s:')) bump(out.statuses, name, n);
+        else if (field.startsWith('x:')) bump(out.didNotEnter, name, n);
+        else if (field.startsWith('e:') || field.startsWith('p:')) {
+          const b = (out.blocks[name] ??= { entered: 0, passed: 0 });
+          if (field[0] === 'e') b.entered += n;
+          else b.passed += n;
+        }
+      }
+    }
+    return sortedStats(out);
   }
 
   // ------------------------------------------------------------------ counters and windows

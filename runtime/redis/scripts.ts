@@ -92,6 +92,58 @@ local function idsText(ids)
   for j, id in ipairs(ids) do parts[j] = #id .. ':' .. id end
   return table.concat(parts)
 end
+-- The block of an encoded activity step line (activity-codec.ts: a JSON array, the block first), or nil.
+local function stepBlock(line)
+  local ok, a = pcall(cjson.decode, line)
+  if ok and type(a) == 'table' and type(a[1]) == 'string' then return a[1] end
+  return nil
+end
+-- The block of the last step in an activity string (its last line), or nil.
+local function lastStepBlock(key)
+  local len = redis.call('STRLEN', key)
+  if len < 2 then return nil end
+  local from = len - 512
+  if from < 0 then from = 0 end
+  local tail = redis.call('GETRANGE', key, from, len - 2)
+  local line = string.match(tail, '[^\\n]*$')
+  if from > 0 and #line == #tail then line = string.match(redis.call('GETRANGE', key, 0, len - 2), '[^\\n]*$') end
+  return stepBlock(line)
+end
+-- The codec's status numbers (instance-codec.ts STATUSES).
+local STATUS_NAMES = {[0] = 'in_progress', [1] = 'completed', [2] = 'stopped', [3] = 'error'}
+-- What a commit adds to its flow's counters (runtime/store/flow-stats.ts), as {field, delta} pairs:
+-- n = journeys entered, s:<status>/<reason> = journeys in that state now, e:<block> = steps run
+-- there, p:<block> = of those, the ones a later step followed or that ended the journey completed.
+-- old = the stored instance (stamp ++ codec) or false; state = its <status>/<reason> after the
+-- commit; the steps appended are ARGV[stepsAt + 1 .. stepsAt + nSteps]. Reads only.
+local function flowCounts(old, state, activityKey, argv, stepsAt, nSteps)
+  local out = {}
+  local oldState, oldStatus = nil, nil
+  if old then
+    local ok, rec = pcall(cjson.decode, string.sub(old, 17))
+    if ok and type(rec) == 'table' then
+      oldStatus = STATUS_NAMES[rec[12]]
+      if oldStatus and type(rec[13]) == 'string' then oldState = oldStatus .. '/' .. rec[13] end
+    end
+  else
+    out[#out + 1] = {'n', 1}
+  end
+  if oldState ~= state then
+    if oldState then out[#out + 1] = {'s:' .. oldState, -1} end
+    out[#out + 1] = {'s:' .. state, 1}
+  end
+  local completing = string.sub(state, 1, 10) == 'completed/' and oldStatus ~= 'completed'
+  -- The step before this commit's first: the last one stored.
+  local prev = nil
+  if old and (nSteps > 0 or completing) then prev = lastStepBlock(activityKey) end
+  for j = 1, nSteps do
+    if prev then out[#out + 1] = {'p:' .. prev, 1} end
+    prev = stepBlock(argv[stepsAt + j])
+    if prev then out[#out + 1] = {'e:' .. prev, 1} end
+  end
+  if completing and prev then out[#out + 1] = {'p:' .. prev, 1} end
+  return out
+end
 -- A profile write made from a read (its base: '' = none given, write as it is; '-' = there was no
 -- profile; '=' .. JSON = that one) conflicts when the stored profile (stamp ++ JSON, or false) is
 -- another now: someone wrote it in between, and the client merges its change into it (profile-merge.ts).
@@ -260,12 +312,14 @@ end
  *       idsOf), 3 cf (hash: customer -> ids in progress, by entry), 4 t, 5 tl, 6 tm, 7 o (outbox stream),
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
  *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced),
- *       13 e (sorted set: ended instance id -> when it is swept, server time ms; see SWEEP_ENDED)
+ *       13 e (sorted set: ended instance id -> when it is swept, server time ms; see SWEEP_ENDED),
+ *       14 st:<flow> (hash: the flow's counters on this shard, see flowCounts)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
- *       (0: none), 6 outbox MAXLEN ~ (0: none), 7 launch field ('' none), 8 launch value,
- *       9 profile id ('' none), 10 profile JSON, 11 profile base (see profileConflict), 12 customer id,
- *       13 how long an ended instance is kept, ms (0: for ever),
- *       14 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
+ *       once the instance ended (0: none; in progress: none), 6 outbox MAXLEN ~ (0: none),
+ *       7 launch field ('' none), 8 launch value, 9 profile id ('' none), 10 profile JSON,
+ *       11 profile base (see profileConflict), 12 customer id, 13 how long an ended instance is
+ *       kept, ms (0: for ever), 14 the instance's <status>/<reason>,
+ *       15 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
  *       step lines, then the fencing token ('' none)
  * Returns the shard's last stamp, or {'conflict', stored profile value or ''} (nothing written).
  * A commit sent again (its instance already stored as it would write it) writes nothing.
@@ -274,13 +328,13 @@ export const COMMIT = script(
   'commit',
   '',
   `
-local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn, kE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn, kE, kSt = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
-local ttl, maxLen, keep = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[13])
+local ttl, maxLen, keep, state = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[13]), ARGV[14]
 local launchField, launchValue, profileId, profileJson, profileBase, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local p = 14
+local p = 15
 local nTimers = tonumber(ARGV[p])
-if nTimers == nil or ttl == nil or maxLen == nil or keep == nil or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+if nTimers == nil or ttl == nil or maxLen == nil or keep == nil or state == nil or not string.find(state, '/', 1, true) or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local timers = {}
 for j = 1, nTimers do
   local key, due = ARGV[p + 2 * j - 1], ARGV[p + 2 * j]
@@ -321,11 +375,13 @@ local check = {kCF, 'hash'}
 if not old then check[#check + 1] = kCI; check[#check + 1] = 'string' end
 if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#check + 1] = kTL; check[#check + 1] = 'zset' end
 if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
-if nSteps > 0 then check[#check + 1] = kA; check[#check + 1] = 'string' end
+if nSteps > 0 or old then check[#check + 1] = kA; check[#check + 1] = 'string' end
 if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
 if not inProgress and keep > 0 then check[#check + 1] = kE; check[#check + 1] = 'zset' end
+check[#check + 1] = kSt; check[#check + 1] = 'hash'
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
+local counts = flowCounts(old, state, kA, ARGV, stepsAt, nSteps)
 local flying = idsOf(redis.call('HGET', kCF, customer))
 if not flying then return redis.error_reply('ERR runnel commit: ' .. kCF .. ' field ' .. customer .. ' is malformed; nothing was written') end
 local flyingAt = 0
@@ -349,7 +405,11 @@ if nSteps > 0 then
   local lines = {}
   for j = 1, nSteps do lines[j] = ARGV[stepsAt + j] end
   redis.call('APPEND', kA, table.concat(lines))
-  if ttl > 0 then redis.call('PEXPIRE', kA, ttl) end
+end
+-- The activity of a journey in progress is kept (a long wait must not lose it); once it ended, for the TTL.
+if not inProgress and ttl > 0 then redis.call('PEXPIRE', kA, ttl) end
+for _, c in ipairs(counts) do
+  if redis.call('HINCRBY', kSt, c[1], c[2]) == 0 then redis.call('HDEL', kSt, c[1]) end
 end
 if launchField ~= '' then redis.call('HSET', kL, launchField, launchValue) end
 if profileId ~= '' then

@@ -23,6 +23,7 @@ import { activityJson } from '../engine/simulate.js';
 import { iso } from '../engine/iso.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { InstanceRecord, Store } from '../store/store.js';
+import type { FlowStats } from '../store/flow-stats.js';
 
 /** Activity is kept and searched for this long (seed 000). */
 export const ACTIVITY_DAYS = 30;
@@ -363,25 +364,10 @@ export class FlowService {
     return vs.map((v) => ({ version: v.version, status: v.status, launchedAt: iso(v.launchedAt), endedAt: v.endedAt === null ? null : iso(v.endedAt) }));
   }
 
-  /** Per-block counters (entered, passed) and the did-not-enter reasons of a flow. */
-  async stats(flow: string): Promise<{ flow: string; entered: number; statuses: Record<string, number>; blocks: Record<string, { entered: number; passed: number }>; didNotEnter: Record<string, number> }> {
+  /** Per-block counters (entered, passed), journeys by status and reason, and the did-not-enter reasons of a flow (the store's counters: no scan of its journeys). */
+  async stats(flow: string): Promise<{ flow: string } & FlowStats> {
     if (!this.engine.versions(flow).length) throw new ServiceError(404, `no flow ${flow} was launched`);
-    const instances = await this.store.listInstances({ flow });
-    const blocks: Record<string, { entered: number; passed: number }> = {};
-    const statuses: Record<string, number> = {};
-    for (const inst of instances) {
-      statuses[`${inst.status}/${inst.reason}`] = (statuses[`${inst.status}/${inst.reason}`] ?? 0) + 1;
-      const steps = await this.store.listActivity(inst.id);
-      steps.forEach((s, i) => {
-        const b = (blocks[s.block] ??= { entered: 0, passed: 0 });
-        b.entered++;
-        // Passed: the journey went on after it (a later step), or ended well right there.
-        if (i < steps.length - 1 || inst.status === 'completed') b.passed++;
-      });
-    }
-    const didNotEnter: Record<string, number> = {};
-    for (const n of await this.store.listNotEntered()) if (n.flow === flow) didNotEnter[n.reason] = (didNotEnter[n.reason] ?? 0) + 1;
-    return { flow, entered: instances.length, statuses, blocks, didNotEnter };
+    return { flow, ...(await this.store.flowStats(flow)) };
   }
 
   // ------------------------------------------------------------------ events and customers

@@ -8,6 +8,7 @@
  */
 import type { CustomerProfile } from '../vm/customer.js';
 import { mergeProfile } from './profile-merge.js';
+import { statsFromRecords, type FlowStats } from './flow-stats.js';
 import type { ActivityStep, EffectRecord, InstanceRecord, Transition, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
 
 interface TimerEntry extends Timer {
@@ -228,6 +229,9 @@ export class MemoryStore implements Store {
   }
   listNotEntered(): NotEnteredRecord[] {
     return this.notEntered.slice();
+  }
+  flowStats(flow: string): FlowStats {
+    return statsFromRecords(flow, this.instances.values(), (id) => this.activity.get(id) ?? [], this.notEntered);
   }
 
   admitInPeriod(key: string, member: string, max: number): boolean {

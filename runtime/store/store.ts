@@ -12,6 +12,7 @@
  */
 import type { CustomerProfile } from '../vm/customer.js';
 import type { MatchState } from '../../stdlib/matchers.js';
+import type { FlowStats } from './flow-stats.js';
 
 export type { MatchState };
 
@@ -279,6 +280,12 @@ export interface Store {
   listEffects(): Awaitable<EffectRecord[]>;
   appendNotEntered(record: NotEnteredRecord): Awaitable<void>;
   listNotEntered(): Awaitable<NotEnteredRecord[]>;
+  /**
+   * The flow's counters (runtime/store/flow-stats.ts) over what was committed and refused: they add
+   * up to what its instances, their activity and the did-not-enter records say, without reading
+   * them (a store with millions of instances answers from counters).
+   */
+  flowStats(flow: string): Awaitable<FlowStats>;
 
   // limit blocks and budgets: who was let through, per calendar period or rolling window
   /**

@@ -30,7 +30,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulate, runSimulateOn } from '../../cli/commands/simulate.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
-import type { Store } from '../../runtime/store/store.js';
+import type { ActivityStep, Store } from '../../runtime/store/store.js';
+import { statsFromRecords } from '../../runtime/store/flow-stats.js';
 import type { CliIO } from '../../cli/io.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), 'run');
@@ -70,6 +71,8 @@ export interface ScenarioRun {
   stderr: string;
   /** The parsed `--json` output, version hashes normalized; undefined when stdout was not JSON. */
   output: SimulateOutput | undefined;
+  /** The store it ran on (not for the embedded run, whose store is the CLI's own). */
+  store?: Store;
 }
 export interface SimulateOutput {
   effects: Array<Record<string, unknown>>;
@@ -93,6 +96,7 @@ export async function runScenario(dir: string, storeFactory: StoreFactory): Prom
   const io: CliIO = { cwd: dir, stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), color: false };
   const untilFile = join(dir, 'until.txt');
   let code: number;
+  let store: Store | undefined;
   try {
     const pathsFile = join(dir, 'paths.txt');
     const paths = existsSync(pathsFile) ? readFileSync(pathsFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : ['.'];
@@ -102,7 +106,8 @@ export async function runScenario(dir: string, storeFactory: StoreFactory): Prom
       until: existsSync(untilFile) ? readFileSync(untilFile, 'utf8').trim() : undefined,
       json: true,
     };
-    code = storeFactory.storeName === 'embedded' ? runSimulate(paths, args, io) : await runSimulateOn(await storeFactory(), paths, args, io);
+    if (storeFactory.storeName === 'embedded') code = runSimulate(paths, args, io);
+    else code = await runSimulateOn((store = await storeFactory()), paths, args, io);
   } catch (e) {
     code = -1;
     stderr += `thrown: ${(e as Error).stack ?? String(e)}\n`;
@@ -113,7 +118,22 @@ export async function runScenario(dir: string, storeFactory: StoreFactory): Prom
   } catch {
     output = undefined;
   }
-  return { code, stdout, stderr, output };
+  return { code, stdout, stderr, output, ...(store ? { store } : {}) };
+}
+
+/**
+ * Each flow's counters as the store keeps them (Store.flowStats) against what its records add up
+ * to (statsFromRecords over its instances, their activity and the did-not-enter records).
+ */
+async function expectStatsAddUp(name: string, store: Store): Promise<void> {
+  const instances = await store.listInstances();
+  const notEntered = await store.listNotEntered();
+  const activity = new Map<string, ActivityStep[]>();
+  for (const i of instances) activity.set(i.id, await store.listActivity(i.id));
+  const flows = new Set([...instances.map((i) => i.flow), ...notEntered.flatMap((n) => (n.flow === null ? [] : [n.flow]))]);
+  for (const flow of flows) {
+    expect(await store.flowStats(flow), `${name}: the counters of flow ${flow}`).toEqual(statsFromRecords(flow, instances, (id) => activity.get(id) ?? [], notEntered));
+  }
 }
 
 export const scenarios = readdirSync(ROOT)
@@ -149,6 +169,7 @@ export function defineScenarios(storeFactory: StoreFactory): void {
       if (UPDATE) writeFileSync(golden, actual);
       expect(existsSync(golden), `${golden} is missing: run UPDATE_GOLDEN=1 and review it`).toBe(true);
       expect(JSON.parse(actual)).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
+      if (r.store) await expectStatsAddUp(name, r.store);
     });
   }
 }

@@ -158,9 +158,9 @@ describe('commits are all or nothing', () => {
     const s = fresh();
     const sh = s.shardOf('c1');
     const k = (name: string) => `${s.shardTag(sh)}:${name}`;
-    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own'), k('e')];
+    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own'), k('e'), k('st:f')];
     // Two timers: the first fine, the second with a due that is not a number.
-    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
+    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', 'in_progress/waiting', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
     await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
     const exists = (await redis.connection().send(keys[0], ['EXISTS', ...keys])) as number;
     expect(exists).toBe(0);

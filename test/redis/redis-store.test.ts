@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { LAYOUT_VERSION, LayoutError, RedisStore } from '../../runtime/redis/redis-store.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { inst, readForEventContract, storeContract, tx } from './store-contract.js';
+import { inst, readForEventContract, step, storeContract, tx } from './store-contract.js';
 
 let server: RedisServer | undefined;
 let ioredis: RedisConnection | undefined;
@@ -91,6 +91,46 @@ it('keeps ended instances for ever with endedRetentionMs 0, and refuses a retent
   expect((await s.listInstances()).length).toBe(1);
   expect(() => new RedisStore(ioredis!, { endedRetentionMs: -1 })).toThrow(/endedRetentionMs must be a whole number/);
   expect(() => new RedisStore(ioredis!, { endedRetentionMs: 1.5 })).toThrow(/endedRetentionMs must be a whole number/);
+});
+
+it('keeps the activity of a journey in progress; once it ended, for activityTtlMs', async () => {
+  const prefix = `actttl${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, activityTtlMs: 60_000, shards: 1 });
+  const key = `{${prefix}:0}:a:f/c1/e1`;
+  await s.commit(tx(inst('f/c1/e1', 'c1', { reason: 'waiting', waitingUntil: 9 }), { activity: [step('w', 1)] }));
+  expect(await ioredis!.send(key, ['PTTL', key])).toBe(-1);
+  await s.commit(tx(inst('f/c1/e1', 'c1', { status: 'completed', reason: 'all_steps_done' })));
+  const ttl = Number(await ioredis!.send(key, ['PTTL', key]));
+  expect(ttl).toBeGreaterThan(50_000);
+  expect(ttl).toBeLessThanOrEqual(60_000);
+});
+
+it('keeps each flow’s counters with its commits and refusals, as its records add up', async () => {
+  const s = new RedisStore(ioredis!, { prefix: `stats${n++}` });
+  // A block id long enough that its step line is longer than the tail the commit reads of the activity.
+  const long = `b${'x'.repeat(600)}`;
+  const run = async (id: string, customer: string) => {
+    await s.commit(tx(inst(id, customer), { activity: [step('a', 1), step(long, 2)] }));
+    await s.commit(tx(inst(id, customer, { reason: 'waiting', waitingUntil: 9 }), { activity: [step('w', 3)] }));
+    await s.commit(tx(inst(id, customer, { status: 'completed', reason: 'all_steps_done' })));
+  };
+  await run('f/c1/e1', 'c1');
+  await run('f/c2/e1', 'c2');
+  await s.commit(tx(inst('f/c3/e1', 'c3', { reason: 'waiting', waitingUntil: 9 }), { activity: [step('a', 1)] }));
+  await s.commit(tx(inst('g/c1/e1', 'c1', { flow: 'g', status: 'stopped', reason: 'relevance_expired' }), { activity: [step('a', 1)] }));
+  await s.appendNotEntered({ flow: 'f', customer: 'c4', event: 'e9', at: 5, reason: 'launch_limit' });
+  await s.appendNotEntered({ flow: null, customer: null, event: null, at: 5, reason: 'invalid_event' });
+  expect(await s.flowStats('f')).toEqual({
+    entered: 3,
+    statuses: { 'completed/all_steps_done': 2, 'in_progress/waiting': 1 },
+    blocks: { a: { entered: 3, passed: 2 }, [long]: { entered: 2, passed: 2 }, w: { entered: 2, passed: 2 } },
+    didNotEnter: { launch_limit: 1 },
+  });
+  expect(await s.flowStats('g')).toEqual({ entered: 1, statuses: { 'stopped/relevance_expired': 1 }, blocks: { a: { entered: 1, passed: 0 } }, didNotEnter: {} });
+  expect(await s.flowStats('none')).toEqual({ entered: 0, statuses: {}, blocks: {}, didNotEnter: {} });
+  // A commit sent again (its reply lost) counts nothing twice.
+  await s.commit(tx(inst('f/c3/e1', 'c3', { reason: 'waiting', waitingUntil: 9 }), { activity: [step('a', 1)] }));
+  expect((await s.flowStats('f')).entered).toBe(3);
 });
 
 it('limit admissions expire: a period set once its keep time is over, a window after its last admission', async () => {
