@@ -44,6 +44,10 @@ Options:
                     with --redis: about how many entries each effect channel stream (rn:out:email,
                     rn:out:webhook...) keeps for delivery services (default 1000000; 0: no cap);
                     older ones are trimmed, read or not
+  --keep-ended <days>
+                    with --redis: how long a journey that ended (completed, stopped, error) is
+                    kept with its activity before it is swept (default 30, the window of
+                    GET /v1/activity; 0: for ever)
   --lease <ms>      with --redis: how long a dead runtime's shards and claimed timers stay with it
                     before another takes them over (default 10000)
   --tick <ms>       how often due timers are looked for (default 250; in-memory only: with
@@ -77,6 +81,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
       workers: { type: 'string', default: '1' },
       lease: { type: 'string', default: '10000' },
       'channel-max-len': { type: 'string', default: '1000000' },
+      'keep-ended': { type: 'string', default: '30' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -94,6 +99,8 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(lease) || lease < 500) throw new UsageError(`--lease must be at least 500 (ms), not ${values.lease}`);
   const channelMaxLen = Number(values['channel-max-len']);
   if (!Number.isInteger(channelMaxLen) || channelMaxLen < 0) throw new UsageError(`--channel-max-len must be a whole number (0: no cap), not ${values['channel-max-len']}`);
+  const keepEnded = Number(values['keep-ended']);
+  if (!Number.isInteger(keepEnded) || keepEnded < 0 || keepEnded > 3650) throw new UsageError(`--keep-ended must be a whole number of days from 0 (for ever) to 3650, not ${values['keep-ended']}`);
   const admin = tokens('RUNNEL_ADMIN_TOKENS');
   const ingest = tokens('RUNNEL_INGEST_TOKENS');
   if (!admin.length && !ingest.length) throw new UsageError('no API token: set RUNNEL_ADMIN_TOKENS (and RUNNEL_INGEST_TOKENS), comma-separated');
@@ -101,7 +108,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
   if (!existsSync(manifestPath)) throw new UsageError(`no runnel.json in ${values.project}: say which project with --project <dir>`);
 
   if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers, io);
-  const here = { values, manifestPath, port, tick, lease, channelMaxLen, admin, ingest };
+  const here = { values, manifestPath, port, tick, lease, channelMaxLen, keepEnded, admin, ingest };
   if (!cluster.isWorker) return serveHere(here, io);
   // A node:cluster worker (--workers): its IPC channel to the primary keeps its event loop alive,
   // so once done serving (stopped, or failed to start) it would never exit, and the primary would
@@ -116,7 +123,7 @@ export async function runServe(argv: string[], io: CliIO): Promise<number> {
 
 /** `runnel serve` in this process: the server, and the runtime on the store, until a stop signal. */
 async function serveHere(
-  { values, manifestPath, port, tick, lease, channelMaxLen, admin, ingest }: { values: { project?: string; host?: string; redis?: string }; manifestPath: string; port: number; tick: number; lease: number; channelMaxLen: number; admin: string[]; ingest: string[] },
+  { values, manifestPath, port, tick, lease, channelMaxLen, keepEnded, admin, ingest }: { values: { project?: string; host?: string; redis?: string }; manifestPath: string; port: number; tick: number; lease: number; channelMaxLen: number; keepEnded: number; admin: string[]; ingest: string[] },
   io: CliIO,
 ): Promise<number> {
   const manifestText = readFileSync(manifestPath, 'utf8');
@@ -128,7 +135,9 @@ async function serveHere(
   if (values.redis !== undefined) {
     let redis: RedisStore;
     try {
-      redis = await RedisStore.connect({ url: values.redis }, { leaseMs: lease });
+      // A journey's activity lives as long as the journey is kept.
+      const keepMs = keepEnded * 86_400_000;
+      redis = await RedisStore.connect({ url: values.redis }, { leaseMs: lease, endedRetentionMs: keepMs, activityTtlMs: keepMs });
     } catch (e) {
       throw new UsageError(e instanceof LayoutError ? `Redis at ${values.redis}: ${e.message}` : `cannot connect to Redis at ${values.redis}: ${(e as Error).message}`);
     }

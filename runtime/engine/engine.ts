@@ -1084,7 +1084,7 @@ export class Engine {
       this.rescheduleFrom(current, this.clock.now());
     }
     if (status === 'active') return;
-    for (const inst of yield* aw(this.store.listInstances({ flow: flowId }))) {
+    for (const inst of yield* aw(this.store.listInFlight({ flow: flowId }))) {
       if (inst.status !== 'in_progress') continue;
       this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
       yield* this.commitCo(inst);
@@ -1096,7 +1096,7 @@ export class Engine {
    * store with others, after another changed a flow: runtime/server/shared-runtime.ts): one in a paused or
    * stopped flow stops (`flow_stopped`), one on a replaced version moves onto the current one, as
    * setFlowStatus and launch would have done. `instances` lists those to look at (default: what the
-   * store lists, the instances this runtime works on).
+   * store lists in flight, on the shards this runtime works on).
    */
   reconcile(instances?: () => Promise<InstanceRecord[]>): Promise<number> {
     return runAsync(this.reconcileCo(instances));
@@ -1104,7 +1104,7 @@ export class Engine {
 
   private *reconcileCo(instances?: () => Promise<InstanceRecord[]>): Co<number> {
     let changed = 0;
-    for (const inst of yield* aw(instances ? instances() : this.store.listInstances())) {
+    for (const inst of yield* aw(instances ? instances() : this.store.listInFlight())) {
       if (inst.status !== 'in_progress') continue;
       const from = this.byVersion.get(inst.version);
       const cur = from ? this.history.get(from.id)?.at(-1) : undefined;
@@ -1153,7 +1153,7 @@ export class Engine {
     this.reindex();
     if (!old) return;
     // Customers in flight move onto the new version.
-    for (const inst of yield* aw(this.store.listInstances({ flow: id }))) {
+    for (const inst of yield* aw(this.store.listInFlight({ flow: id }))) {
       if (inst.status !== 'in_progress' || inst.version === program.hash) continue;
       const from = this.byVersion.get(inst.version);
       if (!from) continue;

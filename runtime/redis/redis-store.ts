@@ -22,7 +22,7 @@ import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget }
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
 import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -601,11 +601,23 @@ export class RedisStore implements Store {
     }
     const shards = this.workShards();
     const replies = await Promise.all(shards.map((s) => this.conn.send(this.shardKey(s, 'i'), ['HGETALL', this.shardKey(s, 'i')]) as Promise<string[]>));
+    return this.decodeListed(shards, replies, filter.flow);
+  }
+  /** The instances in progress on the shards this store works on (of one flow when given), in the order they were created. */
+  async listInFlight(filter: { flow?: string } = {}): Promise<InstanceRecord[]> {
+    const shards = this.workShards();
+    const replies = await Promise.all(shards.map((s) => this.eval(IN_FLIGHT, [this.shardKey(s, 'i'), this.shardKey(s, 'cf')], []) as Promise<Array<string | null>>));
+    return this.decodeListed(shards, replies, filter.flow);
+  }
+  /** Flat [id, stored value, ...] replies of each shard: the instances (of `flow`), in stamp order. */
+  private decodeListed(shards: readonly number[], replies: ReadonlyArray<ReadonlyArray<string | null>>, flow: string | undefined): InstanceRecord[] {
     const all: Array<Stamped<string>> = [];
     replies.forEach((flat, ix) => {
       const s = shards[ix]!;
       for (let i = 0; i < flat.length; i += 2) {
-        all.push({ stamp: flat[i + 1]!.slice(0, 16), value: flat[i + 1]!.slice(16) });
+        const v = flat[i + 1];
+        if (v === null || v === undefined) continue;
+        all.push({ stamp: v.slice(0, 16), value: v.slice(16) });
         remember(this.where, flat[i]!, s, LOCATION_CACHE);
       }
     });
@@ -613,7 +625,7 @@ export class RedisStore implements Store {
     const out: InstanceRecord[] = [];
     for (const { value } of all) {
       const inst = decodeInstance(value);
-      if (filter.flow === undefined || inst.flow === filter.flow) out.push(inst);
+      if (flow === undefined || inst.flow === flow) out.push(inst);
     }
     return out;
   }

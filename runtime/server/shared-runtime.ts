@@ -244,7 +244,7 @@ export class SharedRuntime {
     const changed = await this.service.refresh();
     if (r.gained.length && !changed) {
       const gained = new Set(r.gained);
-      await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained, fence: (s) => this.owner.fence(s) }).listInstances());
+      await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained, fence: (s) => this.owner.fence(s) }).listInFlight());
     }
   }
 }

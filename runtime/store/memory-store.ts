@@ -113,6 +113,12 @@ export class MemoryStore implements Store {
     return [...this.instances.values()].filter((i) => (filter.flow === undefined || i.flow === filter.flow) && (filter.customer === undefined || i.customer === filter.customer));
   }
 
+  listInFlight(filter: { flow?: string } = {}): InstanceRecord[] {
+    const out: InstanceRecord[] = [];
+    for (const i of this.instances.values()) if (i.status === 'in_progress' && (filter.flow === undefined || i.flow === filter.flow)) out.push(i);
+    return out;
+  }
+
   listCustomers(segment?: string): string[] {
     const out: string[] = [];
     for (const c of this.customers.values()) if (segment === undefined || (c.segments ?? []).includes(segment)) out.push(c.id);

@@ -242,6 +242,8 @@ export interface Store {
   inFlightOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
   /** Every instance, in the order they were created (the activity log). */
   listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
+  /** The instances in progress (of one flow when given), in the order they were created: what flow changes move. */
+  listInFlight(filter?: { flow?: string }): Awaitable<InstanceRecord[]>;
   /** The ids of the customers with a profile, in the segment when one is given, in the order they were first stored. */
   listCustomers(segment?: string): Awaitable<string[]>;
 

@@ -167,6 +167,22 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.inFlightOfCustomer('c1')).toEqual([]);
     });
 
+    it('lists the instances in progress of every customer, in creation order, of one flow when asked', async () => {
+      const s = await make();
+      const made: Array<[string, string, InstanceRecord['status']]> = CUSTOMERS.slice(0, 12).flatMap((c, k) => [
+        [`f/${c}/e1`, c, k % 3 === 0 ? 'completed' : 'in_progress'],
+        [`g/${c}/e1`, c, 'in_progress'],
+      ]);
+      for (const [id, c, status] of made) await s.putInstance(inst(id, c, { flow: id.slice(0, 1), status, reason: 'x' }));
+      // One leaves and one comes back: creation order is kept.
+      await s.putInstance(inst(`g/${CUSTOMERS[1]}/e1`, CUSTOMERS[1]!, { flow: 'g', status: 'stopped', reason: 'x' }));
+      await s.putInstance(inst(`f/${CUSTOMERS[0]}/e1`, CUSTOMERS[0]!, { flow: 'f', status: 'in_progress', reason: 'x' }));
+      const live = made.filter(([id]) => id !== `g/${CUSTOMERS[1]}/e1`).filter(([id, , status]) => status === 'in_progress' || id === `f/${CUSTOMERS[0]}/e1`).map(([id]) => id);
+      expect((await s.listInFlight()).map((i) => i.id)).toEqual(live);
+      expect((await s.listInFlight({ flow: 'f' })).map((i) => i.id)).toEqual(live.filter((id) => id.startsWith('f/')));
+      expect(await s.listInFlight({ flow: 'none' })).toEqual([]);
+    });
+
     it('keeps a customer’s instances in order whatever characters their ids hold', async () => {
       const s = await make();
       const ids = ['f/c1/3:ab', 'f/c1/line\nbreak', 'f/c1/12:', 'f/c1/é:ü\u0000'];

@@ -34,6 +34,10 @@ describe('runnel serve', () => {
     expect([noRedis.status, noRedis.stderr]).toEqual([2, expect.stringContaining('--workers needs --redis')]);
     const badUrl = spawnSync(process.execPath, [BIN, 'serve', '--project', 'examples/shop', '--workers', '2', '--redis', 'http://x'], { cwd: REPO, env: tok, encoding: 'utf8' });
     expect([badUrl.status, badUrl.stderr]).toEqual([2, expect.stringContaining('--redis must be a redis:// URL')]);
+    for (const keep of ['-1', '2.5', 'month']) {
+      const bad = spawnSync(process.execPath, [BIN, 'serve', '--project', 'examples/shop', `--keep-ended=${keep}`], { cwd: REPO, env: tok, encoding: 'utf8' });
+      expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining(`--keep-ended must be a whole number of days from 0 (for ever) to 3650, not ${keep}`)]);
+    }
   });
 
   it('exits with a usage error, not hanging on reconnects, when Redis cannot be reached', async () => {
