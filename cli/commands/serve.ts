@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../runtime/server/app.js';
-import { FlowService } from '../../runtime/server/flow-service.js';
+import { FlowService, TICK_BUDGET } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
 import { LayoutError, RedisStore } from '../../runtime/redis/redis-store.js';
 import type { EffectRecord, Store } from '../../runtime/store/store.js';
@@ -178,6 +178,7 @@ async function serveHere(
   outbox.start();
 
   let ticking: Promise<unknown> = Promise.resolve();
+  let halting = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   let runtime: SharedRuntime | undefined;
   if (shared) {
@@ -186,7 +187,12 @@ async function serveHere(
     app.log.info({ worker: shared.owner.token, shards: shared.owner.owned().size }, 'working on a share of the shards');
   } else {
     timer = setInterval(() => {
-      ticking = ticking.then(() => service.tick()).catch((err: unknown) => app.log.error({ err }, 'firing timers failed'));
+      ticking = ticking
+        .then(async () => {
+          // A slice at a time, with the requests that came in between (a backlog, a run over a large segment).
+          while (!halting && (await service.tick()) >= TICK_BUDGET) await new Promise((r) => setImmediate(r));
+        })
+        .catch((err: unknown) => app.log.error({ err }, 'firing timers failed'));
     }, tick);
   }
 
@@ -197,6 +203,7 @@ async function serveHere(
       stopping = true;
       app.log.info({ signal }, 'stopping: no new requests; finishing the ones in flight');
       if (timer) clearInterval(timer);
+      halting = true;
       void app
         .close()
         .then(() => ticking)

@@ -267,6 +267,8 @@ export class Engine {
   /** Current versions with an event trigger for each event type. */
   private byEvent = new Map<string, LoadedFlow[]>();
   private readonly missedRuns: 'every-run' | 'latest-run';
+  /** A scheduled run a budgeted fireDue left unfinished: its customers, and how far it got. */
+  private runUnderway: { flow: LoadedFlow; index: number; at: number; customers: string[]; next: number } | null = null;
   /** The earliest timer this engine set since it last claimed timers (fireTimersLoop: must one go first?). */
   private earliestTimerSet = Infinity;
   /** The open transition of each instance being worked on (committed by commitCo). */
@@ -378,13 +380,17 @@ export class Engine {
   }
   /**
    * Fires the timers and schedule runs due at or before `upTo`, in time order, moving the clock to
-   * each. `schedules: false` fires timers only (the simulator's drain after the last event).
+   * each; returns how much it did (timers fired, runs begun, customers of runs entered).
+   * `schedules: false` fires timers only (the simulator's drain after the last event). `budget`:
+   * stop after about that much (a runtime between batches of events: a backlog after downtime, or
+   * a run over a large segment, must not hold events up); the next call goes on where it stopped,
+   * with an unfinished run first. Default: everything due.
    */
-  fireDue(upTo: number, opts: { schedules?: boolean } = {}): Promise<number> {
-    return runAsync(this.fireDueCo(upTo, opts.schedules ?? true));
+  fireDue(upTo: number, opts: { schedules?: boolean; budget?: number } = {}): Promise<number> {
+    return runAsync(this.fireDueCo(upTo, opts.schedules ?? true, opts.budget ?? Infinity));
   }
-  fireDueSync(upTo: number, opts: { schedules?: boolean } = {}): number {
-    return runSync(this.fireDueCo(upTo, opts.schedules ?? true));
+  fireDueSync(upTo: number, opts: { schedules?: boolean; budget?: number } = {}): number {
+    return runSync(this.fireDueCo(upTo, opts.schedules ?? true, opts.budget ?? Infinity));
   }
   /**
    * Launches a version of a flow at the clock's time (a new flow, or a new version of one): it
@@ -867,14 +873,22 @@ export class Engine {
 
   // ------------------------------------------------------------------ timers and flow status
 
-  /** Timers and schedule runs due by `upTo`, in time order (timers due at a run's time go first). */
-  /** The generator behind `fireDue()` (for drivers that compose engine work, such as simulate). */
-  *fireDueCo(upTo: number, schedules: boolean): Co<number> {
+  /**
+   * The generator behind `fireDue()` (for drivers that compose engine work, such as simulate):
+   * timers and schedule runs due by `upTo`, in time order (timers due at a run's time go first).
+   */
+  *fireDueCo(upTo: number, schedules: boolean, budget = Infinity): Co<number> {
     let fired = 0;
     for (;;) {
+      // A run under way goes on first: what comes after it waits for it, as when runs were made whole.
+      if (this.runUnderway) {
+        fired += yield* this.scheduledRunCo(this.runUnderway, budget - fired);
+        if (this.runUnderway) return fired;
+      }
+      if (fired >= budget) return fired;
       const run = schedules ? this.nextScheduleRun(upTo) : null;
-      fired += yield* this.fireTimersCo(run ? run.at : upTo);
-      if (!run) return fired;
+      fired += yield* this.fireTimersCo(run ? run.at : upTo, budget - fired);
+      if (!run || fired >= budget) return fired;
       if (this.missedRuns === 'latest-run') {
         // Skip to the last run due by `upTo`: earlier ones were missed while nothing ran.
         let last = run.at;
@@ -883,8 +897,13 @@ export class Engine {
       }
       run.flow.nextRuns.set(run.index, nextRun(run.trigger.every, run.trigger.times, run.flow.zone, run.at, run.flow.launchedAt));
       this.clock.advanceTo(run.at);
-      if (run.flow.status === 'active' && run.flow.current) yield* this.scheduledRunCo(run.flow, run.index, run.at);
       fired++;
+      if (run.flow.status === 'active' && run.flow.current) {
+        // Who is in the segment at the run's time: the customers it enters, however long it takes.
+        const segment = run.trigger.segment !== null ? str(run.flow.program, run.trigger.segment) : undefined;
+        const customers = (yield this.store.listCustomers(segment)) as string[];
+        this.runUnderway = { flow: run.flow, index: run.index, at: run.at, customers, next: 0 };
+      }
     }
   }
 
@@ -904,38 +923,45 @@ export class Engine {
   /**
    * A run of a scheduled flow: every customer of its segment (all customers without one) at that
    * moment enters, as if an event had come for each, with the same entry checks (folder segment,
-   * launch limit). The instance id is `<flow>/<customer>/run:<time>`.
+   * launch limit). The instance id is `<flow>/<customer>/run:<time>`. Enters up to `budget`
+   * customers; the run stays under way until all did, or the flow is paused, stopped or replaced,
+   * or a store call fails (the rest of the run does not enter then, as when a run was made at
+   * once). Returns how many customers it took.
    */
-  private *scheduledRunCo(flow: LoadedFlow, index: number, at: number): Co<void> {
-    const p = flow.program;
-    const t = p.triggers[index]!;
-    if (t.kind !== 'schedule') return;
-    const segment = t.segment !== null ? str(p, t.segment) : undefined;
-    const runId = `run:${iso(at)}`;
-    const atText = new Date(at).toISOString();
-    for (const customer of (yield this.store.listCustomers(segment)) as string[]) {
-      const profile = (yield* this.profileCo(customer, undefined)) ?? { id: customer };
-      const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
-      const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
-      // A run already made (a runtime restarted before it stored that it had run) is not made again.
-      const made = this.store.getInstance(inst.id);
-      if ((isThenable(made) ? yield made : made) !== undefined) continue;
-      const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
-      if (folder !== null && !(profile.segments ?? []).includes(folder)) {
-        this.finish(inst, 'stopped', 'outside_segment');
-        yield* this.commitCo(inst);
-        continue;
+  private *scheduledRunCo(run: NonNullable<Engine['runUnderway']>, budget: number): Co<number> {
+    let done = 0;
+    const runId = `run:${iso(run.at)}`;
+    const atText = new Date(run.at).toISOString();
+    try {
+      for (; run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current; run.next++, done++) {
+        yield* this.runCustomerCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
       }
-      const record = yield* this.launchRecordCo(flow, customer, undefined);
-      const refusal = this.launchRefusal(flow, record, at);
-      if (refusal) {
-        yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
-        continue;
-      }
-      this.tx(inst).launchRead = record ?? null;
-      yield* this.advanceCo(inst, flow);
-      yield* this.commitCo(inst);
+    } finally {
+      if (run.next >= run.customers.length || done < budget) this.runUnderway = null;
     }
+    return done;
+  }
+
+  /** One customer of a scheduled run (`runId`, at `at`, as ISO text `atText`) enters, or is refused. */
+  private *runCustomerCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
+    const p = flow.program;
+    const profile = (yield* this.profileCo(customer, undefined)) ?? { id: customer };
+    const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
+    const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
+    // A run already made (a runtime restarted before it stored that it had run) is not made again.
+    const made = this.store.getInstance(inst.id);
+    if ((isThenable(made) ? yield made : made) !== undefined) return;
+    const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
+    if (folder !== null && !(profile.segments ?? []).includes(folder)) {
+      this.finish(inst, 'stopped', 'outside_segment');
+      return yield* this.commitCo(inst);
+    }
+    const record = yield* this.launchRecordCo(flow, customer, undefined);
+    const refusal = this.launchRefusal(flow, record, at);
+    if (refusal) return yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
+    this.tx(inst).launchRead = record ?? null;
+    yield* this.advanceCo(inst, flow);
+    yield* this.commitCo(inst);
   }
 
   /** Whether the customer is in the segment the flow's folder is limited to (true when it is not limited). */
@@ -967,10 +993,10 @@ export class Engine {
     return null;
   }
 
-  private *fireTimersCo(upTo: number): Co<number> {
+  private *fireTimersCo(upTo: number, budget: number): Co<number> {
     const claimed: { batch: Timer[]; next: number; current?: Timer | undefined } = { batch: [], next: 0 };
     try {
-      return yield* this.fireTimersLoop(upTo, claimed);
+      return yield* this.fireTimersLoop(upTo, claimed, budget);
     } catch (e) {
       // The claims not handled go back, the one that failed too (a store down for a moment must not
       // lose a customer): a store without leases (the embedded one) took them for good. A store
@@ -985,7 +1011,7 @@ export class Engine {
     }
   }
 
-  private *fireTimersLoop(upTo: number, claimed: { batch: Timer[]; next: number; current?: Timer | undefined }): Co<number> {
+  private *fireTimersLoop(upTo: number, claimed: { batch: Timer[]; next: number; current?: Timer | undefined }, budget: number): Co<number> {
     let fired = 0;
     // Claimed in batches. A timer set while firing may be due before the rest of a batch: the
     // store's earliest goes first whenever it sorts strictly before the next claimed one (a tie
@@ -1008,8 +1034,10 @@ export class Engine {
           [timer] = (yield this.store.claimDueTimers(upTo, 1)) as Timer[];
         } else timer = claimed.batch[claimed.next++];
       } else {
+        // No more claimed than the budget lets fire: a claim left over would wait out its lease.
+        if (fired >= budget) return fired;
         this.earliestTimerSet = Infinity;
-        claimed.batch = (yield this.store.claimDueTimers(upTo, 256)) as Timer[];
+        claimed.batch = (yield this.store.claimDueTimers(upTo, Math.min(256, budget - fired))) as Timer[];
         claimed.next = 0;
         timer = claimed.batch[claimed.next++];
       }

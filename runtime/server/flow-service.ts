@@ -71,6 +71,9 @@ export interface EventQueue {
   enqueue(events: ReadonlyArray<{ id: string; customer: string; receivedAt?: unknown }>): Promise<boolean[]>;
 }
 
+/** How much one tick fires at most (timers, customers of a scheduled run): a slice of a few hundred milliseconds on Redis. */
+export const TICK_BUDGET = 256;
+
 export interface FlowServiceOptions {
   store: Store;
   /**
@@ -472,10 +475,14 @@ export class FlowService {
     });
   }
 
-  /** Fires what is due now (timers and scheduled runs). */
+  /**
+   * Fires what is due now (timers and scheduled runs), up to TICK_BUDGET of it: a backlog after
+   * downtime, or a scheduled run over a large segment, goes in slices with events and requests
+   * between them. Returns how much it did; TICK_BUDGET or more: more is due, tick again.
+   */
   tick(): Promise<number> {
     return this.serial(async () => {
-      const fired = await this.engine.fireDue(this.clock.now());
+      const fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET });
       // Scheduled runs moved the next run times: keep them (a restart must not run them again).
       // Runtimes sharing the store each run their own shards' customers: the stored times are not theirs to move.
       if (fired && !this.shared) await this.persist();

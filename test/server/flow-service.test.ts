@@ -1,6 +1,6 @@
 /** FlowService (what `runnel serve` runs): the flow registry survives a restart on the same store. */
 import { describe, expect, it } from 'vitest';
-import { FlowService } from '../../runtime/server/flow-service.js';
+import { FlowService, TICK_BUDGET } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
 
 const MANIFEST = JSON.stringify({ name: 't', timezone: 'UTC', templates: { email: ['digest', 'welcome'] }, segments: ['vip'] });
@@ -35,5 +35,24 @@ describe('FlowService restarts', () => {
       ['c1', '2026-06-01T09:00:05.000Z'],
       ['c1', '2026-06-02T09:00:01.000Z'],
     ]);
+  });
+});
+
+describe('FlowService ticks', () => {
+  it('fires a large run a slice at a time, taking events between the slices', async () => {
+    const store = new MemoryStore();
+    let now = T('2026-06-01T08:00:00Z');
+    const service = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    await service.putDraft('digest', DIGEST);
+    await service.launch('digest');
+    const n = TICK_BUDGET * 2 + 10;
+    for (let i = 0; i < n; i++) await service.putCustomer(`c${i}`, { segments: ['vip'] });
+    now = T('2026-06-01T09:00:01Z');
+    expect(await service.tick()).toBe(TICK_BUDGET);
+    expect(await store.listEffects()).toHaveLength(TICK_BUDGET - 1);
+    expect((await service.ingest([{ id: 'e1', type: 'CustomerRegistered', customer: 'new', at: new Date(now).toISOString() }])).accepted).toBe(1);
+    // The event went in; it fired the rest of the run first (an event waits for what was due before it).
+    expect(await store.listEffects()).toHaveLength(n);
+    expect(await service.tick()).toBe(0);
   });
 });

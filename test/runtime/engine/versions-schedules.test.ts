@@ -198,6 +198,61 @@ describe('scheduled flows', () => {
   });
 });
 
+describe('firing on a budget (a runtime between batches of events)', () => {
+  const DAILY = `flow d "D" { every day at 10:00 for segment "vip" steps s { send email "welcome" } wait 1h steps t { send email "welcome" } }`;
+  const vips = Array.from({ length: 25 }, (_, i) => ({ id: `c${String(i).padStart(2, '0')}`, segments: ['vip'] }));
+  const effects = (store: MemoryStore) => store.listEffects().map((e) => `${e.customer}/${e.block}@${new Date(e.at).toISOString().slice(5, 16)}`);
+
+  it('enters a run over a large segment a budget at a time, as the run made at once would', () => {
+    const whole = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    whole.engine.fireDueSync(T('2026-06-01T12:00:00Z'));
+    const sliced = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    const done: number[] = [];
+    for (let n; (n = sliced.engine.fireDueSync(T('2026-06-01T12:00:00Z'), { budget: 10 })) > 0; ) done.push(n);
+    // The run begun (1) and 9 customers, 10 more, the last 6 and 4 of the 25 timers of its `wait 1h`, then the other 21 timers.
+    expect(done).toEqual([10, 10, 10, 10, 10, 1]);
+    expect(effects(sliced.store)).toEqual(effects(whole.store));
+    expect(effects(sliced.store)).toHaveLength(50);
+    expect(sliced.store.listInstances().map((i) => [i.id, i.status, i.reason])).toEqual(whole.store.listInstances().map((i) => [i.id, i.status, i.reason]));
+  });
+
+  it('takes events between the slices of a run; the run goes on with the customers of its segment at its time', () => {
+    const { engine, store, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    clock.advanceTo(T('2026-06-01T10:00:00Z'));
+    expect(engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 5 })).toBe(5);
+    // A customer who joins the segment after the run's time is not in it.
+    store.putCustomer({ id: 'late', segments: ['vip'] });
+    engine.ingestSync(order('e1', 'c00', '2026-06-01T10:00:01Z'));
+    engine.fireDueSync(T('2026-06-01T10:00:01Z'));
+    expect(new Set(store.listEffects().filter((e) => e.block === 's').map((e) => e.customer))).toEqual(new Set(vips.map((c) => c.id)));
+  });
+
+  it('a run paused half way enters no one more, and is not taken up again on resume', () => {
+    const { engine, store, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    clock.advanceTo(T('2026-06-01T10:00:00Z'));
+    engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 });
+    engine.setFlowStatusSync('d', 'paused');
+    engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 });
+    engine.setFlowStatusSync('d', 'active');
+    engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 });
+    expect(store.listInstances()).toHaveLength(7);
+    expect(store.listInstances().every((i) => i.reason === 'flow_stopped')).toBe(true);
+  });
+
+  it('a store failure in a run ends the run there (as a run made at once), and the engine goes on', () => {
+    const { engine, store } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    const commit = store.commit.bind(store);
+    let calls = 0;
+    store.commit = (t) => {
+      if (++calls === 4) throw new Error('store down');
+      commit(t);
+    };
+    expect(() => engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 10 })).toThrow('store down');
+    expect(engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 10 })).toBe(0);
+    expect(store.listInstances()).toHaveLength(3);
+  });
+});
+
 describe('timers claimed in batches', () => {
   it('a timer set while firing a batch, due before the rest of it, fires first', () => {
     const { engine, store } = engineWith(`flow f "F" { on NewOrder wait 1h steps s1 { send email "welcome" } wait 30m steps s2 { send email "welcome" } }`, '2026-06-01T08:00:00Z');
