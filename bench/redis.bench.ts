@@ -39,8 +39,12 @@
  *     loops each calling fireDue(Date.now()) every 2 ms with its clock following Date.now(); BullMQ:
  *     a running Worker on delayed jobs. Lag = when the reminder was recorded (Runnel: the commit
  *     with the `reminder` effect resolved) - due time; p50/p99.
+ *  5. a scheduled run (Runnel only: BullMQ has no segments to run a flow over): S customers (default
+ *     20,000) in segment "vip" loaded with putCustomer, then one engine makes the run of
+ *     `every day at 10:00 for segment "vip"` (a step group sending an email) in slices of 256, 16
+ *     customers at once, as `runnel serve` does. Rate = S / the run's time.
  *
- * Options: --events N (20000) --timers T (300000; 1000000 is the issue's figure, about 7 minutes here) --due B (50000) --lag L (5000) --engines K (16)
+ * Options: --events N (20000) --segment S (20000) --timers T (300000; 1000000 is the issue's figure, about 7 minutes here) --due B (50000) --lag L (5000) --engines K (16)
  * --concurrency W (64).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -56,6 +60,7 @@ import { verifyFlow } from '../compiler/bytecode/verify.js';
 import type { VerifiedProgram } from '../compiler/bytecode/program.js';
 import { Engine, VirtualClock } from '../runtime/engine/engine.js';
 import { RedisStore } from '../runtime/redis/redis-store.js';
+import { RUN_CONCURRENCY, TICK_BUDGET } from '../runtime/server/flow-service.js';
 import type { Transition } from '../runtime/store/store.js';
 import { BENCH_MANIFEST } from './gen-flow.js';
 
@@ -67,6 +72,7 @@ const EVENTS = arg('events', 20_000);
 const TIMERS = arg('timers', 300_000);
 const DUE = arg('due', 50_000);
 const LAG = arg('lag', 5_000);
+const SEGMENT = arg('segment', 20_000);
 const K = arg('engines', 16);
 const W = arg('concurrency', 64);
 const LAG_LOOPS = 2;
@@ -243,6 +249,36 @@ async function runnelEvents(url: string, admin: Redis, programs: VerifiedProgram
   await store.close();
   if (!template) throw new Error('runnel: no waiting commit seen');
   return { eps: EVENTS / (ms / 1000), ms, bytesPer: (after - before) / EVENTS, outboxBytesPer: outbox / EVENTS, template };
+}
+
+const RUN_SOURCE = `flow daily "Daily" {
+  every day at 10:00 for segment "vip"
+  steps hello { send email "welcome" }
+}
+`;
+
+/** Phase 5: customers entered per second by one scheduled run over a segment of SEGMENT customers. */
+async function runnelRun(url: string, admin: Redis): Promise<{ rate: number; ms: number }> {
+  await flush(admin);
+  const project = checkProject({ manifest: { path: 'runnel.json', text: JSON.stringify(BENCH_MANIFEST) }, files: [{ path: 'flows/daily.flow', text: RUN_SOURCE }] });
+  const programs = compileProject(project).map((f) => verifyFlow(f.bytes));
+  const store = await RedisStore.connect({ url }, { prefix: 'rn' });
+  await lanes(SEGMENT, K, (i) => store.putCustomer({ id: `s${i}`, email: `s${i}@example.com`, emailStatus: 'valid', segments: ['vip'] }));
+  // Launched at 09:00 Berlin on a Monday; the run is at 10:00.
+  const launched = Date.parse('2026-03-02T08:00:00Z');
+  const clock = new VirtualClock(launched);
+  const engine = new Engine(store, programs, clock);
+  const runAt = Date.parse('2026-03-02T09:00:00Z');
+  clock.advanceTo(runAt + 1000);
+  const start = performance.now();
+  let done = 0;
+  for (let n; (n = await engine.fireDue(runAt + 1000, { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY })) > 0; ) done += n;
+  const ms = performance.now() - start;
+  await commandStats(admin, 'runnel scheduled run');
+  const made = (await store.flowStats('daily')).entered;
+  await store.close();
+  if (made !== SEGMENT || done !== SEGMENT + 1) throw new Error(`runnel: the run entered ${made} of ${SEGMENT} customers (fireDue did ${done})`);
+  return { rate: SEGMENT / (ms / 1000), ms };
 }
 
 /** The engine's waiting commit for customer i, due at `due` (with the profile, so the condition reads it). */
@@ -519,6 +555,9 @@ async function main(): Promise<void> {
   const rL = await runnelLag(url, admin, programs, rE.template);
   log('4 lag: bullmq');
   const bL = await bullLag(port, admin);
+  log(`5 a scheduled run over ${fmt(SEGMENT)} customers: runnel`);
+  const rR = await runnelRun(url, admin);
+  log(`  runnel: ${fmt(rR.rate)} customers entered/s`);
   await admin.flushall();
   await admin.quit();
   const load1 = loadavg();
@@ -535,6 +574,7 @@ async function main(): Promise<void> {
     [`timers fired/s, ${fmt(TIMERS)} pending`, fmt(rF.rate), fmt(bF.rate), ratio(rF.rate, bF.rate), '(none)', '-'],
     ['firing lag p50 (ms)', fmt(rP50), fmt(bP50), ratio(rP50, bP50), '(none)', '-'],
     ['firing lag p99 (ms)', fmt(rP99), fmt(bP99), ratio(rP99, bP99), 'Runnel < 100 ms', yes(rP99 < 100)],
+    [`scheduled run: customers entered/s, ${fmt(SEGMENT)} in segment`, fmt(rR.rate), '-', '-', '(none)', '-'],
   ];
   const f2 = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`\nRunnel vs BullMQ on one redis-server (Node ${process.version}, redis-server ${serverVersion}, bullmq 6; load average before: ${f2(load0)}, after: ${f2(load1)})\n`);
@@ -544,6 +584,7 @@ async function main(): Promise<void> {
   console.log(`- memory: INFO used_memory after phase 1 - after FLUSHALL, over ${fmt(EVENTS)}. Runnel's includes the undelivered "welcome" in the outbox streams, ${fmt(rE.outboxBytesPer)} B per customer (${fmt(rE.bytesPer - rE.outboxBytesPer)} B without). Bulk-loaded (phase 3, ${fmt(TIMERS)} customers): Runnel ${fmt(rF.bytesPer)} B, BullMQ ${fmt(bF.bytesPer)} B per waiting customer (${ratio(rF.bytesPer, bF.bytesPer)}).`);
   console.log(`- firing: ${fmt(DUE)} due of ${fmt(TIMERS)} pending; Runnel ${fmt(rF.ms)} ms with ${K} engines calling fireDue at once (load ${fmt(rF.loadMs)} ms through store.commit); BullMQ ${fmt(bF.ms)} ms from Worker start (load ${fmt(bF.loadMs)} ms through addBulk).`);
   console.log(`- lag: ${fmt(LAG)} timers due 2 ms apart over ${((LAG * 2) / 1000).toFixed(0)} s; Runnel ${LAG_LOOPS} loops of fireDue(Date.now()) every 2 ms when idle, max ${fmt(Math.max(...rL))} ms; BullMQ Worker concurrency ${W}, max ${fmt(Math.max(...bL))} ms.`);
+  console.log(`- scheduled run: one engine, fireDue in slices of ${TICK_BUDGET}, ${RUN_CONCURRENCY} customers at once (as runnel serve), ${fmt(rR.ms)} ms for ${fmt(SEGMENT)} customers (each read in one call, committed in another).`);
   console.log(`- BullMQ emails recorded in process over the run: ${fmt(sent.welcome)} welcome, ${fmt(sent.reminder)} reminder.`);
 }
 

@@ -384,10 +384,12 @@ export class Engine {
    * `schedules: false` fires timers only (the simulator's drain after the last event). `budget`:
    * stop after about that much (a runtime between batches of events: a backlog after downtime, or
    * a run over a large segment, must not hold events up); the next call goes on where it stopped,
-   * with an unfinished run first. Default: everything due.
+   * with an unfinished run first. Default: everything due. `concurrency`: how many customers of a
+   * scheduled run enter at once (a store with round trips: they are independent; their commits may
+   * then land in any order). Default 1.
    */
-  fireDue(upTo: number, opts: { schedules?: boolean; budget?: number } = {}): Promise<number> {
-    return runAsync(this.fireDueCo(upTo, opts.schedules ?? true, opts.budget ?? Infinity));
+  fireDue(upTo: number, opts: { schedules?: boolean; budget?: number; concurrency?: number } = {}): Promise<number> {
+    return runAsync(this.fireDueCo(upTo, opts.schedules ?? true, opts.budget ?? Infinity, opts.concurrency ?? 1));
   }
   fireDueSync(upTo: number, opts: { schedules?: boolean; budget?: number } = {}): number {
     return runSync(this.fireDueCo(upTo, opts.schedules ?? true, opts.budget ?? Infinity));
@@ -877,12 +879,12 @@ export class Engine {
    * The generator behind `fireDue()` (for drivers that compose engine work, such as simulate):
    * timers and schedule runs due by `upTo`, in time order (timers due at a run's time go first).
    */
-  *fireDueCo(upTo: number, schedules: boolean, budget = Infinity): Co<number> {
+  *fireDueCo(upTo: number, schedules: boolean, budget = Infinity, concurrency = 1): Co<number> {
     let fired = 0;
     for (;;) {
       // A run under way goes on first: what comes after it waits for it, as when runs were made whole.
       if (this.runUnderway) {
-        fired += yield* this.scheduledRunCo(this.runUnderway, budget - fired);
+        fired += yield* this.scheduledRunCo(this.runUnderway, budget - fired, concurrency);
         if (this.runUnderway) return fired;
       }
       if (fired >= budget) return fired;
@@ -928,13 +930,17 @@ export class Engine {
    * or a store call fails (the rest of the run does not enter then, as when a run was made at
    * once). Returns how many customers it took.
    */
-  private *scheduledRunCo(run: NonNullable<Engine['runUnderway']>, budget: number): Co<number> {
+  private *scheduledRunCo(run: NonNullable<Engine['runUnderway']>, budget: number, concurrency: number): Co<number> {
     let done = 0;
     const runId = `run:${iso(run.at)}`;
     const atText = new Date(run.at).toISOString();
     try {
-      for (; run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current; run.next++, done++) {
-        yield* this.runCustomerCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
+      while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
+        const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
+        if (n === 1) yield* this.runCustomerCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
+        else yield Promise.all(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerCo(run.flow, run.at, runId, atText, c))));
+        run.next += n;
+        done += n;
       }
     } finally {
       if (run.next >= run.customers.length || done < budget) this.runUnderway = null;
@@ -945,18 +951,29 @@ export class Engine {
   /** One customer of a scheduled run (`runId`, at `at`, as ISO text `atText`) enters, or is refused. */
   private *runCustomerCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
     const p = flow.program;
-    const profile = (yield* this.profileCo(customer, undefined)) ?? { id: customer };
     const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
     const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
+    // A store with round trips reads the customer's profile, launch record and this journey at once, as for an event.
+    let reads: EventReads | undefined;
+    let made: boolean;
+    if (this.store.readForEvent) {
+      const got = (yield this.store.readForEvent(customer, { launches: [flow.id], matches: [], instances: [inst.id] })) as StoreEventReads;
+      reads = Object.assign(got, { stored: got.profile });
+      made = got.instances.get(inst.id) === true;
+    } else {
+      const got = this.store.getInstance(inst.id);
+      made = (isThenable(got) ? yield got : got) !== undefined;
+    }
     // A run already made (a runtime restarted before it stored that it had run) is not made again.
-    const made = this.store.getInstance(inst.id);
-    if ((isThenable(made) ? yield made : made) !== undefined) return;
+    if (made) return;
+    if (reads) this.readsOf.set(inst, reads);
+    const profile = (yield* this.profileCo(customer, reads)) ?? { id: customer };
     const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
     if (folder !== null && !(profile.segments ?? []).includes(folder)) {
       this.finish(inst, 'stopped', 'outside_segment');
       return yield* this.commitCo(inst);
     }
-    const record = yield* this.launchRecordCo(flow, customer, undefined);
+    const record = yield* this.launchRecordCo(flow, customer, reads);
     const refusal = this.launchRefusal(flow, record, at);
     if (refusal) return yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
     this.tx(inst).launchRead = record ?? null;

@@ -73,6 +73,8 @@ export interface EventQueue {
 
 /** How much one tick fires at most (timers, customers of a scheduled run): a slice of a few hundred milliseconds on Redis. */
 export const TICK_BUDGET = 256;
+/** How many customers of a scheduled run enter at once (their reads and commits are round trips, and independent). */
+export const RUN_CONCURRENCY = 16;
 
 export interface FlowServiceOptions {
   store: Store;
@@ -482,7 +484,7 @@ export class FlowService {
    */
   tick(): Promise<number> {
     return this.serial(async () => {
-      const fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET });
+      const fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY });
       // Scheduled runs moved the next run times: keep them (a restart must not run them again).
       // Runtimes sharing the store each run their own shards' customers: the stored times are not theirs to move.
       if (fired && !this.shared) await this.persist();

@@ -4,6 +4,7 @@ import { Engine, VirtualClock } from '../../../runtime/engine/engine.js';
 import { MemoryStore } from '../../../runtime/store/memory-store.js';
 import type { CustomerProfile } from '../../../runtime/vm/customer.js';
 import { programs } from './helpers.js';
+import { promised } from '../../conformance/harness.js';
 
 const T = (iso: string) => Date.parse(iso);
 
@@ -237,6 +238,18 @@ describe('firing on a budget (a runtime between batches of events)', () => {
     engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 });
     expect(store.listInstances()).toHaveLength(7);
     expect(store.listInstances().every((i) => i.reason === 'flow_stopped')).toBe(true);
+  });
+
+  it('enters the customers of a run several at once over a store that answers later, each once, in slices', async () => {
+    const store = new MemoryStore();
+    for (const c of vips) store.putCustomer(c as CustomerProfile);
+    const clock = new VirtualClock(T('2026-06-01T00:00:00Z'));
+    const engine = new Engine(promised(store), programs(DAILY), clock);
+    const done: number[] = [];
+    for (let n; (n = await engine.fireDue(T('2026-06-01T10:00:00Z'), { budget: 10, concurrency: 4 })) > 0; ) done.push(n);
+    expect(done).toEqual([10, 10, 6]);
+    expect(store.listEffects().map((e) => e.customer).sort()).toEqual(vips.map((c) => c.id));
+    expect(new Set(store.listInstances().map((i) => i.id)).size).toBe(25);
   });
 
   it('a store failure in a run ends the run there (as a run made at once), and the engine goes on', () => {
