@@ -87,6 +87,14 @@ local function idsOf(value)
   end
   return ids
 end
+-- Appends each id and its stored instance (or false) to out, as the listing scripts answer: flat [id, value, ...].
+local function withRecords(iKey, ids, out)
+  for _, id in ipairs(ids) do
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', iKey, id)
+  end
+  return out
+end
 local function idsText(ids)
   local parts = {}
   for j, id in ipairs(ids) do parts[j] = #id .. ':' .. id end
@@ -581,13 +589,7 @@ export const ENDED_DUE = script(
   'ended-due',
   'no-writes',
   `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1]))
-local out = {}
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[2], id)
-end
-return out
+return withRecords(KEYS[2], redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1])), {})
 `,
 );
 
@@ -671,12 +673,7 @@ local text
 if ARGV[1] == 'cf' then text = redis.call('HGET', KEYS[2], ARGV[2]) else text = redis.call('GET', KEYS[2]) end
 local ids = idsOf(text)
 if not ids then return redis.error_reply('ERR runnel: the instance index ' .. KEYS[2] .. ' is malformed') end
-local out = {}
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[1], id)
-end
-return out
+return withRecords(KEYS[1], ids, {})
 `,
 );
 
@@ -692,10 +689,7 @@ local out = {}
 for j = 2, #flat, 2 do
   local ids = idsOf(flat[j])
   if not ids then return redis.error_reply('ERR runnel: the instance index ' .. KEYS[2] .. ' field ' .. flat[j - 1] .. ' is malformed') end
-  for _, id in ipairs(ids) do
-    out[#out + 1] = id
-    out[#out + 1] = redis.call('HGET', KEYS[1], id)
-  end
+  withRecords(KEYS[1], ids, out)
 end
 return out
 `,
@@ -718,10 +712,7 @@ local out = {redis.call('HGET', KEYS[1], ARGV[1])}
 local ids = idsOf(redis.call('HGET', KEYS[3], ARGV[1]))
 if not ids then return redis.error_reply('ERR runnel: the instance index ' .. KEYS[3] .. ' is malformed') end
 out[2] = #ids
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[2], id)
-end
+withRecords(KEYS[2], ids, out)
 local p = 2
 for _, key in ipairs({KEYS[4], KEYS[5]}) do
   local n = tonumber(ARGV[p])
