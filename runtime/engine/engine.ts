@@ -78,6 +78,11 @@ interface EventReads extends StoreEventReads {
   stored: CustomerProfile | undefined;
 }
 
+/** The engine's reads of what the store read at once: the profile read is the one stored. */
+function eventReads(got: StoreEventReads): EventReads {
+  return Object.assign(got, { stored: got.profile });
+}
+
 const MAIN_PATH_ONLY: readonly string[] = Object.freeze(['']) as readonly string[];
 
 /** A flow status change that its current state does not allow (resuming a stopped flow). */
@@ -525,8 +530,7 @@ export class Engine {
       if (queued) instances.push(this.instanceId(flow, event));
       for (const { index } of flow.triggersOf.get(event.type) ?? []) matches.push(Engine.matchStateKey(flow.id, index, event.type, event.customer));
     }
-    const got = (yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as StoreEventReads;
-    const reads: EventReads = Object.assign(got, { stored: got.profile });
+    const reads = eventReads((yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as StoreEventReads);
     if (reads.firstSeen === false) return yield* this.duplicateCo(event, interested);
     return yield* this.eventCo(event, rec, at, interested, queued, reads);
   }
@@ -938,7 +942,12 @@ export class Engine {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
         const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
         if (n === 1) yield* this.runCustomerCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
-        else yield Promise.all(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerCo(run.flow, run.at, runId, atText, c))));
+        else {
+          // Every one of them settles before the run goes on or fails: none runs on past it.
+          const settled = (yield Promise.allSettled(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerCo(run.flow, run.at, runId, atText, c))))) as PromiseSettledResult<void>[];
+          const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
         run.next += n;
         done += n;
       }
@@ -957,9 +966,8 @@ export class Engine {
     let reads: EventReads | undefined;
     let made: boolean;
     if (this.store.readForEvent) {
-      const got = (yield this.store.readForEvent(customer, { launches: [flow.id], matches: [], instances: [inst.id] })) as StoreEventReads;
-      reads = Object.assign(got, { stored: got.profile });
-      made = got.instances.get(inst.id) === true;
+      reads = eventReads((yield this.store.readForEvent(customer, { launches: [flow.id], matches: [], instances: [inst.id] })) as StoreEventReads);
+      made = reads.instances.get(inst.id) === true;
     } else {
       const got = this.store.getInstance(inst.id);
       made = (isThenable(got) ? yield got : got) !== undefined;

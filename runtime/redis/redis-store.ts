@@ -20,6 +20,7 @@ import { decodeSteps, encodeStep } from '../store/activity-codec.js';
 import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
+import { createHash } from 'node:crypto';
 import { mergeProfile } from '../store/profile-merge.js';
 import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
 import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, type Script } from './scripts.js';
@@ -145,7 +146,7 @@ function profileOf(v: string | null): CustomerProfile | undefined {
  * checked on connect (RedisStore.checkLayout). Count up with every change an older build would
  * misread, and say in docs/redis.md what changed.
  */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /** Data this store must not touch: another key layout, another shard count. */
 export class LayoutError extends Error {}
@@ -162,6 +163,28 @@ function profileBaseArg(base: CustomerProfile | null | undefined): string {
 function profileConflictOf(reply: unknown): CustomerProfile | null | undefined {
   if (!Array.isArray(reply) || reply[0] !== 'conflict') return undefined;
   return profileOf(reply[1] === '' ? null : (reply[1] as string)) ?? null;
+}
+
+/** The customer of a stored instance value (stamp ++ codec); undefined when there is none or it cannot be read. */
+function customerOf(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  try {
+    return decodeInstance(value.slice(16)).customer;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the commit script asks for when Redis's cjson cannot read a stored instance (reply
+ * {'unreadable', value}): its state as this client reads it, with the value's SHA-1 so the script
+ * takes it for that value only (scripts.ts storedState).
+ */
+function stateHint(reply: unknown): string | undefined {
+  if (!Array.isArray(reply) || reply[0] !== 'unreadable') return undefined;
+  const stored = String(reply[1]);
+  const inst = decodeInstance(stored.slice(16));
+  return `${createHash('sha1').update(stored, 'utf8').digest('hex')} ${inst.status}/${inst.reason}`;
 }
 
 /** A launch record as stored in the shard's `l` hash (`[launches, lastStepAt]`), or undefined. */
@@ -421,6 +444,7 @@ export class RedisStore implements Store {
       inst.customer,
       String(this.endedRetentionMs),
       `${inst.status}/${inst.reason}`,
+      '', // the stored instance's state, when the script asks for it (stateHint)
       String(t.timers.length),
     ];
     for (const { key, due } of t.timers) args.push(key, due === null ? '' : numText(due));
@@ -443,11 +467,18 @@ export class RedisStore implements Store {
       this.shardKey(shard, 'e'),
       this.shardKey(shard, `st:${inst.flow}`),
     ];
-    const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, (profile, base) => {
+    const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, async (profile, base) => {
       args[0] = this.reserve(t.timers.length + t.effects.length + 2);
       args[9] = profile ? JSON.stringify(profile) : '';
       args[10] = profile ? base : '';
-      return this.eval(COMMIT, keys, args);
+      // The stored instance changed since the client read it for the script: read it again (a few times).
+      for (let tries = 1; ; tries++) {
+        const r = await this.eval(COMMIT, keys, args);
+        const hint = stateHint(r);
+        if (hint === undefined) return r;
+        if (tries > 3) throw new Error(`redis store: the stored instance ${inst.id} kept changing while its commit read it; nothing was written`);
+        args[14] = hint;
+      }
     });
     if (written) t.profile = written;
     remember(this.where, inst.id, shard, LOCATION_CACHE);
@@ -579,11 +610,15 @@ export class RedisStore implements Store {
   private async customerIndex(customer: string, index: 'ci' | 'cf'): Promise<InstanceRecord[]> {
     const s = this.shardOf(customer);
     const flat = (await this.eval(CUSTOMER_INSTANCES, [this.shardKey(s, 'i'), this.shardKey(s, index === 'ci' ? `ci:${customer}` : 'cf')], [index, customer])) as Array<string | null>;
-    const out: InstanceRecord[] = [];
+    return this.storedOf(s, flat).map((x) => decodeInstance(x.value));
+  }
+  /** A shard's flat [id, stored value or null, ...] reply: the values there, each with its order stamp (and the shard learned for its id). */
+  private storedOf(s: number, flat: ReadonlyArray<string | null>): Array<Stamped<string>> {
+    const out: Array<Stamped<string>> = [];
     for (let i = 0; i < flat.length; i += 2) {
       const v = flat[i + 1];
       if (v === null || v === undefined) continue;
-      out.push(decodeInstance(v.slice(16)));
+      out.push({ stamp: v.slice(0, 16), value: v.slice(16) });
       remember(this.where, flat[i]!, s, LOCATION_CACHE);
     }
     return out;
@@ -611,17 +646,7 @@ export class RedisStore implements Store {
   }
   /** Flat [id, stored value, ...] replies of each shard: the instances (of `flow`), in stamp order. */
   private decodeListed(shards: readonly number[], replies: ReadonlyArray<ReadonlyArray<string | null>>, flow: string | undefined): InstanceRecord[] {
-    const all: Array<Stamped<string>> = [];
-    replies.forEach((flat, ix) => {
-      const s = shards[ix]!;
-      for (let i = 0; i < flat.length; i += 2) {
-        const v = flat[i + 1];
-        if (v === null || v === undefined) continue;
-        all.push({ stamp: v.slice(0, 16), value: v.slice(16) });
-        remember(this.where, flat[i]!, s, LOCATION_CACHE);
-      }
-    });
-    all.sort(byStamp);
+    const all = replies.flatMap((flat, ix) => this.storedOf(shards[ix]!, flat)).sort(byStamp);
     const out: InstanceRecord[] = [];
     for (const { value } of all) {
       const inst = decodeInstance(value);
@@ -644,28 +669,26 @@ export class RedisStore implements Store {
     if (!flat.length) return { swept: 0, more: false };
     // By customer: their index (ci:) is rewritten once per call.
     const byCustomer = new Map<string, string[]>();
-    const orphans: string[] = [];
+    // Entries without their instance (removed by hand), or with one this build cannot read: only the entry goes.
+    const loose: string[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const id = flat[i]!;
-      const v = flat[i + 1];
-      if (v === null || v === undefined) orphans.push(id);
+      const customer = customerOf(flat[i + 1]);
+      if (customer === undefined) loose.push(id);
       else {
-        const customer = decodeInstance(v.slice(16)).customer;
         const ids = byCustomer.get(customer);
         if (ids) ids.push(id);
         else byCustomer.set(customer, [id]);
       }
     }
-    const e = this.shardKey(s, 'e');
-    // A retention entry without its instance (removed by hand): only the entry goes.
-    if (orphans.length) await this.conn.send(e, ['ZREM', e, ...orphans]);
-    const keys = [this.shardKey(s, 'i'), e, ...[...byCustomer.keys()].map((c) => this.shardKey(s, `ci:${c}`))];
+    const keys = [this.shardKey(s, 'i'), this.shardKey(s, 'e'), ...[...byCustomer.keys()].map((c) => this.shardKey(s, `ci:${c}`))];
     const args = [String(byCustomer.size)];
     for (const ids of byCustomer.values()) {
       args.push(String(ids.length), ...ids);
       for (const id of ids) keys.push(this.shardKey(s, `a:${id}`));
     }
-    const swept = byCustomer.size ? Number(await this.eval(SWEEP_ENDED, keys, args)) : 0;
+    args.push(String(loose.length), ...loose);
+    const swept = Number(await this.eval(SWEEP_ENDED, keys, args));
     for (const ids of byCustomer.values()) for (const id of ids) this.where.delete(id);
     return { swept, more: flat.length / 2 >= limit };
   }

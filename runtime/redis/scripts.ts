@@ -122,23 +122,27 @@ local function lastStepBlock(key)
 end
 -- The codec's status numbers (instance-codec.ts STATUSES).
 local STATUS_NAMES = {[0] = 'in_progress', [1] = 'completed', [2] = 'stopped', [3] = 'error'}
+-- The status and <status>/<reason> of a stored instance (stamp ++ codec). Redis's cjson reads less
+-- than JavaScript writes (a lone surrogate escape, deep nesting): then the client reads it and says
+-- (hint: '<sha1 of the stored value> <status>/<reason>'). nil when neither can tell.
+local function storedState(old, hint)
+  local ok, rec = pcall(cjson.decode, string.sub(old, 17))
+  if ok and type(rec) == 'table' and STATUS_NAMES[rec[12]] and type(rec[13]) == 'string' then
+    return STATUS_NAMES[rec[12]], STATUS_NAMES[rec[12]] .. '/' .. rec[13]
+  end
+  local sha, state = string.match(hint or '', '^(%x+) (([^/]*)/.*)$')
+  if sha and sha == redis.sha1hex(old) then return string.match(state, '^([^/]*)/'), state end
+  return nil
+end
 -- What a commit adds to its flow's counters (runtime/store/flow-stats.ts), as {field, delta} pairs:
 -- n = journeys entered, s:<status>/<reason> = journeys in that state now, e:<block> = steps run
 -- there, p:<block> = of those, the ones a later step followed or that ended the journey completed.
--- old = the stored instance (stamp ++ codec) or false; state = its <status>/<reason> after the
--- commit; the steps appended are ARGV[stepsAt + 1 .. stepsAt + nSteps]. Reads only.
-local function flowCounts(old, state, activityKey, argv, stepsAt, nSteps)
+-- old = the stored instance or false, with its status and state (storedState); state = the
+-- instance's <status>/<reason> after the commit; the steps appended are
+-- ARGV[stepsAt + 1 .. stepsAt + nSteps]. Reads only.
+local function flowCounts(old, oldStatus, oldState, state, activityKey, argv, stepsAt, nSteps)
   local out = {}
-  local oldState, oldStatus = nil, nil
-  if old then
-    local ok, rec = pcall(cjson.decode, string.sub(old, 17))
-    if ok and type(rec) == 'table' then
-      oldStatus = STATUS_NAMES[rec[12]]
-      if oldStatus and type(rec[13]) == 'string' then oldState = oldStatus .. '/' .. rec[13] end
-    end
-  else
-    out[#out + 1] = {'n', 1}
-  end
+  if not old then out[#out + 1] = {'n', 1} end
   if oldState ~= state then
     if oldState then out[#out + 1] = {'s:' .. oldState, -1} end
     out[#out + 1] = {'s:' .. state, 1}
@@ -329,10 +333,13 @@ end
  *       once the instance ended (0: none; in progress: none), 6 outbox MAXLEN ~ (0: none),
  *       7 launch field ('' none), 8 launch value, 9 profile id ('' none), 10 profile JSON,
  *       11 profile base (see profileConflict), 12 customer id, 13 how long an ended instance is
- *       kept, ms (0: for ever), 14 the instance's <status>/<reason>,
- *       15 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
+ *       kept, ms (0: for ever), 14 the instance's <status>/<reason>, 15 the stored instance's state
+ *       as the client read it when Redis's cjson cannot ('' none; see storedState),
+ *       16 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
  *       step lines, then the fencing token ('' none)
- * Returns the shard's last stamp, or {'conflict', stored profile value or ''} (nothing written).
+ * Returns the shard's last stamp, or {'conflict', stored profile value or ''}, or
+ * {'unreadable', stored instance value} when the script cannot read the stored instance's state
+ * (the client sends it again with ARGV 15); nothing is written then.
  * A commit sent again (its instance already stored as it would write it) writes nothing.
  */
 export const COMMIT = script(
@@ -341,11 +348,11 @@ export const COMMIT = script(
   `
 local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn, kE, kSt = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
-local ttl, maxLen, keep, state = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[13]), ARGV[14]
+local ttl, maxLen, keep, state, stateHint = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[13]), ARGV[14], ARGV[15]
 local launchField, launchValue, profileId, profileJson, profileBase, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local p = 15
+local p = 16
 local nTimers = tonumber(ARGV[p])
-if nTimers == nil or ttl == nil or maxLen == nil or keep == nil or state == nil or not string.find(state, '/', 1, true) or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+if nTimers == nil or ttl == nil or maxLen == nil or keep == nil or state == nil or stateHint == nil or not string.find(state, '/', 1, true) or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local timers = {}
 for j = 1, nTimers do
   local key, due = ARGV[p + 2 * j - 1], ARGV[p + 2 * j]
@@ -388,11 +395,18 @@ if nTimers > 0 then check[#check + 1] = kT; check[#check + 1] = 'zset'; check[#c
 if nEffects > 0 then check[#check + 1] = kO; check[#check + 1] = 'stream' end
 if nSteps > 0 or old then check[#check + 1] = kA; check[#check + 1] = 'string' end
 if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
-if not inProgress and keep > 0 then check[#check + 1] = kE; check[#check + 1] = 'zset' end
+local oldStatus, oldState = nil, nil
+if old then
+  oldStatus, oldState = storedState(old, stateHint)
+  if not oldStatus then return {'unreadable', old} end
+end
+-- An ended instance in progress again leaves the sweep's set (and its activity its expiry).
+local revived = inProgress and oldStatus ~= nil and oldStatus ~= 'in_progress'
+if (not inProgress and keep > 0) or revived then check[#check + 1] = kE; check[#check + 1] = 'zset' end
 check[#check + 1] = kSt; check[#check + 1] = 'hash'
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
-local counts = flowCounts(old, state, kA, ARGV, stepsAt, nSteps)
+local counts = flowCounts(old, oldStatus, oldState, state, kA, ARGV, stepsAt, nSteps)
 local flying = idsOf(redis.call('HGET', kCF, customer))
 if not flying then return redis.error_reply('ERR runnel commit: ' .. kCF .. ' field ' .. customer .. ' is malformed; nothing was written') end
 local flyingAt = 0
@@ -419,6 +433,10 @@ if nSteps > 0 then
 end
 -- The activity of a journey in progress is kept (a long wait must not lose it); once it ended, for the TTL.
 if not inProgress and ttl > 0 then redis.call('PEXPIRE', kA, ttl) end
+if revived then
+  redis.call('ZREM', kE, id)
+  redis.call('PERSIST', kA)
+end
 for _, c in ipairs(counts) do
   if redis.call('HINCRBY', kSt, c[1], c[2]) == 0 then redis.call('HDEL', kSt, c[1]) end
 end
@@ -595,10 +613,12 @@ return withRecords(KEYS[2], redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs()
 
 /**
  * Sweeps ended instances of one shard whose retention is over (RedisStore.sweepEnded): each id
- * still due in e goes from i, e, its customer's ci: list and its activity. One in progress (not
- * ended: never put in e by a commit) is only taken out of e.
+ * still due in e goes from i, e, its customer's ci: list and its activity (e holds ended instances
+ * only: a commit takes one in progress again out of it). Ids the client could not place (no stored
+ * instance, or one it cannot read) only leave e, if still due.
  * KEYS: 1 i, 2 e, then ci:<customer> of each group, then a:<id> of each id (in ARGV order).
- * ARGV: 1 n groups, then per group (one customer): n ids, the ids. Returns how many were swept.
+ * ARGV: 1 n groups, then per group (one customer): n ids, the ids; then n ids that only leave e,
+ * the ids. Returns how many instances were swept.
  */
 export const SWEEP_ENDED = script(
   'sweep-ended',
@@ -623,7 +643,8 @@ for g = 1, nGroups do
   check[#check + 1] = KEYS[2 + g]; check[#check + 1] = 'string'
   a = a + n + 1
 end
-if a ~= #ARGV + 1 or ak ~= #KEYS then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+local nLoose = tonumber(ARGV[a])
+if nLoose == nil or a + nLoose ~= #ARGV or ak ~= #KEYS then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
 for _, grp in ipairs(groups) do
@@ -631,19 +652,20 @@ for _, grp in ipairs(groups) do
 end
 
 local now, swept = nowMs(), 0
+local function due(id)
+  local at = redis.call('ZSCORE', kE, id)
+  return at and tonumber(at) <= now
+end
+for j = 1, nLoose do
+  if due(ARGV[a + j]) then redis.call('ZREM', kE, ARGV[a + j]) end
+end
 for _, grp in ipairs(groups) do
   local gone, any = {}, false
   for _, x in ipairs(grp[2]) do
     local id = x[1]
-    local due = redis.call('ZSCORE', kE, id)
-    if due and tonumber(due) <= now then
+    if due(id) then
       redis.call('ZREM', kE, id)
-      local v = redis.call('HGET', kI, id)
-      local ok, rec = false, nil
-      if v then ok, rec = pcall(cjson.decode, string.sub(v, 17)) end
-      -- Field 12 of the codec is the status (0: in progress).
-      if v and not (ok and type(rec) == 'table' and rec[12] == 0) then
-        redis.call('HDEL', kI, id)
+      if redis.call('HDEL', kI, id) == 1 then
         redis.call('DEL', x[2])
         gone[id] = true
         any = true

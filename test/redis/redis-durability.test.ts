@@ -160,7 +160,7 @@ describe('commits are all or nothing', () => {
     const k = (name: string) => `${s.shardTag(sh)}:${name}`;
     const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own'), k('e'), k('st:f')];
     // Two timers: the first fine, the second with a due that is not a number.
-    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', 'in_progress/waiting', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
+    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', 'in_progress/waiting', '', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
     await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
     const exists = (await redis.connection().send(keys[0], ['EXISTS', ...keys])) as number;
     expect(exists).toBe(0);
@@ -178,7 +178,9 @@ describe('commits are all or nothing', () => {
     await expect(send([k('i'), k('e'), k('ci:c1')], ['1', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
     await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
     await redis.connection().send(k('ci:c2'), ['SET', k('ci:c2'), '99:short']);
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0', '0'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
+    // Two ids said to only leave e, one given.
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '2', 'x'])).rejects.toThrow(/bad arguments; nothing was written/);
     expect(await dump()).toEqual(before);
     expect(await s.sweepEnded()).toEqual({ swept: 1, more: false });
   });

@@ -135,6 +135,53 @@ it('keeps each flow’s counters with its commits and refusals, as its records a
   expect((await s.flowStats('f')).entered).toBe(3);
 });
 
+it('counts journeys whose stored record Redis cannot read itself (a lone surrogate, deep nesting) as the others', async () => {
+  const s = new RedisStore(ioredis!, { prefix: `unread${n++}`, endedRetentionMs: 1 });
+  let deep: Record<string, unknown> = {};
+  for (let d = 0; d < 1200; d++) deep = { d: deep };
+  const odd = [{ order: { id: 'x\ud800' } }, { order: deep }];
+  for (const [k, contexts] of odd.entries()) {
+    const id = `f/c${k}/e1`;
+    await s.commit(tx(inst(id, `c${k}`, { contexts }), { activity: [step('a', 1)] }));
+    await s.commit(tx(inst(id, `c${k}`, { contexts, reason: 'waiting', waitingUntil: 9 }), { activity: [step('w', 2)] }));
+    await s.commit(tx(inst(id, `c${k}`, { contexts, status: 'completed', reason: 'all_steps_done' }), { activity: [step('b', 3)] }));
+    expect((await s.getInstance(id))?.contexts).toEqual(contexts);
+  }
+  expect(await s.flowStats('f')).toEqual({
+    entered: 2,
+    statuses: { 'completed/all_steps_done': 2 },
+    blocks: { a: { entered: 2, passed: 2 }, b: { entered: 2, passed: 2 }, w: { entered: 2, passed: 2 } },
+    didNotEnter: {},
+  });
+  // Swept as the others.
+  await new Promise((r) => setTimeout(r, 10));
+  expect(await s.sweepEnded()).toEqual({ swept: 2, more: false });
+});
+
+it('takes an ended journey in progress again out of the sweep, its activity out of expiry, and counts it back in progress', async () => {
+  const prefix = `revive${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, endedRetentionMs: 1, activityTtlMs: 60_000, shards: 1 });
+  await s.commit(tx(inst('f/c1/e1', 'c1', { status: 'stopped', reason: 'flow_stopped' }), { activity: [step('a', 1)] }));
+  await s.commit(tx(inst('f/c1/e1', 'c1', { reason: 'waiting', waitingUntil: 9 })));
+  await new Promise((r) => setTimeout(r, 10));
+  expect(await s.sweepEnded()).toEqual({ swept: 0, more: false });
+  expect((await s.getInstance('f/c1/e1'))?.status).toBe('in_progress');
+  expect(await ioredis!.send(`{${prefix}:0}:a:f/c1/e1`, ['PTTL', `{${prefix}:0}:a:f/c1/e1`])).toBe(-1);
+  expect((await s.flowStats('f')).statuses).toEqual({ 'in_progress/waiting': 1 });
+});
+
+it('sweeps past an instance this build cannot read: its entry leaves the sweep, the record stays', async () => {
+  const prefix = `sweepbadrec${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, endedRetentionMs: 1, shards: 1 });
+  await s.commit(tx(inst('f/c1/e1', 'c1', { status: 'completed', reason: 'all_steps_done' })));
+  await s.commit(tx(inst('f/c2/e1', 'c2', { status: 'completed', reason: 'all_steps_done' })));
+  await ioredis!.send(`{${prefix}:0}:i`, ['HSET', `{${prefix}:0}:i`, 'f/c1/e1', `${'0'.repeat(16)}[99]`]);
+  await new Promise((r) => setTimeout(r, 10));
+  expect(await s.sweepEnded()).toEqual({ swept: 1, more: false });
+  expect(await ioredis!.send(`{${prefix}:0}:e`, ['ZCARD', `{${prefix}:0}:e`])).toBe(0);
+  expect(await ioredis!.send(`{${prefix}:0}:i`, ['HKEYS', `{${prefix}:0}:i`])).toEqual(['f/c1/e1']);
+});
+
 it('limit admissions expire: a period set once its keep time is over, a window after its last admission', async () => {
   const prefix = `ttl${n++}`;
   const s = new RedisStore(ioredis!, { prefix });

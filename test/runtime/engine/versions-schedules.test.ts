@@ -252,6 +252,39 @@ describe('firing on a budget (a runtime between batches of events)', () => {
     expect(new Set(store.listInstances().map((i) => i.id)).size).toBe(25);
   });
 
+  it('a failure among customers entering at once ends the run once all of them settled, none left running', async () => {
+    const store = new MemoryStore();
+    for (const c of vips) store.putCustomer(c as CustomerProfile);
+    const later = promised(store);
+    let commits = 0;
+    let afterFailure = 0;
+    let failed = false;
+    const failing = new Proxy(later, {
+      get(target, key, receiver) {
+        if (key !== 'commit') return Reflect.get(target, key, receiver) as unknown;
+        return async (t: Parameters<MemoryStore['commit']>[0]) => {
+          if (++commits === 3) {
+            failed = true;
+            throw new Error('store down');
+          }
+          // The others of the group take longer than the failure.
+          await new Promise((r) => setTimeout(r, 20));
+          if (failed) afterFailure++;
+          return later.commit(t);
+        };
+      },
+    });
+    const engine = new Engine(failing, programs(DAILY), new VirtualClock(T('2026-06-01T00:00:00Z')));
+    await expect(engine.fireDue(T('2026-06-01T10:00:00Z'), { budget: 10, concurrency: 4 })).rejects.toThrow('store down');
+    // The three others of its group committed before fireDue failed, none after.
+    const settled = store.listInstances().length;
+    expect(settled).toBe(3);
+    expect(afterFailure).toBe(3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.listInstances()).toHaveLength(settled);
+    expect(await engine.fireDue(T('2026-06-01T10:00:00Z'), { budget: 10, concurrency: 4 })).toBe(0);
+  });
+
   it('a store failure in a run ends the run there (as a run made at once), and the engine goes on', () => {
     const { engine, store } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
     const commit = store.commit.bind(store);
