@@ -10,7 +10,7 @@ import { ShardOwner } from '../../runtime/redis/shard-owner.js';
 import { OWN } from '../../runtime/redis/scripts.js';
 import { inst, tx } from './store-contract.js';
 import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
-import { FlowService } from '../../runtime/server/flow-service.js';
+import { FlowService, TICK_BUDGET } from '../../runtime/server/flow-service.js';
 import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
 import { simulate } from '../../runtime/engine/simulate.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
@@ -36,12 +36,12 @@ const FLOW = `flow thanks "Thanks, then a reminder" {
 }
 `;
 
-async function runtime(prefix: string, opts: { leaseMs?: number; token?: string; beatMs?: number; endedRetentionMs?: number; upkeepMs?: number } = {}) {
+async function runtime(prefix: string, opts: { leaseMs?: number; token?: string; beatMs?: number; endedRetentionMs?: number; upkeepMs?: number; now?: () => number } = {}) {
   const store = new RedisStore(redis.connection(), { prefix, leaseMs: opts.leaseMs ?? 1000, ...(opts.endedRetentionMs !== undefined ? { endedRetentionMs: opts.endedRetentionMs } : {}) });
   await store.loadScripts();
   const owner = new ShardOwner(store, { leaseMs: opts.leaseMs ?? 1000, ...(opts.token ? { token: opts.token } : {}) });
   const queue = new RedisEventQueue(store, { intakeIdleMs: 500 });
-  const service = await FlowService.open({ store, manifest: MANIFEST, shared: { engineStore: store.withScope(owner), queue } });
+  const service = await FlowService.open({ store, manifest: MANIFEST, shared: { engineStore: store.withScope(owner), queue }, ...(opts.now ? { now: opts.now } : {}) });
   const rt = new SharedRuntime({ service, owner, queue, beatMs: opts.beatMs ?? 100, idleMs: 5, ...(opts.upkeepMs !== undefined ? { upkeepMs: opts.upkeepMs } : {}) });
   return { store, owner, queue, service, rt };
 }
@@ -349,6 +349,29 @@ describe('two runtimes on one Redis', () => {
     // The last entry the group read stays (its stream node is kept).
     expect(((await conn.send(key, ['XREVRANGE', key, '+', '-', 'COUNT', '1'])) as Array<[string, string[]]>)[0]![1]).toEqual(['k', 'k499', 'e', '{}']);
     await store.conn.send(key, ['DEL', key]);
+  });
+
+  it('processes queued events between the slices of a scheduled run over a large segment', async () => {
+    const prefix = `slices${prefixes++}`;
+    let now = Date.parse('2026-06-01T09:00:00Z');
+    const { rt, store, service, queue } = await runtime(prefix, { now: () => now });
+    await service.putDraft('thanks', FLOW);
+    await service.putDraft('daily', `flow daily "Daily" {\n  every day at 10:00\n  steps hi { send email "thanks" }\n}\n`);
+    await service.launch('thanks');
+    await service.launch('daily');
+    const n = TICK_BUDGET * 3;
+    await Promise.all(Array.from({ length: n }, (_, i) => store.putCustomer({ id: `v${i}` })));
+    await rt.round();
+    now = Date.parse('2026-06-01T10:00:01Z');
+    await rt.round(); // the run begins: one slice
+    const runEffects = async () => (await store.listEffects()).filter((e) => e.flow === 'daily').length;
+    expect(await runEffects()).toBe(TICK_BUDGET - 1);
+    await service.ingest([orderAt(1, 'x', 80, new Date(now).toISOString())]);
+    await rt.round(); // the event, then the next slice
+    expect((await store.listEffects()).filter((e) => e.customer === 'x').map((e) => e.template)).toEqual(['thanks']);
+    expect(await runEffects()).toBe(2 * TICK_BUDGET - 1);
+    await drain([rt], queue, async () => (await runEffects()) === n);
+    await rt.stop();
   });
 
   it('sweeps the ended journeys of its shards once their retention is over; journeys in progress stay', async () => {
