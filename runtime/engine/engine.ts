@@ -959,6 +959,8 @@ export class Engine {
 
   /** One customer of a scheduled run (`runId`, at `at`, as ISO text `atText`) enters, or is refused. */
   private *runCustomerCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
+    // A run outlives its start: a customer whose data another worker took over since is not this one's to enter.
+    if (this.store.worksOn?.(customer) === false) return;
     const p = flow.program;
     const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
     const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });

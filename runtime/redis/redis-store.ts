@@ -287,6 +287,11 @@ export class RedisStore implements Store {
     return new RedisStore(this.conn, { ...this.opts, scope });
   }
 
+  /** Whether the customer's shard is one this store works on (its scope owns it now, or it has no scope). */
+  worksOn(customer: string): boolean {
+    return !this.scope || this.scope.owned().has(this.shardOf(customer));
+  }
+
   /** The shards this store works on (claims, listings for the engine): the scope's, or all. */
   workShards(): readonly number[] {
     return this.scope ? [...this.scope.owned()].sort((a, b) => a - b) : this.shardList;

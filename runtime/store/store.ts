@@ -244,6 +244,12 @@ export interface Store {
   listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
   /** The instances in progress (of one flow when given), in the order they were created: what flow changes move. */
   listInFlight(filter?: { flow?: string }): Awaitable<InstanceRecord[]>;
+  /**
+   * Optional: whether this store (a worker's share of a store shared with others) still works on the
+   * customer's data; false: another worker does now, and writes for the customer would be refused.
+   * Absent: always.
+   */
+  worksOn?(customer: string): boolean;
   /** The ids of the customers with a profile, in the segment when one is given, in the order they were first stored. */
   listCustomers(segment?: string): Awaitable<string[]>;
 

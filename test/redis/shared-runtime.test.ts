@@ -13,6 +13,7 @@ import { RedisEventQueue } from '../../runtime/redis/event-queue.js';
 import { FlowService, TICK_BUDGET } from '../../runtime/server/flow-service.js';
 import { SharedRuntime } from '../../runtime/server/shared-runtime.js';
 import { simulate } from '../../runtime/engine/simulate.js';
+import { Engine, VirtualClock } from '../../runtime/engine/engine.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
 import { compileProject } from '../../compiler/bytecode/compile.js';
 import { checkProject } from '../../compiler/project.js';
@@ -82,6 +83,30 @@ async function ownedWaiting(prefix: string) {
 }
 
 describe('shard ownership', () => {
+  it('a scheduled run under way passes over the customers of a shard given up half way, and enters the rest', async () => {
+    const prefix = `runshard${prefixes++}`;
+    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
+    await store.loadScripts();
+    const a = new ShardOwner(store, { leaseMs: 30_000, token: 'a' });
+    await a.beat();
+    let dropped: number | undefined;
+    const scoped = store.withScope({ token: 'a', owned: () => new Set([...a.owned()].filter((s) => s !== dropped)), fence: (s) => (s === dropped ? undefined : a.fence(s)) });
+    const customers = Array.from({ length: 40 }, (_, i) => `r${i}`);
+    for (const c of customers) await store.putCustomer({ id: c });
+    const daily = `flow daily "Daily" {\n  every day at 10:00\n  steps hi { send email "thanks" }\n}\n`;
+    const programs = compileProject(checkProject({ manifest: { path: 'runnel.json', text: MANIFEST }, files: [{ path: 'flows/daily.flow', text: daily }] })).map((f) => verifyFlow(f.bytes));
+    const engine = new Engine(scoped, programs, new VirtualClock(Date.parse('2026-06-01T09:00:00Z')));
+    const at = Date.parse('2026-06-01T10:00:01Z');
+    await engine.fireDue(at, { budget: 10 });
+    const first = new Set((await store.listInstances()).map((i) => i.customer));
+    expect(first.size).toBe(9);
+    dropped = store.shardOf(customers.find((c) => !first.has(c))!);
+    while ((await engine.fireDue(at, { budget: 10 })) > 0);
+    const entered = (await store.listInstances()).map((i) => i.customer).sort();
+    expect(entered).toEqual(customers.filter((c) => first.has(c) || store.shardOf(c) !== dropped).sort());
+    expect(entered.length).toBeLessThan(40);
+  });
+
   it('splits the shards between live workers, and a stopped or dead worker’s shards go to the others', async () => {
     const prefix = `own${prefixes++}`;
     const store = new RedisStore(redis.connection(), { prefix, shards: 16 });
