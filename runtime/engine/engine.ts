@@ -941,10 +941,10 @@ export class Engine {
     try {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
         const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
-        if (n === 1) yield* this.runCustomerCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
+        if (n === 1) yield* this.runCustomerOrPassCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
         else {
           // Every one of them settles before the run goes on or fails: none runs on past it.
-          const settled = (yield Promise.allSettled(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerCo(run.flow, run.at, runId, atText, c))))) as PromiseSettledResult<void>[];
+          const settled = (yield Promise.allSettled(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run.flow, run.at, runId, atText, c))))) as PromiseSettledResult<void>[];
           const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
           if (failed) throw failed.reason;
         }
@@ -955,6 +955,18 @@ export class Engine {
       if (run.next >= run.customers.length || done < budget) this.runUnderway = null;
     }
     return done;
+  }
+
+  /**
+   * A customer of a run enters; one whose data another worker took over meanwhile (before or while
+   * entering: its commit was refused) is passed over, not a failure of the run.
+   */
+  private *runCustomerOrPassCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
+    try {
+      yield* this.runCustomerCo(flow, at, runId, atText, customer);
+    } catch (e) {
+      if (this.store.worksOn?.(customer) !== false) throw e;
+    }
   }
 
   /** One customer of a scheduled run (`runId`, at `at`, as ISO text `atText`) enters, or is refused. */

@@ -20,7 +20,6 @@ import { decodeSteps, encodeStep } from '../store/activity-codec.js';
 import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
-import { createHash } from 'node:crypto';
 import { mergeProfile } from '../store/profile-merge.js';
 import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
 import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, type Script } from './scripts.js';
@@ -177,14 +176,14 @@ function customerOf(value: string | null | undefined): string | undefined {
 
 /**
  * What the commit script asks for when Redis's cjson cannot read a stored instance (reply
- * {'unreadable', value}): its state as this client reads it, with the value's SHA-1 so the script
+ * {'unreadable', value, SHA-1}): its state as this client reads it, with the SHA-1 so the script
  * takes it for that value only (scripts.ts storedState).
  */
 function stateHint(reply: unknown): string | undefined {
   if (!Array.isArray(reply) || reply[0] !== 'unreadable') return undefined;
-  const stored = String(reply[1]);
-  const inst = decodeInstance(stored.slice(16));
-  return `${createHash('sha1').update(stored, 'utf8').digest('hex')} ${inst.status}/${inst.reason}`;
+  // The script's own SHA-1 of the bytes it holds (bytes that are not UTF-8 would hash otherwise here).
+  const inst = decodeInstance(String(reply[1]).slice(16));
+  return `${String(reply[2])} ${inst.status}/${inst.reason}`;
 }
 
 /** A launch record as stored in the shard's `l` hash (`[launches, lastStepAt]`), or undefined. */
@@ -674,7 +673,7 @@ export class RedisStore implements Store {
     if (!flat.length) return { swept: 0, more: false };
     // By customer: their index (ci:) is rewritten once per call.
     const byCustomer = new Map<string, string[]>();
-    // Entries without their instance (removed by hand), or with one this build cannot read: only the entry goes.
+    // Entries without their instance (removed by hand), or with one this build cannot read (SWEEP_ENDED says what becomes of them).
     const loose: string[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const id = flat[i]!;
@@ -692,7 +691,8 @@ export class RedisStore implements Store {
       args.push(String(ids.length), ...ids);
       for (const id of ids) keys.push(this.shardKey(s, `a:${id}`));
     }
-    args.push(String(loose.length), ...loose);
+    // One this build cannot read comes back a day later (or after the retention, if shorter), for a build that can.
+    args.push(String(loose.length), ...loose, String(Math.min(DAY, this.endedRetentionMs || DAY)));
     const swept = Number(await this.eval(SWEEP_ENDED, keys, args));
     for (const ids of byCustomer.values()) for (const id of ids) this.where.delete(id);
     return { swept, more: flat.length / 2 >= limit };

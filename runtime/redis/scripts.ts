@@ -338,8 +338,8 @@ end
  *       16 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
  *       step lines, then the fencing token ('' none)
  * Returns the shard's last stamp, or {'conflict', stored profile value or ''}, or
- * {'unreadable', stored instance value} when the script cannot read the stored instance's state
- * (the client sends it again with ARGV 15); nothing is written then.
+ * {'unreadable', stored instance value, its SHA-1} when the script cannot read the stored
+ * instance's state (the client sends it again with ARGV 15); nothing is written then.
  * A commit sent again (its instance already stored as it would write it) writes nothing.
  */
 export const COMMIT = script(
@@ -398,7 +398,7 @@ if launchField ~= '' then check[#check + 1] = kL; check[#check + 1] = 'hash' end
 local oldStatus, oldState = nil, nil
 if old then
   oldStatus, oldState = storedState(old, stateHint)
-  if not oldStatus then return {'unreadable', old} end
+  if not oldStatus then return {'unreadable', old, redis.sha1hex(old)} end
 end
 -- An ended instance in progress again leaves the sweep's set (and its activity its expiry).
 local revived = inProgress and oldStatus ~= nil and oldStatus ~= 'in_progress'
@@ -614,11 +614,12 @@ return withRecords(KEYS[2], redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs()
 /**
  * Sweeps ended instances of one shard whose retention is over (RedisStore.sweepEnded): each id
  * still due in e goes from i, e, its customer's ci: list and its activity (e holds ended instances
- * only: a commit takes one in progress again out of it). Ids the client could not place (no stored
- * instance, or one it cannot read) only leave e, if still due.
+ * only: a commit takes one in progress again out of it). Ids the client could not place, if still
+ * due: without a stored instance they leave e; with one it cannot read (a newer build's) they are
+ * due again `retry` ms later, for a build that can.
  * KEYS: 1 i, 2 e, then ci:<customer> of each group, then a:<id> of each id (in ARGV order).
- * ARGV: 1 n groups, then per group (one customer): n ids, the ids; then n ids that only leave e,
- * the ids. Returns how many instances were swept.
+ * ARGV: 1 n groups, then per group (one customer): n ids, the ids; then n ids the client could not
+ * place, the ids; then retry ms. Returns how many instances were swept.
  */
 export const SWEEP_ENDED = script(
   'sweep-ended',
@@ -643,8 +644,8 @@ for g = 1, nGroups do
   check[#check + 1] = KEYS[2 + g]; check[#check + 1] = 'string'
   a = a + n + 1
 end
-local nLoose = tonumber(ARGV[a])
-if nLoose == nil or a + nLoose ~= #ARGV or ak ~= #KEYS then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+local nLoose, retry = tonumber(ARGV[a]), tonumber(ARGV[#ARGV])
+if nLoose == nil or retry == nil or a + nLoose + 1 ~= #ARGV or ak ~= #KEYS then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
 for _, grp in ipairs(groups) do
@@ -657,7 +658,10 @@ local function due(id)
   return at and tonumber(at) <= now
 end
 for j = 1, nLoose do
-  if due(ARGV[a + j]) then redis.call('ZREM', kE, ARGV[a + j]) end
+  local id = ARGV[a + j]
+  if due(id) then
+    if redis.call('HEXISTS', kI, id) == 1 then redis.call('ZADD', kE, now + retry, id) else redis.call('ZREM', kE, id) end
+  end
 end
 for _, grp in ipairs(groups) do
   local gone, any = {}, false

@@ -178,9 +178,11 @@ describe('commits are all or nothing', () => {
     await expect(send([k('i'), k('e'), k('ci:c1')], ['1', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
     await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
     await redis.connection().send(k('ci:c2'), ['SET', k('ci:c2'), '99:short']);
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0', '0'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0', '0', '1000'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
     // Two ids said to only leave e, one given.
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '2', 'x'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '2', 'x', '1000'])).rejects.toThrow(/bad arguments; nothing was written/);
+    // No retry time.
+    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '0'])).rejects.toThrow(/bad arguments; nothing was written/);
     expect(await dump()).toEqual(before);
     expect(await s.sweepEnded()).toEqual({ swept: 1, more: false });
   });
