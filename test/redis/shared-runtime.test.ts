@@ -82,59 +82,55 @@ async function ownedWaiting(prefix: string) {
   return { store, a, scoped, shard: store.shardOf('c1'), inst: waiting };
 }
 
+/**
+ * A daily run's engine on a worker owning all 4 shards of a fresh store, over 40 customers with
+ * profiles; `drop(shard)` takes a shard from the worker (its writes there are refused from then on).
+ */
+async function runOnShards(tag: string) {
+  const store = new RedisStore(redis.connection(), { prefix: `runshard${prefixes++}`, shards: 4 });
+  await store.loadScripts();
+  const a = new ShardOwner(store, { leaseMs: 30_000, token: 'a' });
+  await a.beat();
+  let dropped: number | undefined;
+  const scoped = store.withScope({ token: 'a', owned: () => new Set([...a.owned()].filter((s) => s !== dropped)), fence: (s) => (s === dropped ? undefined : a.fence(s)) });
+  const customers = Array.from({ length: 40 }, (_, i) => `${tag}${i}`);
+  for (const c of customers) await store.putCustomer({ id: c });
+  const daily = `flow daily "Daily" {\n  every day at 10:00\n  steps hi { send email "thanks" }\n}\n`;
+  const programs = compileProject(checkProject({ manifest: { path: 'runnel.json', text: MANIFEST }, files: [{ path: 'flows/daily.flow', text: daily }] })).map((f) => verifyFlow(f.bytes));
+  const engine = new Engine(scoped, programs, new VirtualClock(Date.parse('2026-06-01T09:00:00Z')));
+  const entered = async () => new Set((await store.listInstances()).map((i) => i.customer));
+  return { store, scoped, customers, engine, at: Date.parse('2026-06-01T10:00:01Z'), entered, drop: (s: number) => void (dropped = s), dropped: () => dropped };
+}
+
 describe('shard ownership', () => {
   it('a scheduled run under way passes over the customers of a shard given up half way, and enters the rest', async () => {
-    const prefix = `runshard${prefixes++}`;
-    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
-    await store.loadScripts();
-    const a = new ShardOwner(store, { leaseMs: 30_000, token: 'a' });
-    await a.beat();
-    let dropped: number | undefined;
-    const scoped = store.withScope({ token: 'a', owned: () => new Set([...a.owned()].filter((s) => s !== dropped)), fence: (s) => (s === dropped ? undefined : a.fence(s)) });
-    const customers = Array.from({ length: 40 }, (_, i) => `r${i}`);
-    for (const c of customers) await store.putCustomer({ id: c });
-    const daily = `flow daily "Daily" {\n  every day at 10:00\n  steps hi { send email "thanks" }\n}\n`;
-    const programs = compileProject(checkProject({ manifest: { path: 'runnel.json', text: MANIFEST }, files: [{ path: 'flows/daily.flow', text: daily }] })).map((f) => verifyFlow(f.bytes));
-    const engine = new Engine(scoped, programs, new VirtualClock(Date.parse('2026-06-01T09:00:00Z')));
-    const at = Date.parse('2026-06-01T10:00:01Z');
+    const { store, customers, engine, at, entered, drop } = await runOnShards('r');
     await engine.fireDue(at, { budget: 10 });
-    const first = new Set((await store.listInstances()).map((i) => i.customer));
+    const first = await entered();
     expect(first.size).toBe(9);
-    dropped = store.shardOf(customers.find((c) => !first.has(c))!);
+    const dropped = store.shardOf(customers.find((c) => !first.has(c))!);
+    drop(dropped);
     while ((await engine.fireDue(at, { budget: 10 })) > 0);
-    const entered = (await store.listInstances()).map((i) => i.customer).sort();
-    expect(entered).toEqual(customers.filter((c) => first.has(c) || store.shardOf(c) !== dropped).sort());
-    expect(entered.length).toBeLessThan(40);
+    expect([...(await entered())].sort()).toEqual(customers.filter((c) => first.has(c) || store.shardOf(c) !== dropped).sort());
+    expect((await entered()).size).toBeLessThan(40);
   });
 
   it('a scheduled run passes over a customer whose shard is given up while the customer enters (its commit refused)', async () => {
-    const prefix = `runshard${prefixes++}`;
-    const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
-    await store.loadScripts();
-    const a = new ShardOwner(store, { leaseMs: 30_000, token: 'a' });
-    await a.beat();
-    let dropped: number | undefined;
-    const scoped = store.withScope({ token: 'a', owned: () => new Set([...a.owned()].filter((s) => s !== dropped)), fence: (s) => (s === dropped ? undefined : a.fence(s)) });
+    const { store, scoped, customers, engine, at, entered: enteredNow, drop, dropped } = await runOnShards('q');
     // The shard goes between the 12th customer's read and its commit.
     let reads = 0;
     const readForEvent = scoped.readForEvent.bind(scoped);
     scoped.readForEvent = async (customer, q) => {
       const r = await readForEvent(customer, q);
-      if (++reads === 12) dropped = store.shardOf(customer);
+      if (++reads === 12) drop(store.shardOf(customer));
       return r;
     };
-    const customers = Array.from({ length: 40 }, (_, i) => `q${i}`);
-    for (const c of customers) await store.putCustomer({ id: c });
-    const daily = `flow daily "Daily" {\n  every day at 10:00\n  steps hi { send email "thanks" }\n}\n`;
-    const programs = compileProject(checkProject({ manifest: { path: 'runnel.json', text: MANIFEST }, files: [{ path: 'flows/daily.flow', text: daily }] })).map((f) => verifyFlow(f.bytes));
-    const engine = new Engine(scoped, programs, new VirtualClock(Date.parse('2026-06-01T09:00:00Z')));
-    const at = Date.parse('2026-06-01T10:00:01Z');
     while ((await engine.fireDue(at, { budget: 64, concurrency: 4 })) > 0);
-    const entered = new Set((await store.listInstances()).map((i) => i.customer));
-    expect(dropped).toBeDefined();
+    const entered = await enteredNow();
+    expect(dropped()).toBeDefined();
     // Every customer of the shards still owned entered; of the one given up, only some.
-    expect(customers.filter((c) => store.shardOf(c) !== dropped && !entered.has(c))).toEqual([]);
-    expect(customers.filter((c) => store.shardOf(c) === dropped && !entered.has(c)).length).toBeGreaterThan(0);
+    expect(customers.filter((c) => store.shardOf(c) !== dropped() && !entered.has(c))).toEqual([]);
+    expect(customers.filter((c) => store.shardOf(c) === dropped() && !entered.has(c)).length).toBeGreaterThan(0);
   });
 
   it('splits the shards between live workers, and a stopped or dead worker’s shards go to the others', async () => {
