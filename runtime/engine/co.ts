@@ -30,6 +30,17 @@ export function runSync<T>(co: Co<T>): T {
   return r.value;
 }
 
+/**
+ * Waits for every promise, then throws the first failure if any (Promise.all throws at once, while
+ * the others still run on: work a caller thinks has stopped); else their values, in order.
+ */
+export async function allSettledOrThrow<T>(promises: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** Runs engine code over any store. */
 export async function runAsync<T>(co: Co<T>): Promise<T> {
   let r = co.next();

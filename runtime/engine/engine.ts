@@ -34,7 +34,7 @@ import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { ActivityStep, EffectRecord, EventReads as StoreEventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
-import { aw, isThenable, runAsync, runSync, type Co } from './co.js';
+import { allSettledOrThrow, aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
 import { addPath, pruneContexts, type KeepTree } from './keeps.js';
@@ -273,7 +273,7 @@ export class Engine {
   private byEvent = new Map<string, LoadedFlow[]>();
   private readonly missedRuns: 'every-run' | 'latest-run';
   /** A scheduled run a budgeted fireDue left unfinished: its customers, and how far it got. */
-  private runUnderway: { flow: LoadedFlow; index: number; at: number; customers: string[]; next: number } | null = null;
+  private runUnderway: { flow: LoadedFlow; at: number; customers: string[]; next: number } | null = null;
   /** The earliest timer this engine set since it last claimed timers (fireTimersLoop: must one go first?). */
   private earliestTimerSet = Infinity;
   /** The open transition of each instance being worked on (committed by commitCo). */
@@ -908,7 +908,7 @@ export class Engine {
         // Who is in the segment at the run's time: the customers it enters, however long it takes.
         const segment = run.trigger.segment !== null ? str(run.flow.program, run.trigger.segment) : undefined;
         const customers = (yield this.store.listCustomers(segment)) as string[];
-        this.runUnderway = { flow: run.flow, index: run.index, at: run.at, customers, next: 0 };
+        this.runUnderway = { flow: run.flow, at: run.at, customers, next: 0 };
       }
     }
   }
@@ -942,12 +942,8 @@ export class Engine {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
         const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
         if (n === 1) yield* this.runCustomerOrPassCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
-        else {
-          // Every one of them settles before the run goes on or fails: none runs on past it.
-          const settled = (yield Promise.allSettled(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run.flow, run.at, runId, atText, c))))) as PromiseSettledResult<void>[];
-          const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-          if (failed) throw failed.reason;
-        }
+        // Every one of them settles before the run goes on or fails: none runs on past it.
+        else yield allSettledOrThrow(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run.flow, run.at, runId, atText, c))));
         run.next += n;
         done += n;
       }
@@ -962,6 +958,8 @@ export class Engine {
    * entering: its commit was refused) is passed over, not a failure of the run.
    */
   private *runCustomerOrPassCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
+    // A run outlives its start: a customer whose data another worker took over since is not this one's to enter.
+    if (this.store.worksOn?.(customer) === false) return;
     try {
       yield* this.runCustomerCo(flow, at, runId, atText, customer);
     } catch (e) {
@@ -971,8 +969,6 @@ export class Engine {
 
   /** One customer of a scheduled run (`runId`, at `at`, as ISO text `atText`) enters, or is refused. */
   private *runCustomerCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
-    // A run outlives its start: a customer whose data another worker took over since is not this one's to enter.
-    if (this.store.worksOn?.(customer) === false) return;
     const p = flow.program;
     const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
     const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });

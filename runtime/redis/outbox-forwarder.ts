@@ -19,6 +19,7 @@ import { channelJson, channelOf, channelStreamKey, channelsKey, originOf } from 
 import type { RedisStore } from './redis-store.js';
 import { streamField } from './stream-fields.js';
 import { CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, OUTBOX_PENDING, OUTBOX_READ } from './scripts.js';
+import { allSettledOrThrow } from '../engine/co.js';
 
 export interface OutboxForwarderOptions {
   /**
@@ -76,7 +77,7 @@ export class OutboxForwarder {
     await this.register([...byChannel.keys()]);
     // Channels are independent streams (other slots on a cluster): appended side by side. Each one
     // that took its entries is remembered, so that a failure of another does not copy them again.
-    const results = await Promise.allSettled(
+    await allSettledOrThrow(
       [...byChannel].map(async ([channel, { args, last }]) => {
         await this.store.evalScript(CHANNEL_APPEND, [channelStreamKey(this.store.prefix, channel)], args);
         let mine = this.appended.get(shard);
@@ -84,8 +85,6 @@ export class OutboxForwarder {
         mine.set(channel, last);
       }),
     );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
     const last = entries[entries.length - 1]![0];
     await this.store.evalScript(OUTBOX_FORWARDED, [this.store.shardKey(shard, 'oc'), this.store.shardKey(shard, 'o'), this.store.shardKey(shard, 'own')], [last, token]);
     // The cursor is past them now.

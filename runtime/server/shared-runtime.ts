@@ -13,6 +13,7 @@ import type { RedisEventQueue } from '../redis/event-queue.js';
 import type { ShardOwner } from '../redis/shard-owner.js';
 import { FencedError } from '../redis/redis-store.js';
 import { OutboxForwarder, type OutboxForwarderOptions } from '../redis/outbox-forwarder.js';
+import { allSettledOrThrow } from '../engine/co.js';
 
 export interface SharedRuntimeLog {
   info(obj: object, msg: string): void;
@@ -203,10 +204,8 @@ export class SharedRuntime {
       const fence = this.owner.fence(s);
       return fence === undefined ? [] : [{ s, fence }];
     });
-    const results = await Promise.allSettled(owned.map(({ s, fence }) => this.forwarder.forward(s, fence)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return results.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
+    const forwarded = await allSettledOrThrow(owned.map(({ s, fence }) => this.forwarder.forward(s, fence)));
+    return forwarded.reduce((n, x) => n + x, 0);
   }
 
   private async run(): Promise<void> {

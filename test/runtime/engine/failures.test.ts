@@ -31,10 +31,15 @@ const FLOW = `flow f "F" { on CustomerRegistered steps a { send email "welcome" 
 const T = (iso: string) => Date.parse(iso);
 const ev = (id: string, customer: string) => ({ id, type: 'CustomerRegistered', customer, at: '2026-06-01T08:00:00Z' });
 
+/** The engine on a store that fails when told to, its clock at 08:00 on June 1st. */
+function flaky(flow: string) {
+  const store = new FlakyStore();
+  return { store, engine: new Engine(store, programs(flow), new VirtualClock(T('2026-06-01T08:00:00Z'))) };
+}
+
 describe('store failures', () => {
   it('an event whose processing failed is not taken for a duplicate when it is sent again', () => {
-    const store = new FlakyStore();
-    const engine = new Engine(store, programs(FLOW), new VirtualClock(T('2026-06-01T08:00:00Z')));
+    const { store, engine } = flaky(FLOW);
     store.failures = 1;
     expect(() => engine.ingestSync(ev('e1', 'c1'))).toThrow('store down');
     expect(engine.ingestSync(ev('e1', 'c1'))).toEqual({ outcome: 'accepted' });
@@ -43,8 +48,7 @@ describe('store failures', () => {
   });
 
   it('timers claimed in a batch and not handled because of a failure are not lost', () => {
-    const store = new FlakyStore();
-    const engine = new Engine(store, programs(FLOW), new VirtualClock(T('2026-06-01T08:00:00Z')));
+    const { store, engine } = flaky(FLOW);
     for (const c of ['c1', 'c2', 'c3']) engine.ingestSync(ev(`e-${c}`, c));
     store.failures = 1;
     expect(() => engine.fireDueSync(T('2026-06-01T10:00:00Z'))).toThrow('store down');
@@ -58,8 +62,7 @@ describe('store failures', () => {
   for (const period of ['day', '7d']) {
     it(`a journey run again after a failed commit counts once at a limit (per ${period})`, () => {
       const flow = `flow f "F" { on CustomerRegistered limit cap 1 per ${period} { steps a { send email "welcome" } } else { steps b { send email "welcome" } } }`;
-      const store = new FlakyStore();
-      const engine = new Engine(store, programs(flow), new VirtualClock(T('2026-06-01T08:00:00Z')));
+      const { store, engine } = flaky(flow);
       store.failures = 1;
       expect(() => engine.ingestSync(ev('e1', 'c1'))).toThrow('store down');
       expect(engine.ingestSync(ev('e1', 'c1'))).toEqual({ outcome: 'accepted' });
@@ -72,8 +75,7 @@ describe('store failures', () => {
   // run again, the event finds the order as it was and launches.
   it('an event run again after a failed commit still launches a trigger that keeps state', () => {
     const flow = `flow f "F" { on OrderStatusChanged(status: "paid") steps a { send email "welcome" } }`;
-    const store = new FlakyStore();
-    const engine = new Engine(store, programs(flow), new VirtualClock(T('2026-06-01T08:00:00Z')));
+    const { store, engine } = flaky(flow);
     const paid = { id: 'e1', type: 'OrderStatusChanged', customer: 'c1', at: '2026-06-01T08:00:00Z', order: { id: 'o1', status: 'paid', total: 10, items: [] } };
     store.failures = 1;
     expect(() => engine.ingestSync(paid)).toThrow('store down');
