@@ -148,12 +148,21 @@ export async function runRemote(command: string, argv: string[], io: CliIO): Pro
       if (values.flow) q.set('flow', values.flow);
       if (values.q) q.set('q', values.q);
       if (values.limit) q.set('limit', values.limit);
-      const r = await call(conn, 'GET', `/v1/activity?${q}`);
-      if (r.status !== 200) {
-        io.stderr(`runnel activity: ${r.status}: ${String(r.json['error'] ?? 'refused')}\n`);
-        return r.status === 401 || r.status === 403 ? EXIT.usage : EXIT.inputErrors;
+      const limit = values.limit ? Number(values.limit) : 100;
+      // The server answers a page at a time, each reading a bounded number of journeys: follow its cursor until enough came.
+      const entries: Array<Record<string, unknown>> = [];
+      for (;;) {
+        const r = await call(conn, 'GET', `/v1/activity?${q}`);
+        if (r.status !== 200) {
+          io.stderr(`runnel activity: ${r.status}: ${String(r.json['error'] ?? 'refused')}\n`);
+          return r.status === 401 || r.status === 403 ? EXIT.usage : EXIT.inputErrors;
+        }
+        entries.push(...(r.json['activity'] as Array<Record<string, unknown>>));
+        const next = r.json['next'];
+        if (typeof next !== 'string' || entries.length >= limit) break;
+        q.set('before', next);
+        q.set('limit', String(limit - entries.length));
       }
-      const entries = r.json['activity'] as Array<Record<string, unknown>>;
       io.stdout(values.json ? JSON.stringify(entries, null, 2) + '\n' : timeline(entries));
       return EXIT.ok;
     }

@@ -17,12 +17,12 @@ import type { CustomerProfile } from '../vm/customer.js';
 import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import { decodeSteps, encodeStep } from '../store/activity-codec.js';
-import type { ActivityStep, EffectRecord, EventReads, EventReadsQuery, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import { BadCursorError, type ActivityStep, type EffectRecord, type EventReads, type EventReadsQuery, type InstanceReads, type InstanceRecord, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer, type Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
 import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -51,6 +51,8 @@ export interface RedisStoreOptions {
   outboxMaxLen?: number;
   /** Approximate MAXLEN of the did-not-enter stream (default 1 000 000; 0: unbounded). */
   notEnteredMaxLen?: number;
+  /** How many instance ids one page of recentInstances looks at per shard, at most (default 2000; a flow's may be few among many). */
+  recentBudget?: number;
   /**
    * The shards this store works on, for a worker sharing them with others (shard-owner.ts): timers
    * are claimed, customers listed for scheduled runs and instances listed for flow changes on these
@@ -145,13 +147,21 @@ function profileOf(v: string | null): CustomerProfile | undefined {
  * checked on connect (RedisStore.checkLayout). Count up with every change an older build would
  * misread, and say in docs/redis.md what changed.
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** Data this store must not touch: another key layout, another shard count. */
 export class LayoutError extends Error {}
 
 /** How often a profile write made from a read is merged into a newer stored profile and sent again. */
 const PROFILE_ATTEMPTS = 8;
+
+
+/** The segment index keys of a profile write: the first `leave` it leaves, the rest it joins (scripts.ts, segmentMoves). */
+interface SegmentMoves {
+  keys: string[];
+  leave: number;
+}
+const NO_MOVES: SegmentMoves = { keys: [], leave: 0 };
 
 /** A profile write's base argument (scripts.ts, profileConflict). */
 function profileBaseArg(base: CustomerProfile | null | undefined): string {
@@ -260,25 +270,73 @@ export class RedisStore implements Store {
    * mark it finds: data of another layout, or spread over another number of shards, would be misread
    * (customers looked up on the wrong shard, keys of the wrong type), so it is refused before
    * anything is read or written. Data of the current layout written before marks existed is adopted.
+   * Data of layout 2 is upgraded (upgradeFrom2).
    */
   async checkLayout(): Promise<void> {
     const key = `${this.prefix}:layout`;
     const mine = { version: LAYOUT_VERSION, shards: this.shards };
     if ((await this.conn.send(key, ['SET', key, JSON.stringify(mine), 'NX'])) === 'OK') return;
     const text = (await this.conn.send(key, ['GET', key])) as string | null;
-    let found: { version?: unknown; shards?: unknown } | undefined;
+    let found: { version?: unknown; shards?: unknown; upgrading?: unknown } | undefined;
     try {
       found = text === null ? undefined : (JSON.parse(text) as typeof found);
     } catch {
       found = undefined;
     }
     if (!found || typeof found !== 'object') throw new LayoutError(`redis store: ${key} holds ${JSON.stringify(text)}, not a layout mark; is this Redis (and prefix ${this.prefix}) Runnel's?`);
+    if ((found.version === 2 || (found.version === LAYOUT_VERSION && found.upgrading === true)) && found.shards === this.shards) return this.upgradeFrom2(key, text!);
     if (found.version !== LAYOUT_VERSION) {
       throw new LayoutError(`redis store: the data under prefix ${this.prefix} has key layout ${String(found.version)}; this build reads layout ${LAYOUT_VERSION}. Use the build that wrote it, or start from an empty Redis (docs/redis.md, "Key layout")`);
     }
     if (found.shards !== this.shards) {
       throw new LayoutError(`redis store: the data under prefix ${this.prefix} is spread over ${String(found.shards)} shards; this store was given ${this.shards} (shards are fixed for the life of the data)`);
     }
+  }
+
+  /**
+   * Layout 2 -> 3: builds the two indexes layout 3 adds, on every shard: `x` (instances by order
+   * stamp, for the activity log's pages) from `i`, and `g:<segment>` (a segment's customers, for
+   * scheduled runs) from `c`. The mark says `upgrading` meanwhile; a runtime that finds it so (another
+   * one is at it, or stopped half way) makes the pass too: each write checks the record it indexes
+   * is still the one read, so passes and commits of this build running at once agree. Runtimes of
+   * layout 2 must be stopped first (they would not keep the indexes).
+   */
+  private async upgradeFrom2(key: string, found: string): Promise<void> {
+    const upgrading = JSON.stringify({ version: LAYOUT_VERSION, shards: this.shards, upgrading: true });
+    if (found !== upgrading && !(await this.replaceMeta0(key, found, upgrading))) return this.checkLayout();
+    const BATCH = 500;
+    for (const s of this.shardList) {
+      const i = this.shardKey(s, 'i');
+      for (let cursor = '0'; ; ) {
+        const [next, flat] = (await this.conn.send(i, ['HSCAN', i, cursor, 'COUNT', String(BATCH)])) as [string, string[]];
+        const ids = flat.filter((_, j) => j % 2 === 0);
+        if (ids.length) await this.eval(UPGRADE_RECENT, [i, this.shardKey(s, 'x')], ids);
+        if ((cursor = next) === '0') break;
+      }
+      const c = this.shardKey(s, 'c');
+      for (let cursor = '0'; ; ) {
+        const [next, flat] = (await this.conn.send(c, ['HSCAN', c, cursor, 'COUNT', String(BATCH)])) as [string, string[]];
+        const keys = [c];
+        const args: string[] = [];
+        for (let j = 0; j < flat.length; j += 2) {
+          let segments: string[] = [];
+          try {
+            segments = [...new Set((profileOf(flat[j + 1]!)?.segments ?? []).filter((g) => typeof g === 'string'))];
+          } catch {
+            // A profile this build cannot read is in no segment (as listCustomers read it before).
+          }
+          keys.push(...segments.map((g) => this.shardKey(s, `g:${g}`)));
+          args.push(flat[j]!, flat[j + 1]!, String(segments.length));
+        }
+        if (args.length) await this.eval(UPGRADE_SEGMENTS, keys, args);
+        if ((cursor = next) === '0') break;
+      }
+    }
+    await this.replaceMeta0(key, upgrading, JSON.stringify({ version: LAYOUT_VERSION, shards: this.shards }));
+  }
+  /** Compare-and-set of a top-level key (the layout mark). */
+  private async replaceMeta0(key: string, expected: string, value: string): Promise<boolean> {
+    return Number(await this.eval(REPLACE_META, [key], ['1', expected, value])) === 1;
   }
 
   /** The same store (same connection) working on the scope's shards only (see RedisStoreOptions.scope). */
@@ -449,6 +507,7 @@ export class RedisStore implements Store {
       String(this.endedRetentionMs),
       `${inst.status}/${inst.reason}`,
       '', // the stored instance's state, when the script asks for it (stateHint)
+      '0', // how many segment indexes the profile leaves, per attempt
       String(t.timers.length),
     ];
     for (const { key, due } of t.timers) args.push(key, due === null ? '' : numText(due));
@@ -470,14 +529,17 @@ export class RedisStore implements Store {
       this.shardKey(shard, 'own'),
       this.shardKey(shard, 'e'),
       this.shardKey(shard, `st:${inst.flow}`),
+      this.shardKey(shard, 'x'),
     ];
-    const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, async (profile, base) => {
+    const written = await this.writeProfileMerging(t.profile, t.profileBase, `commits of ${inst.id}`, async (profile, base, moves) => {
       args[0] = this.reserve(t.timers.length + t.effects.length + 2);
       args[9] = profile ? JSON.stringify(profile) : '';
       args[10] = profile ? base : '';
+      args[15] = String(moves.leave);
+      const allKeys = moves.keys.length ? [...keys, ...moves.keys] : keys;
       // The stored instance changed since the client read it for the script: read it again (a few times).
       for (let tries = 1; ; tries++) {
-        const r = await this.eval(COMMIT, keys, args);
+        const r = await this.eval(COMMIT, allKeys, args);
         const hint = stateHint(r);
         if (hint === undefined) return r;
         if (tries > 3) throw new Error(`redis store: the stored instance ${inst.id} kept changing while its commit read it; nothing was written`);
@@ -563,42 +625,67 @@ export class RedisStore implements Store {
   }
   async putCustomer(profile: CustomerProfile, base?: CustomerProfile | null): Promise<void> {
     const s = this.shardOf(profile.id);
-    await this.writeProfileMerging(profile, base, 'writes', (mine, from) => this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi')], [this.reserve(1), mine!.id, JSON.stringify(mine), from]));
+    await this.writeProfileMerging(profile, base, 'writes', (mine, from, moves) =>
+      this.eval(PUT_CUSTOMER, [this.shardKey(s, 'c'), this.shardKey(s, 'hi'), ...moves.keys], [this.reserve(1), mine!.id, JSON.stringify(mine), from, String(moves.leave)]),
+    );
   }
 
   /**
    * Sends a script call that writes `profile` made from `base` (profileConflict in scripts.ts; `send`
-   * gets the profile and the base argument). When the stored profile changed in between, the script
-   * writes nothing and answers with it: the change is merged into it and sent again. Returns the
-   * profile written (undefined when none was given).
+   * gets the profile, the base argument and the segment index moves from base to profile). When the
+   * stored profile changed in between, the script writes nothing and answers with it: the change is
+   * merged into it and sent again. Without a base the profile replaces what is stored, which is read
+   * first: the segment indexes need the segments it had. Returns the profile written (undefined
+   * when none was given).
    */
   private async writeProfileMerging(
     profile: CustomerProfile | undefined,
     base: CustomerProfile | null | undefined,
     what: string,
-    send: (profile: CustomerProfile | undefined, baseArg: string) => Promise<unknown>,
+    send: (profile: CustomerProfile | undefined, baseArg: string, moves: SegmentMoves) => Promise<unknown>,
   ): Promise<CustomerProfile | undefined> {
+    if (!profile) {
+      this.saw(await send(undefined, '', NO_MOVES));
+      return undefined;
+    }
+    const replaces = base === undefined;
+    if (replaces) base = (await this.getCustomer(profile.id)) ?? null;
     for (let attempt = 1; ; attempt++) {
-      const r = await send(profile, profileBaseArg(base));
+      const r = await send(profile, profileBaseArg(base), this.segmentMoves(profile, base ?? null));
       const conflict = profileConflictOf(r);
       if (conflict === undefined) {
         this.saw(r);
         return profile;
       }
-      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${profile!.id} kept changing under ${PROFILE_ATTEMPTS} ${what}; nothing was written`);
-      profile = mergeProfile(base ?? null, profile!, conflict);
+      if (attempt >= PROFILE_ATTEMPTS) throw new Error(`redis store: the profile of ${profile.id} kept changing under ${PROFILE_ATTEMPTS} ${what}; nothing was written`);
+      if (!replaces) profile = mergeProfile(base ?? null, profile, conflict);
       base = conflict;
     }
   }
+
+  /** The segment index keys a profile write touches: those of the segments `base` has and `profile` has not (left), then all of `profile`'s (joined again: a no-op when in, a repair when not). */
+  private segmentMoves(profile: CustomerProfile, base: CustomerProfile | null): SegmentMoves {
+    const now = new Set(profile.segments ?? []);
+    const left = [...new Set(base?.segments ?? [])].filter((g) => !now.has(g));
+    if (!left.length && !now.size) return NO_MOVES;
+    const s = this.shardOf(profile.id);
+    return { keys: [...left, ...now].map((g) => this.shardKey(s, `g:${g}`)), leave: left.length };
+  }
   async listCustomers(segment?: string): Promise<string[]> {
+    if (segment !== undefined) {
+      // The segment's index on each shard (member = customer, score = profile stamp): the members only, not every profile.
+      const shards = this.workShards();
+      const replies = await Promise.all(shards.map((s) => this.conn.send(this.shardKey(s, `g:${segment}`), ['ZRANGE', this.shardKey(s, `g:${segment}`), '0', '-1', 'WITHSCORES']) as Promise<string[]>));
+      const members: Array<{ stamp: number; id: string }> = [];
+      for (const flat of replies) for (let i = 0; i < flat.length; i += 2) members.push({ stamp: Number(flat[i + 1]), id: flat[i]! });
+      return members.sort((a, b) => a.stamp - b.stamp).map((m) => m.id);
+    }
     const all: Array<Stamped<[string, string]>> = [];
     const replies = await Promise.all(this.workShards().map((s) => this.conn.send(this.shardKey(s, 'c'), ['HGETALL', this.shardKey(s, 'c')]) as Promise<string[]>));
     for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!.slice(0, 16), value: [flat[i]!, flat[i + 1]!] });
     all.sort(byStamp);
     const out: string[] = [];
-    for (const { value: [id, v] } of all) {
-      if (segment === undefined || ((JSON.parse(v.slice(16)) as CustomerProfile).segments ?? []).includes(segment)) out.push(id);
-    }
+    for (const { value: [id] } of all) out.push(id);
     return out;
   }
 
@@ -642,6 +729,50 @@ export class RedisStore implements Store {
     const replies = await Promise.all(shards.map((s) => this.conn.send(this.shardKey(s, 'i'), ['HGETALL', this.shardKey(s, 'i')]) as Promise<string[]>));
     return this.decodeListed(shards, replies, filter.flow);
   }
+  /**
+   * A page of the instances on the shards this store works on, newest first (Store.recentInstances).
+   * The cursor is `<stamp>.<shard>` of the last instance handed out: instances come in (stamp, shard)
+   * order, newest first, so one shard's ties with another are not lost. Each shard looks at no more
+   * than `recentBudget` ids per page; a shard that stopped short bounds what the page may hold (an id
+   * of another shard below it could come after ids of this one not looked at yet).
+   */
+  async recentInstances(opts: { flow?: string; before?: string; limit: number }): Promise<RecentPage> {
+    let below: { stamp: number; shard: number } | undefined;
+    if (opts.before !== undefined) {
+      const m = /^(\d{1,16})\.(\d{1,5})$/.exec(opts.before);
+      if (!m || Number(m[2]) >= this.shards) throw new BadCursorError(`not a cursor of this activity: ${JSON.stringify(opts.before)}`);
+      below = { stamp: Number(m[1]), shard: Number(m[2]) };
+    }
+    const shards = this.workShards();
+    const prefix = opts.flow === undefined ? '' : `${opts.flow}/`;
+    const replies = await Promise.all(
+      shards.map((s) => {
+        const args = below ? [String(below.stamp), s < below.shard ? '1' : '0'] : ['+inf', '0'];
+        return this.eval(RECENT, [this.shardKey(s, 'x'), this.shardKey(s, 'i')], [...args, String(opts.limit), prefix, String(this.opts.recentBudget ?? 2000)]) as Promise<[string[], string, number]>;
+      }),
+    );
+    type Entry = { stamp: number; shard: number; value: string };
+    const newer = (a: { stamp: number; shard: number }, b: { stamp: number; shard: number }) => b.stamp - a.stamp || b.shard - a.shard;
+    const entries: Entry[] = [];
+    // The newest place a shard stopped short at: nothing below it is certain yet.
+    let floor: { stamp: number; shard: number } | undefined;
+    replies.forEach(([flat, last, done], ix) => {
+      const shard = shards[ix]!;
+      for (let i = 0; i < flat.length; i += 3) entries.push({ stamp: Number(flat[i + 1]), shard, value: flat[i + 2]!.slice(16) });
+      if (done !== 1 && last !== '') {
+        const at = { stamp: Number(last), shard };
+        if (!floor || newer(at, floor) < 0) floor = at;
+      }
+    });
+    entries.sort(newer);
+    const sure = floor ? entries.filter((e) => newer(e, floor!) <= 0) : entries;
+    const page = sure.slice(0, opts.limit);
+    const lastOut = page[page.length - 1];
+    const more = sure.length > page.length || floor !== undefined;
+    const next = page.length === opts.limit ? (more && lastOut ? lastOut : undefined) : floor;
+    return { instances: page.map((e) => decodeInstance(e.value)), next: next ? `${next.stamp}.${next.shard}` : null };
+  }
+
   /** The instances in progress on the shards this store works on (of one flow when given), in the order they were created. */
   async listInFlight(filter: { flow?: string } = {}): Promise<InstanceRecord[]> {
     const shards = this.workShards();
@@ -685,7 +816,7 @@ export class RedisStore implements Store {
         else byCustomer.set(customer, [id]);
       }
     }
-    const keys = [this.shardKey(s, 'i'), this.shardKey(s, 'e'), ...[...byCustomer.keys()].map((c) => this.shardKey(s, `ci:${c}`))];
+    const keys = [this.shardKey(s, 'i'), this.shardKey(s, 'e'), this.shardKey(s, 'x'), ...[...byCustomer.keys()].map((c) => this.shardKey(s, `ci:${c}`))];
     const args = [String(byCustomer.size)];
     for (const ids of byCustomer.values()) {
       args.push(String(ids.length), ...ids);

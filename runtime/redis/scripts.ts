@@ -167,6 +167,23 @@ local function profileConflict(stored, base)
   if stored then return base ~= '=' .. string.sub(stored, 17) end
   return base ~= '-'
 end
+-- The segment index keys after KEYS[fixed]: the first nLeave the profile leaves, the rest it joins
+-- (the client works them out from the profile it writes and its base, which profileConflict checks
+-- is the one stored). nil when nLeave is not a count of them.
+local function segmentMoves(fixed, nLeave)
+  local n = tonumber(nLeave)
+  if n == nil or n < 0 or n ~= math.floor(n) or fixed + n > #KEYS then return nil end
+  local keys = {}
+  for j = fixed + 1, #KEYS do keys[#keys + 1] = KEYS[j] end
+  return {keys = keys, leave = n}
+end
+-- A segment index is a sorted set: member = customer id, score = the profile's order stamp (the
+-- order customers are listed in, as the profiles hash would be).
+local function moveSegments(moves, customer, stamp)
+  for j, k in ipairs(moves.keys) do
+    if j <= moves.leave then redis.call('ZREM', k, customer) else redis.call('ZADD', k, tonumber(stamp), customer) end
+  end
+end
 -- A stream entry id's two numbers (<ms>-<seq>), or nil.
 local function streamId(id)
   local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
@@ -328,15 +345,17 @@ end
  *       8 l (hash: launch records), 9 c (hash: customer id -> stamp ++ profile JSON), 10 hi,
  *       11 a:<instance> (string: activity steps, runtime/store/activity-codec.ts lines), 12 own (the shard's owner key; see fenced),
  *       13 e (sorted set: ended instance id -> when it is swept, server time ms; see SWEEP_ENDED),
- *       14 st:<flow> (hash: the flow's counters on this shard, see flowCounts)
+ *       14 st:<flow> (hash: the flow's counters on this shard, see flowCounts), 15 x (sorted set:
+ *       instance id -> its order stamp, newest first for RECENT), then the segment indexes
+ *       (g:<segment>) the profile leaves, then those it joins (see segmentMoves)
  * ARGV: 1 client stamp, 2 instance id, 3 codec text, 4 '1' when in progress, 5 activity TTL ms
  *       once the instance ended (0: none; in progress: none), 6 outbox MAXLEN ~ (0: none),
  *       7 launch field ('' none), 8 launch value, 9 profile id ('' none), 10 profile JSON,
  *       11 profile base (see profileConflict), 12 customer id, 13 how long an ended instance is
  *       kept, ms (0: for ever), 14 the instance's <status>/<reason>, 15 the stored instance's state
- *       as the client read it when Redis's cjson cannot ('' none; see storedState),
- *       16 n timers, then n x (key, due or ''), then n effects, n x JSON, then n steps, n x encoded
- *       step lines, then the fencing token ('' none)
+ *       as the client read it when Redis's cjson cannot ('' none; see storedState), 16 how many
+ *       of the segment index keys the profile leaves, 17 n timers, then n x (key, due or ''), then
+ *       n effects, n x JSON, then n steps, n x encoded step lines, then the fencing token ('' none)
  * Returns the shard's last stamp, or {'conflict', stored profile value or ''}, or
  * {'unreadable', stored instance value, its SHA-1} when the script cannot read the stored
  * instance's state (the client sends it again with ARGV 15); nothing is written then.
@@ -346,13 +365,14 @@ export const COMMIT = script(
   'commit',
   '',
   `
-local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn, kE, kSt = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]
+local kI, kCI, kCF, kT, kTL, kTM, kO, kL, kC, kHi, kA, kOwn, kE, kSt, kX = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 local id, codec, inProgress = ARGV[2], ARGV[3], ARGV[4] == '1'
 local ttl, maxLen, keep, state, stateHint = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[13]), ARGV[14], ARGV[15]
 local launchField, launchValue, profileId, profileJson, profileBase, customer = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local p = 16
+local moves = segmentMoves(15, ARGV[16])
+local p = 17
 local nTimers = tonumber(ARGV[p])
-if nTimers == nil or ttl == nil or maxLen == nil or keep == nil or state == nil or stateHint == nil or not string.find(state, '/', 1, true) or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
+if moves == nil or nTimers == nil or ttl == nil or maxLen == nil or keep == nil or state == nil or stateHint == nil or not string.find(state, '/', 1, true) or tonumber(ARGV[1]) == nil then return redis.error_reply('ERR runnel commit: bad arguments; nothing was written') end
 local timers = {}
 for j = 1, nTimers do
   local key, due = ARGV[p + 2 * j - 1], ARGV[p + 2 * j]
@@ -404,6 +424,8 @@ end
 local revived = inProgress and oldStatus ~= nil and oldStatus ~= 'in_progress'
 if (not inProgress and keep > 0) or revived then check[#check + 1] = kE; check[#check + 1] = 'zset' end
 check[#check + 1] = kSt; check[#check + 1] = 'hash'
+if not old then check[#check + 1] = kX; check[#check + 1] = 'zset' end
+for _, k in ipairs(moves.keys) do check[#check + 1] = k; check[#check + 1] = 'zset' end
 local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
 local counts = flowCounts(old, oldStatus, oldState, state, kA, ARGV, stepsAt, nSteps)
@@ -445,9 +467,16 @@ if profileId ~= '' then
   local at
   if oldProfile then at = string.sub(oldProfile, 1, 16) else at = stampText(s); s = s + 1 end
   redis.call('HSET', kC, profileId, at .. profileJson)
+  moveSegments(moves, profileId, at)
 end
 local created
-if old then created = string.sub(old, 1, 16) else created = stampText(s); redis.call('APPEND', kCI, #id .. ':' .. id) end
+if old then
+  created = string.sub(old, 1, 16)
+else
+  created = stampText(s)
+  redis.call('APPEND', kCI, #id .. ':' .. id)
+  redis.call('ZADD', kX, tonumber(created), id)
+end
 redis.call('HSET', kI, id, created .. codec)
 -- An ended instance is kept for a while (the activity of the last days), then swept.
 if not inProgress and keep > 0 then redis.call('ZADD', kE, nowMs() + keep, id) end
@@ -464,19 +493,28 @@ return intText(s)
 );
 
 /**
- * KEYS: 1 c, 2 hi. ARGV: 1 client stamp, 2 customer id, 3 profile JSON, 4 profile base (see
- * profileConflict). Returns the shard's last stamp, or {'conflict', stored value or ''} (nothing written).
+ * KEYS: 1 c, 2 hi, then the segment indexes (g:<segment>) the profile leaves, then those it joins.
+ * ARGV: 1 client stamp, 2 customer id, 3 profile JSON, 4 profile base (see profileConflict), 5 how
+ * many of the segment index keys it leaves (see segmentMoves). Returns the shard's last stamp, or
+ * {'conflict', stored value or ''} (nothing written).
  */
 export const PUT_CUSTOMER = script(
   'put-customer',
   '',
   `
+local moves = segmentMoves(2, ARGV[5])
+if moves == nil then return redis.error_reply('ERR runnel put-customer: bad arguments; nothing was written') end
 local old = redis.call('HGET', KEYS[1], ARGV[2])
 if profileConflict(old, ARGV[4]) then return {'conflict', old or ''} end
 local s = firstStamp(KEYS[2], ARGV[1])
+local check = {}
+for _, k in ipairs(moves.keys) do check[#check + 1] = k; check[#check + 1] = 'zset' end
+local bad = wrongType(check)
+if bad then return redis.error_reply(bad) end
 local at
 if old then at = string.sub(old, 1, 16) else at = stampText(s) end
 redis.call('HSET', KEYS[1], ARGV[2], at .. ARGV[3])
+moveSegments(moves, ARGV[2], at)
 redis.call('SET', KEYS[2], intText(s))
 return intText(s)
 `,
@@ -613,11 +651,11 @@ return withRecords(KEYS[2], redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs()
 
 /**
  * Sweeps ended instances of one shard whose retention is over (RedisStore.sweepEnded): each id
- * still due in e goes from i, e, its customer's ci: list and its activity (e holds ended instances
+ * still due in e goes from i, e, x, its customer's ci: list and its activity (e holds ended instances
  * only: a commit takes one in progress again out of it). Ids the client could not place, if still
  * due: without a stored instance they leave e; with one it cannot read (a newer build's) they are
  * due again `retry` ms later, for a build that can.
- * KEYS: 1 i, 2 e, then ci:<customer> of each group, then a:<id> of each id (in ARGV order).
+ * KEYS: 1 i, 2 e, 3 x, then ci:<customer> of each group, then a:<id> of each id (in ARGV order).
  * ARGV: 1 n groups, then per group (one customer): n ids, the ids; then n ids the client could not
  * place, the ids; then retry ms. Returns how many instances were swept.
  */
@@ -625,23 +663,23 @@ export const SWEEP_ENDED = script(
   'sweep-ended',
   'allow-oom',
   `
-local kI, kE = KEYS[1], KEYS[2]
+local kI, kE, kX = KEYS[1], KEYS[2], KEYS[3]
 local nGroups = tonumber(ARGV[1])
 if nGroups == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
 -- Arguments and key types first: nothing is written unless all is well.
-local groups, a, ak = {}, 2, 2 + nGroups
-local check = {kI, 'hash', kE, 'zset'}
+local groups, a, ak = {}, 2, 3 + nGroups
+local check = {kI, 'hash', kE, 'zset', kX, 'zset'}
 for g = 1, nGroups do
   local n = tonumber(ARGV[a])
-  if n == nil or KEYS[2 + g] == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
+  if n == nil or KEYS[3 + g] == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
   local ids = {}
   for j = 1, n do
     ak = ak + 1
     if ARGV[a + j] == nil or KEYS[ak] == nil then return redis.error_reply('ERR runnel sweep: bad arguments; nothing was written') end
     ids[j] = {ARGV[a + j], KEYS[ak]}
   end
-  groups[g] = {KEYS[2 + g], ids}
-  check[#check + 1] = KEYS[2 + g]; check[#check + 1] = 'string'
+  groups[g] = {KEYS[3 + g], ids}
+  check[#check + 1] = KEYS[3 + g]; check[#check + 1] = 'string'
   a = a + n + 1
 end
 local nLoose, retry = tonumber(ARGV[a]), tonumber(ARGV[#ARGV])
@@ -660,7 +698,12 @@ end
 for j = 1, nLoose do
   local id = ARGV[a + j]
   if due(id) then
-    if redis.call('HEXISTS', kI, id) == 1 then redis.call('ZADD', kE, now + retry, id) else redis.call('ZREM', kE, id) end
+    if redis.call('HEXISTS', kI, id) == 1 then
+      redis.call('ZADD', kE, now + retry, id)
+    else
+      redis.call('ZREM', kE, id)
+      redis.call('ZREM', kX, id)
+    end
   end
 end
 for _, grp in ipairs(groups) do
@@ -670,6 +713,7 @@ for _, grp in ipairs(groups) do
     if due(id) then
       redis.call('ZREM', kE, id)
       if redis.call('HDEL', kI, id) == 1 then
+        redis.call('ZREM', kX, id)
         redis.call('DEL', x[2])
         gone[id] = true
         any = true
@@ -700,6 +744,44 @@ if ARGV[1] == 'cf' then text = redis.call('HGET', KEYS[2], ARGV[2]) else text = 
 local ids = idsOf(text)
 if not ids then return redis.error_reply('ERR runnel: the instance index ' .. KEYS[2] .. ' is malformed') end
 return withRecords(KEYS[1], ids, {})
+`,
+);
+
+/**
+ * A page of the shard's instances, newest first (Store.recentInstances): KEYS 1 x, 2 i. ARGV: 1 the
+ * order stamp to start below ('+inf': the newest), 2 '1' to include an instance at that stamp, 3 at
+ * most how many, 4 the id prefix to keep ('<flow>/'; '' all), 5 at most how many ids to look at (a
+ * flow's ids may be few among many). Returns {flat [id, stamp, value, ...], the stamp of the last id
+ * looked at ('' none), 1 when there is nothing further down}.
+ */
+export const RECENT = script(
+  'recent',
+  'no-writes',
+  `
+local max, limit, prefix, budget = ARGV[1], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+if limit == nil or budget == nil or limit < 1 or budget < 1 or (max ~= '+inf' and tonumber(max) == nil) then return redis.error_reply('ERR runnel recent: bad arguments') end
+if max ~= '+inf' and ARGV[2] ~= '1' then max = '(' .. max end
+local out, found, looked, last, offset = {}, 0, 0, '', 0
+while true do
+  local want = math.min(256, budget - looked)
+  local page = redis.call('ZREVRANGEBYSCORE', KEYS[1], max, '-inf', 'WITHSCORES', 'LIMIT', offset, want)
+  for j = 1, #page, 2 do
+    local id = page[j]
+    looked = looked + 1
+    last = page[j + 1]
+    if prefix == '' or string.sub(id, 1, #prefix) == prefix then
+      local v = redis.call('HGET', KEYS[2], id)
+      if v then
+        out[#out + 1] = id; out[#out + 1] = last; out[#out + 1] = v
+        found = found + 1
+        if found >= limit then return {out, last, 0} end
+      end
+    end
+  end
+  if #page < 2 * want then return {out, last, 1} end
+  if looked >= budget then return {out, last, 0} end
+  offset = offset + want
+end
 `,
 );
 
@@ -883,6 +965,56 @@ return id
 `,
 );
 
+/**
+ * Layout 2 -> 3 (RedisStore.upgradeFrom2), the instance index: KEYS 1 i, 2 x. ARGV: instance ids
+ * (read from i by HSCAN). Each one still stored is indexed at its order stamp; one swept since is not.
+ */
+export const UPGRADE_RECENT = script(
+  'upgrade-recent',
+  '',
+  `
+local bad = wrongType({KEYS[2], 'zset'})
+if bad then return redis.error_reply(bad) end
+for _, id in ipairs(ARGV) do
+  local v = redis.call('HGET', KEYS[1], id)
+  if v then redis.call('ZADD', KEYS[2], tonumber(string.sub(v, 1, 16)), id) end
+end
+return #ARGV
+`,
+);
+
+/**
+ * Layout 2 -> 3, the segment indexes: KEYS 1 c, then g:<segment> keys. ARGV: per profile (read from
+ * c by HSCAN): customer id, the stored value read, n keys (its segments' indexes, next in KEYS).
+ * A profile still stored as read joins its segments' indexes; one written since was indexed by its
+ * writer (a build of this layout), and is left alone.
+ */
+export const UPGRADE_SEGMENTS = script(
+  'upgrade-segments',
+  '',
+  `
+local check, k, a = {}, 2, 1
+while a <= #ARGV do
+  local n = tonumber(ARGV[a + 2])
+  if n == nil or k + n - 1 > #KEYS then return redis.error_reply('ERR runnel upgrade: bad arguments; nothing was written') end
+  for j = k, k + n - 1 do check[#check + 1] = KEYS[j]; check[#check + 1] = 'zset' end
+  k, a = k + n, a + 3
+end
+if k - 1 ~= #KEYS then return redis.error_reply('ERR runnel upgrade: bad arguments; nothing was written') end
+local bad = wrongType(check)
+if bad then return redis.error_reply(bad) end
+k, a = 2, 1
+while a <= #ARGV do
+  local id, value, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  if redis.call('HGET', KEYS[1], id) == value then
+    for j = k, k + n - 1 do redis.call('ZADD', KEYS[j], tonumber(string.sub(value, 1, 16)), id) end
+  end
+  k, a = k + n, a + 3
+end
+return 1
+`,
+);
+
 /** KEYS: 1 document. ARGV: 1 '1' when expected present ('0': expected absent), 2 expected, 3 new value. Returns 1 when written, 0 when the document was not as expected. */
 export const REPLACE_META = script(
   'replace-meta',
@@ -1012,4 +1144,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FlowService, ServiceError } from './flow-service.js';
 import { CustomerRateLimiter } from './rate-limit.js';
+import { BadCursorError } from '../store/store.js';
 
 export type Scope = 'ingest' | 'admin';
 
@@ -176,10 +177,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get<{ Params: { id: string } }>('/v1/flows/:id/stats', { preHandler: guard('admin') }, async (req) => service.stats(req.params.id));
 
   // ------------------------------------------------------------------ activity
-  app.get<{ Querystring: { flow?: string; q?: string; limit?: string } }>('/v1/activity', { preHandler: guard('admin') }, async (req, reply) => {
+  app.get<{ Querystring: { flow?: string; q?: string; limit?: string; before?: string } }>('/v1/activity', { preHandler: guard('admin') }, async (req, reply) => {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 1000' });
-    return { activity: await service.activity({ ...(req.query.flow ? { flow: req.query.flow } : {}), ...(req.query.q ? { q: req.query.q } : {}), limit }) };
+    const { before } = req.query;
+    if (before !== undefined && (typeof before !== 'string' || before.length > 64)) return reply.code(400).send({ error: 'before must be the next cursor of an earlier answer' });
+    try {
+      return await service.activity({ ...(req.query.flow ? { flow: req.query.flow } : {}), ...(req.query.q ? { q: req.query.q } : {}), ...(before !== undefined ? { before } : {}), limit });
+    } catch (e) {
+      if (e instanceof BadCursorError) return reply.code(400).send({ error: `before must be the next cursor of an earlier answer (${e.message})` });
+      throw e;
+    }
   });
 
   return app;

@@ -27,6 +27,9 @@ import type { FlowStats } from '../store/flow-stats.js';
 
 /** Activity is kept and searched for this long (seed 000). */
 export const ACTIVITY_DAYS = 30;
+/** What one activity answer reads at most: journeys, and pages of the store (see FlowService.activity). */
+export const ACTIVITY_LOOK = 5000;
+export const ACTIVITY_PAGES = 50;
 
 export interface Draft {
   flow: string;
@@ -496,10 +499,16 @@ export class FlowService {
 
   /**
    * The activity of the last 30 days, newest first: journeys of `flow` (all flows when absent) of
-   * the customers `q` matches (id, email, phone or name, case-insensitive; all when absent).
+   * the customers `q` matches (id, email, phone or name, case-insensitive; all when absent), up to
+   * `limit`, below the cursor `before` (the `next` of an earlier answer). The store is read page by
+   * page, and one answer reads no more than ACTIVITY_LOOK journeys and ACTIVITY_PAGES pages (a page
+   * of a flow rare among many may hold none): `next` (null at the end) is
+   * where the following answer goes on, so a search that matches little comes in several answers
+   * rather than one unbounded read. Throws BadCursorError for a cursor not handed out.
    */
-  async activity(opts: { flow?: string; q?: string; limit?: number }): Promise<Array<Record<string, unknown>>> {
+  async activity(opts: { flow?: string; q?: string; limit?: number; before?: string }): Promise<{ activity: Array<Record<string, unknown>>; next: string | null }> {
     const since = this.now() - ACTIVITY_DAYS * 86_400_000;
+    const limit = opts.limit ?? 100;
     const q = opts.q?.trim().toLowerCase();
     const matches = new Map<string, boolean>();
     const customerMatches = async (id: string): Promise<boolean> => {
@@ -513,13 +522,19 @@ export class FlowService {
       return ok;
     };
     const out: Array<Record<string, unknown>> = [];
-    const instances = (await this.store.listInstances(opts.flow ? { flow: opts.flow } : {})).filter((i) => i.enteredAt >= since);
-    for (const inst of instances.reverse()) {
-      if (!(await customerMatches(inst.customer))) continue;
-      out.push(await this.activityEntry(inst));
-      if (out.length >= (opts.limit ?? 1000)) break;
+    let before = opts.before;
+    let looked = 0;
+    for (let pages = 1; ; pages++) {
+      // Pages of what is still wanted: a page taken whole leaves no journey half looked at.
+      const page = await this.store.recentInstances({ ...(opts.flow !== undefined ? { flow: opts.flow } : {}), ...(before !== undefined ? { before } : {}), limit: limit - out.length });
+      for (const inst of page.instances) {
+        if (inst.enteredAt >= since && (await customerMatches(inst.customer))) out.push(await this.activityEntry(inst));
+      }
+      looked += page.instances.length;
+      if (page.next === null) return { activity: out, next: null };
+      before = page.next;
+      if (out.length >= limit || looked >= ACTIVITY_LOOK || pages >= ACTIVITY_PAGES) return { activity: out, next: before };
     }
-    return out;
   }
 
   private async activityEntry(i: InstanceRecord): Promise<Record<string, unknown>> {

@@ -9,7 +9,7 @@
 import type { CustomerProfile } from '../vm/customer.js';
 import { mergeProfile } from './profile-merge.js';
 import { statsFromRecords, type FlowStats } from './flow-stats.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, Transition, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer } from './store.js';
+import { BadCursorError, type ActivityStep, type EffectRecord, type InstanceRecord, type Transition, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer } from './store.js';
 
 interface TimerEntry extends Timer {
   seq: number;
@@ -18,6 +18,8 @@ interface TimerEntry extends Timer {
 export class MemoryStore implements Store {
   private readonly customers = new Map<string, CustomerProfile>();
   private readonly instances = new Map<string, InstanceRecord>();
+  /** Instance ids in the order they were created (recentInstances pages it from the end). */
+  private readonly created: string[] = [];
   private readonly byCustomer = new Map<string, string[]>();
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly meta = new Map<string, string>();
@@ -87,6 +89,7 @@ export class MemoryStore implements Store {
       const list = this.byCustomer.get(instance.customer) ?? [];
       list.push(instance.id);
       this.byCustomer.set(instance.customer, list);
+      this.created.push(instance.id);
     }
     this.instances.set(instance.id, instance);
     // The in-flight index: an instance leaves it for good once it is no longer in progress.
@@ -111,6 +114,22 @@ export class MemoryStore implements Store {
   }
   listInstances(filter: { flow?: string; customer?: string } = {}): InstanceRecord[] {
     return [...this.instances.values()].filter((i) => (filter.flow === undefined || i.flow === filter.flow) && (filter.customer === undefined || i.customer === filter.customer));
+  }
+
+  recentInstances(opts: { flow?: string; before?: string; limit: number }): RecentPage {
+    // The cursor: how many of the created ids are below it (this store never removes one).
+    let end = this.created.length;
+    if (opts.before !== undefined) {
+      end = /^(0|[1-9]\d{0,15})$/.test(opts.before) ? Number(opts.before) : NaN;
+      if (!(end <= this.created.length)) throw new BadCursorError(`not a cursor of this activity: ${JSON.stringify(opts.before)}`);
+    }
+    const instances: InstanceRecord[] = [];
+    let at = end;
+    while (at > 0 && instances.length < opts.limit) {
+      const i = this.instances.get(this.created[--at]!)!;
+      if (opts.flow === undefined || i.flow === opts.flow) instances.push(i);
+    }
+    return { instances, next: at > 0 ? String(at) : null };
   }
 
   listInFlight(filter: { flow?: string } = {}): InstanceRecord[] {

@@ -65,6 +65,7 @@ export interface BranchRecord {
 
 /** A customer's journey through one flow, started by one event. */
 export interface InstanceRecord {
+  /** `<flow>/<customer>/<event id>...`: it begins with the flow's id and a slash (a store may find a flow's instances by it). */
   id: string;
   flow: string;
   /** The version it runs on (content hash). */
@@ -198,6 +199,15 @@ export interface InstanceReads {
   launch: LaunchRecord | undefined;
 }
 
+/** A page of Store.recentInstances. */
+export interface RecentPage {
+  instances: InstanceRecord[];
+  next: string | null;
+}
+
+/** A page cursor a store did not hand out (the HTTP API answers 400). */
+export class BadCursorError extends Error {}
+
 export interface Store {
   /**
    * Optional: everything processing one event of `customer` reads, in one call. A store whose calls
@@ -242,6 +252,14 @@ export interface Store {
   inFlightOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
   /** Every instance, in the order they were created (the activity log). */
   listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
+  /**
+   * A page of instances (of one flow when given), newest created first: up to `limit`, below the
+   * cursor `before` (a `next` of an earlier page; absent: from the newest). `next` is where the
+   * following page starts, null at the end. A page may hold fewer than `limit` and still have a
+   * `next`: a store bounds the work of one page (the activity log reads it page by page).
+   * Throws BadCursorError for a cursor it did not hand out.
+   */
+  recentInstances(opts: { flow?: string; before?: string; limit: number }): Awaitable<RecentPage>;
   /** The instances in progress (of one flow when given), in the order they were created: what flow changes move. */
   listInFlight(filter?: { flow?: string }): Awaitable<InstanceRecord[]>;
   /**

@@ -158,10 +158,15 @@ describe('commits are all or nothing', () => {
     const s = fresh();
     const sh = s.shardOf('c1');
     const k = (name: string) => `${s.shardTag(sh)}:${name}`;
-    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own'), k('e'), k('st:f')];
+    const keys = [k('i'), k('ci:c1'), k('cf'), k('t'), k('tl'), k('tm'), k('o'), k('l'), k('c'), k('hi'), k('a:x'), k('own'), k('e'), k('st:f'), k('x')];
     // Two timers: the first fine, the second with a due that is not a number.
-    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', 'in_progress/waiting', '', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
-    await expect(redis.connection().send(keys[0], ['EVAL', COMMIT.source, String(keys.length), ...keys, ...args])).rejects.toThrow(/bad timer; nothing was written/);
+    const args = [String(Date.now() * 1000), 'x', '[1]', '1', '0', '0', '', '', '', '', '', 'c1', '0', 'in_progress/waiting', '', '0', '2', 'x', '5', 'x\u0000b', 'soon', '0', '1', '{}', ''];
+    const send = (a: string[], ks = keys) => redis.connection().send(ks[0]!, ['EVAL', COMMIT.source, String(ks.length), ...ks, ...a]);
+    await expect(send(args)).rejects.toThrow(/bad timer; nothing was written/);
+    // Segment indexes to leave: not a count, or more than the keys given.
+    const fine = [...args.slice(0, 16), '1', 'x', '5', ...args.slice(21)];
+    await expect(send(fine.map((a, j) => (j === 15 ? 'one' : a)))).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send(fine.map((a, j) => (j === 15 ? '2' : a)), [...keys, k('g:vip')])).rejects.toThrow(/bad arguments; nothing was written/);
     const exists = (await redis.connection().send(keys[0], ['EXISTS', ...keys])) as number;
     expect(exists).toBe(0);
   });
@@ -172,19 +177,25 @@ describe('commits are all or nothing', () => {
     await new Promise((r) => setTimeout(r, 10));
     const k = (name: string) => `${s.shardTag(0)}:${name}`;
     const send = (keys: string[], args: string[]) => redis.connection().send(keys[0], ['EVAL', SWEEP_ENDED.source, String(keys.length), ...keys, ...args]);
-    const dump = async () => [await redis.connection().send(k('i'), ['HGETALL', k('i')]), await redis.connection().send(k('e'), ['ZRANGE', k('e'), '0', '-1']), await redis.connection().send(k('ci:c1'), ['GET', k('ci:c1')])];
+    const dump = async () => [
+      await redis.connection().send(k('i'), ['HGETALL', k('i')]),
+      await redis.connection().send(k('e'), ['ZRANGE', k('e'), '0', '-1']),
+      await redis.connection().send(k('x'), ['ZRANGE', k('x'), '0', '-1']),
+      await redis.connection().send(k('ci:c1'), ['GET', k('ci:c1')]),
+    ];
     const before = await dump();
     // One id said, no activity key for it; two groups said, one given.
-    await expect(send([k('i'), k('e'), k('ci:c1')], ['1', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send([k('i'), k('e'), k('x'), k('ci:c1')], ['1', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send([k('i'), k('e'), k('x'), k('ci:c1'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1'])).rejects.toThrow(/bad arguments; nothing was written/);
     await redis.connection().send(k('ci:c2'), ['SET', k('ci:c2'), '99:short']);
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0', '0', '1000'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
+    await expect(send([k('i'), k('e'), k('x'), k('ci:c1'), k('ci:c2'), k('a:f/c1/e1')], ['2', '1', 'f/c1/e1', '0', '0', '1000'])).rejects.toThrow(/instance index .* is malformed; nothing was written/);
     // Two ids said to only leave e, one given.
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '2', 'x', '1000'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send([k('i'), k('e'), k('x'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '2', 'x', '1000'])).rejects.toThrow(/bad arguments; nothing was written/);
     // No retry time.
-    await expect(send([k('i'), k('e'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '0'])).rejects.toThrow(/bad arguments; nothing was written/);
+    await expect(send([k('i'), k('e'), k('x'), k('ci:c1'), k('a:f/c1/e1')], ['1', '1', 'f/c1/e1', '0'])).rejects.toThrow(/bad arguments; nothing was written/);
     expect(await dump()).toEqual(before);
     expect(await s.sweepEnded()).toEqual({ swept: 1, more: false });
+    expect(await redis.connection().send(k('x'), ['ZRANGE', k('x'), '0', '-1'])).toEqual([]);
   });
 
   it('limit admissions with bad arguments (sent by hand) write nothing', async () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { LAYOUT_VERSION, LayoutError, RedisStore } from '../../runtime/redis/redis-store.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { inst, readForEventContract, step, storeContract, tx } from './store-contract.js';
+import { allRecent, inst, readForEventContract, step, storeContract, tx } from './store-contract.js';
+import { UPGRADE_SEGMENTS } from '../../runtime/redis/scripts.js';
 
 let server: RedisServer | undefined;
 let ioredis: RedisConnection | undefined;
@@ -213,4 +214,64 @@ it('marks the data with its key layout and shard count on connect, and refuses d
   await expect(RedisStore.connect({ url: server!.url }, { prefix })).rejects.toThrow(`has key layout ${LAYOUT_VERSION + 1}; this build reads layout ${LAYOUT_VERSION}`);
   await ioredis!.send(`${prefix}:layout`, ['SET', `${prefix}:layout`, 'hello']);
   await expect(RedisStore.connect({ url: server!.url }, { prefix })).rejects.toThrow(/not a layout mark/);
+});
+
+it('upgrades data of layout 2 on connect: builds the instance and segment indexes on every shard, and marks it layout 3', async () => {
+  const prefix = `up${n++}`;
+  const a = new RedisStore(ioredis!, { prefix, shards: 8 });
+  await a.checkLayout();
+  const customers = Array.from({ length: 20 }, (_, i) => `u${i}`);
+  for (const c of customers) await a.putCustomer({ id: c, segments: Number(c.slice(1)) % 3 ? ['vip'] : [] });
+  for (const c of customers.slice(0, 12)) await a.commit(tx(inst(`${c.endsWith('1') ? 'g' : 'f'}/${c}/e`, c, { flow: c.endsWith('1') ? 'g' : 'f' })));
+  const vip = await a.listCustomers('vip');
+  const recent = await allRecent(a, 5);
+  const recentG = await allRecent(a, 5, 'g');
+  expect(vip).toHaveLength(13);
+  expect(recent).toHaveLength(12);
+  // What layout 2 had: neither index.
+  const dropIndexes = async () => {
+    for (let s = 0; s < 8; s++) {
+      const tag = a.shardTag(s);
+      const keys = (await ioredis!.send(`${tag}:x`, ['KEYS', `${tag}:*`])) as string[];
+      for (const k of keys.filter((k) => k === `${tag}:x` || k.startsWith(`${tag}:g:`))) await ioredis!.send(k, ['DEL', k]);
+    }
+  };
+  const mark = async () => JSON.parse((await ioredis!.send(`${prefix}:layout`, ['GET', `${prefix}:layout`])) as string) as unknown;
+  for (const found of [{ version: 2, shards: 8 }, { version: 3, shards: 8, upgrading: true }]) {
+    await dropIndexes();
+    expect(await a.listCustomers('vip')).toEqual([]);
+    await ioredis!.send(`${prefix}:layout`, ['SET', `${prefix}:layout`, JSON.stringify(found)]);
+    const b = new RedisStore(ioredis!, { prefix, shards: 8 });
+    await b.checkLayout();
+    expect(await mark()).toEqual({ version: 3, shards: 8 });
+    expect(await b.listCustomers('vip')).toEqual(vip);
+    expect(await allRecent(b, 5)).toEqual(recent);
+    expect(await allRecent(b, 5, 'g')).toEqual(recentG);
+  }
+  // Layout 1 is not upgraded.
+  await ioredis!.send(`${prefix}:layout`, ['SET', `${prefix}:layout`, JSON.stringify({ version: 1, shards: 8 })]);
+  await expect(new RedisStore(ioredis!, { prefix, shards: 8 }).checkLayout()).rejects.toThrow('has key layout 1; this build reads layout 3');
+});
+
+it('an upgrade pass leaves alone a profile written since it read it (its writer indexed it)', async () => {
+  const prefix = `up${n++}`;
+  const s = new RedisStore(ioredis!, { prefix, shards: 1 });
+  await s.checkLayout();
+  await s.putCustomer({ id: 'u1', segments: ['vip'] });
+  const stored = (await ioredis!.send(`${s.shardTag(0)}:c`, ['HGET', `${s.shardTag(0)}:c`, 'u1'])) as string;
+  await s.putCustomer({ id: 'u1', segments: [] });
+  // A pass that read the profile while it was still in vip comes after the write that took it out.
+  await ioredis!.send(`${s.shardTag(0)}:c`, ['EVAL', UPGRADE_SEGMENTS.source, '2', `${s.shardTag(0)}:c`, `${s.shardTag(0)}:g:vip`, 'u1', stored, '1']);
+  expect(await s.listCustomers('vip')).toEqual([]);
+});
+
+it('a page of a flow rare among many stops short after its budget of ids, with a cursor to go on', async () => {
+  const s = new RedisStore(ioredis!, { prefix: `rare${n++}`, shards: 2, recentBudget: 10 });
+  await s.commit(tx(inst('g/r0/e', 'r0', { flow: 'g' })));
+  for (let i = 1; i <= 40; i++) await s.commit(tx(inst(`f/r${i}/e`, `r${i}`)));
+  const first = await s.recentInstances({ flow: 'g', limit: 5 });
+  expect(first.instances).toEqual([]);
+  expect(first.next).not.toBeNull();
+  expect(await allRecent(s, 5, 'g')).toEqual(['g/r0/e']);
+  expect(await allRecent(s, 7)).toEqual([...Array.from({ length: 40 }, (_, i) => `f/r${40 - i}/e`), 'g/r0/e']);
 });

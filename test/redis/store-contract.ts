@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
-import type { ActivityStep, EffectRecord, InstanceRecord, NotEnteredRecord, Store, Transition } from '../../runtime/store/store.js';
+import { BadCursorError, type ActivityStep, type EffectRecord, type InstanceRecord, type NotEnteredRecord, type Store, type Transition } from '../../runtime/store/store.js';
 import type { CustomerProfile } from '../../runtime/vm/customer.js';
 
 export interface ContractOptions {
@@ -82,6 +82,47 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.listCustomers()).toEqual(CUSTOMERS);
       expect(await s.listCustomers('vip')).toEqual(['cust-0', 'cust-3', 'cust-13', 'cust-23', 'cust-33']);
       expect(await s.listCustomers('nobody')).toEqual([]);
+    });
+
+    it("lists a segment's customers as their profiles are now, however the profile was written", async () => {
+      const s = await make();
+      for (const c of CUSTOMERS.slice(0, 6)) await s.putCustomer({ id: c, segments: ['vip'] });
+      // Written as it is (no base), from a read (a base), and by a step's commit: out, out, out and in again.
+      await s.putCustomer({ id: 'cust-1', segments: [] });
+      await s.putCustomer({ id: 'cust-2', segments: ['new'] }, (await s.getCustomer('cust-2'))!);
+      await s.commit(tx(inst('f/cust-3/e1', 'cust-3'), { profile: { id: 'cust-3' }, profileBase: (await s.getCustomer('cust-3'))! }));
+      await s.putCustomer({ id: 'cust-1', segments: ['vip', 'new'] });
+      expect(await s.listCustomers('vip')).toEqual(['cust-0', 'cust-1', 'cust-4', 'cust-5']);
+      expect(await s.listCustomers('new')).toEqual(['cust-1', 'cust-2']);
+      // A change made from an older read, merged into the profile stored since: the merged segments count.
+      const old = (await s.getCustomer('cust-4'))!;
+      await s.putCustomer({ id: 'cust-4', segments: ['vip', 'api'] });
+      await s.commit(tx(inst('f/cust-4/e1', 'cust-4'), { profile: { id: 'cust-4', segments: [] }, profileBase: old }));
+      expect(await s.getCustomer('cust-4')).toEqual({ id: 'cust-4', segments: ['api'] });
+      expect(await s.listCustomers('vip')).toEqual(['cust-0', 'cust-1', 'cust-5']);
+      expect(await s.listCustomers('api')).toEqual(['cust-4']);
+    });
+
+    it('pages the instances newest first, of one flow when asked, and refuses a cursor it did not hand out', async () => {
+      const s = await make();
+      const made: string[] = [];
+      for (let i = 0; i < 25; i++) {
+        const c = CUSTOMERS[i % CUSTOMERS.length]!;
+        const id = `${i % 3 ? 'f' : 'g'}/${c}/e${i}`;
+        await s.commit(tx(inst(id, c, { flow: i % 3 ? 'f' : 'g' })));
+        made.push(id);
+      }
+      // Commits of instances already made do not move them.
+      await s.commit(tx(inst(made[0]!, CUSTOMERS[0]!, { flow: 'g', status: 'completed', reason: 'all_steps_done' })));
+      const newest = [...made].reverse();
+      expect(await allRecent(s, 4)).toEqual(newest);
+      expect(await allRecent(s, 100)).toEqual(newest);
+      expect(await allRecent(s, 1, 'g')).toEqual(newest.filter((id) => id.startsWith('g/')));
+      expect(await allRecent(s, 3, 'nope')).toEqual([]);
+      const first = await s.recentInstances({ limit: 5 });
+      expect(first.instances.map((i) => i.id)).toEqual(newest.slice(0, 5));
+      expect((await s.recentInstances({ limit: 5, before: first.next! })).instances.map((i) => i.id)).toEqual(newest.slice(5, 10));
+      for (const bad of ['', 'x', '-1', '1e3', '99999999999999999999.0', '5.99999']) await expect(async () => s.recentInstances({ limit: 5, before: bad })).rejects.toThrow(BadCursorError);
     });
 
     it('merges a profile change made from an older read into the profile stored since (commit and putCustomer)', async () => {
@@ -481,13 +522,15 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
 // ---------------------------------------------------------------- the differential property
 
 const CUST = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'];
-const IDS = Array.from({ length: 8 }, (_, i) => `f/${CUST[i % CUST.length]}/e${i}`);
+/** Instance ids begin with their flow's id (as the engine makes them; Store.recentInstances relies on it). */
+const IDS = Array.from({ length: 8 }, (_, i) => `${i % 3 ? 'f' : 'g'}/${CUST[i % CUST.length]}/e${i}`);
 const customerOf = (id: string) => id.split('/')[1]!;
 
 type Op =
   | { op: 'putCustomer'; profile: CustomerProfile; base?: CustomerProfile | null }
   | { op: 'getCustomer'; id: string }
   | { op: 'listCustomers'; segment?: string }
+  | { op: 'recent'; flow?: string; limit: number }
   | { op: 'commit'; instance: InstanceRecord; t: Omit<Transition, 'instance'> }
   | { op: 'putInstance'; instance: InstanceRecord }
   | { op: 'getInstance'; id: string }
@@ -520,6 +563,8 @@ type Op =
 const observers: Op[] = [
   { op: 'listCustomers' },
   { op: 'listInstances' },
+  { op: 'recent', limit: 3 },
+  { op: 'recent', flow: 'g', limit: 2 },
   { op: 'listEffects' },
   { op: 'listNotEntered' },
   { op: 'nextTimerDue' },
@@ -534,8 +579,8 @@ const due = fc.integer({ min: 0, max: 50 });
 const timerKey = (base: string) => fc.constantFrom(base, `${base}\u0000p/a`, `${base}\u0000p/b`);
 const jsonish = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.integer(), fc.string({ maxLength: 4 }), fc.boolean(), fc.constant(null)), { maxKeys: 3 });
 const instanceOf = (i: string) =>
-  fc.record({ status: fc.constantFrom('in_progress', 'in_progress', 'completed', 'stopped', 'error'), block: fc.nat(9), waitingUntil: fc.option(due, { nil: null }), flow: fc.constantFrom('f', 'g'), contexts: jsonish }).map(
-    (r) => inst(i, customerOf(i), { status: r.status as InstanceRecord['status'], block: r.block, waitingUntil: r.waitingUntil, flow: r.flow, contexts: { order: r.contexts } }),
+  fc.record({ status: fc.constantFrom('in_progress', 'in_progress', 'completed', 'stopped', 'error'), block: fc.nat(9), waitingUntil: fc.option(due, { nil: null }), contexts: jsonish }).map(
+    (r) => inst(i, customerOf(i), { status: r.status as InstanceRecord['status'], block: r.block, waitingUntil: r.waitingUntil, flow: i.split('/')[0]!, contexts: { order: r.contexts } }),
   );
 const profile = fc.record({ id: cust, segments: fc.subarray(['s1', 's2']), fields: jsonish });
 /** A profile write's base (what it was made from): none given, "no profile", or a profile (rarely the stored one: then it merges). */
@@ -546,6 +591,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   profile.chain((p) => baseOf(p.id).map((base): Op => ({ op: 'putCustomer', profile: p, ...(base !== undefined ? { base } : {}) }))),
   cust.map((c): Op => ({ op: 'getCustomer', id: c })),
   fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }).map((segment): Op => (segment ? { op: 'listCustomers', segment } : { op: 'listCustomers' })),
+  fc.record({ flow: fc.option(fc.constantFrom('f', 'g'), { nil: undefined }), limit: fc.integer({ min: 1, max: 4 }) }).map((r): Op => ({ op: 'recent', limit: r.limit, ...(r.flow ? { flow: r.flow } : {}) })),
   id.chain((i) =>
     fc
       .record({
@@ -602,6 +648,20 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.constantFrom('p1', 'p2').map((i): Op => ({ op: 'getProduct', id: i })),
 );
 
+/** Every page of recentInstances, walked to the end: the ids, newest first (cursors differ by store; what they lead to must not). */
+export async function allRecent(s: Store, limit: number, flow?: string): Promise<string[]> {
+  const ids: string[] = [];
+  let before: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await s.recentInstances({ limit, ...(flow !== undefined ? { flow } : {}), ...(before !== undefined ? { before } : {}) });
+    expect(page.instances.length).toBeLessThanOrEqual(limit);
+    ids.push(...page.instances.map((i) => i.id));
+    if (page.next === null) return ids;
+    before = page.next;
+  }
+  throw new Error('recentInstances did not come to an end');
+}
+
 async function apply(s: Store, o: Op): Promise<unknown> {
   switch (o.op) {
     case 'putCustomer':
@@ -610,6 +670,8 @@ async function apply(s: Store, o: Op): Promise<unknown> {
       return s.getCustomer(o.id);
     case 'listCustomers':
       return s.listCustomers(o.segment);
+    case 'recent':
+      return allRecent(s, o.limit, o.flow);
     case 'commit':
       return s.commit({ instance: o.instance, ...o.t });
     case 'putInstance':

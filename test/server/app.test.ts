@@ -94,6 +94,17 @@ describe('events, customers and activity', () => {
     expect(byEmail.activity[0]).toMatchObject({ flow: 'welcome', status: expect.any(String), steps: expect.any(Array), enteredAt: '2026-06-01T08:00:00Z' });
     const byName = (await app.inject({ method: 'GET', url: '/v1/activity?flow=welcome&q=bob stone', headers: ADMIN })).json();
     expect(byName.activity.map((a: { customer: string }) => a.customer)).toEqual(['bob']);
+    // Page by page with the cursor each answer hands out: the same journeys as in one answer.
+    const whole = (await app.inject({ method: 'GET', url: '/v1/activity?limit=1000', headers: ADMIN })).json();
+    expect(whole.next).toBeNull();
+    const paged: string[] = [];
+    for (let before: string | null | undefined; before !== null; ) {
+      const page = (await app.inject({ method: 'GET', url: `/v1/activity?limit=1${before ? `&before=${encodeURIComponent(before)}` : ''}`, headers: ADMIN })).json();
+      paged.push(...page.activity.map((a: { instance: string }) => a.instance));
+      before = page.next;
+    }
+    expect(paged).toEqual(whole.activity.map((a: { instance: string }) => a.instance));
+    expect(paged.length).toBeGreaterThan(1);
     const stats = (await app.inject({ method: 'GET', url: '/v1/flows/welcome/stats', headers: ADMIN })).json();
     expect(stats.entered).toBe(2);
     expect(Object.keys(stats.blocks).length).toBeGreaterThan(0);
@@ -119,6 +130,10 @@ describe('hostile input', () => {
     expect((await app.inject({ method: 'POST', url: '/v1/events', headers: { ...INGEST, 'content-type': 'application/x-ndjson' }, payload: '\n\n' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/v1/events', headers: { ...INGEST, 'content-type': 'application/xml' }, payload: '<e/>' })).statusCode).toBe(415);
     expect((await app.inject({ method: 'GET', url: '/v1/activity?limit=100000', headers: ADMIN })).statusCode).toBe(400);
+    for (const before of ['nope', '-3', 'x'.repeat(100), '99999']) {
+      const r = await app.inject({ method: 'GET', url: `/v1/activity?before=${before}`, headers: ADMIN });
+      expect([r.statusCode, r.json().error], before).toEqual([400, expect.stringContaining('before must be the next cursor of an earlier answer')]);
+    }
     expect((await app.inject({ method: 'GET', url: '/v2/nothing', headers: ADMIN })).json().error).toContain('no such endpoint');
     expect((await app.inject({ method: 'PUT', url: '/v1/flows/Bad-Id/draft', headers: ADMIN, payload: { source: WELCOME } })).statusCode).toBe(400);
     for (const path of ['../outside.flow', '/etc/x.flow', 'flows/../vip/x.flow', 'flows/x.txt', 'flows//x.flow']) {
