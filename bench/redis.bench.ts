@@ -40,11 +40,14 @@
  *     a running Worker on delayed jobs. Lag = when the reminder was recorded (Runnel: the commit
  *     with the `reminder` effect resolved) - due time; p50/p99.
  *  5. a scheduled run (Runnel only: BullMQ has no segments to run a flow over): S customers (default
- *     20,000) in segment "vip" loaded with putCustomer, then one engine makes the run of
- *     `every day at 10:00 for segment "vip"` (a step group sending an email) in slices of 256, 16
- *     customers at once, as `runnel serve` does. Rate = S / the run's time.
+ *     20,000) in segment "vip" and O more (default 80,000) in another loaded with putCustomer, then
+ *     one engine makes the run of `every day at 10:00 for segment "vip"` (a step group sending an
+ *     email) in slices of 256, 16 customers at once, as `runnel serve` does. Rate = S / the run's
+ *     time. Then, medians of a few calls: the segment listed from its index against every profile
+ *     read (what a run over a segment did before layout 3), and a page of 100 of the activity log
+ *     against every journey read (what GET /v1/activity did before layout 3).
  *
- * Options: --events N (20000) --segment S (20000) --timers T (300000; 1000000 is the issue's figure, about 7 minutes here) --due B (50000) --lag L (5000) --engines K (16)
+ * Options: --events N (20000) --segment S (20000) --others O (80000) --timers T (300000; 1000000 is the issue's figure, about 7 minutes here) --due B (50000) --lag L (5000) --engines K (16)
  * --concurrency W (64).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -73,6 +76,7 @@ const TIMERS = arg('timers', 300_000);
 const DUE = arg('due', 50_000);
 const LAG = arg('lag', 5_000);
 const SEGMENT = arg('segment', 20_000);
+const OTHERS = arg('others', 80_000);
 const K = arg('engines', 16);
 const W = arg('concurrency', 64);
 const LAG_LOOPS = 2;
@@ -257,13 +261,41 @@ const RUN_SOURCE = `flow daily "Daily" {
 }
 `;
 
-/** Phase 5: customers entered per second by one scheduled run over a segment of SEGMENT customers. */
-async function runnelRun(url: string, admin: Redis): Promise<{ rate: number; ms: number }> {
+/** Median ms of `n` calls of `op`, after one not counted. */
+async function medianMs(n: number, op: () => Promise<unknown>): Promise<number> {
+  await op();
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await op();
+    xs.push(performance.now() - t);
+  }
+  return pct(xs, 50);
+}
+
+interface Phase5 {
+  rate: number;
+  ms: number;
+  /** listCustomers: of the segment (its index), and every profile (what a run over a segment read before layout 3). */
+  segmentMs: number;
+  everyProfileMs: number;
+  /** The activity log: one page of 100 (recentInstances), and every journey (listInstances, what GET /v1/activity read before layout 3). */
+  pageMs: number;
+  everyJourneyMs: number;
+}
+
+/**
+ * Phase 5: customers entered per second by one scheduled run over a segment of SEGMENT customers
+ * (among OTHERS more not in it); then what reading the segment, and a page of the activity log,
+ * cost against reading every profile, and every journey.
+ */
+async function runnelRun(url: string, admin: Redis): Promise<Phase5> {
   await flush(admin);
   const project = checkProject({ manifest: { path: 'runnel.json', text: JSON.stringify(BENCH_MANIFEST) }, files: [{ path: 'flows/daily.flow', text: RUN_SOURCE }] });
   const programs = compileProject(project).map((f) => verifyFlow(f.bytes));
   const store = await RedisStore.connect({ url }, { prefix: 'rn' });
   await lanes(SEGMENT, K, (i) => store.putCustomer({ id: `s${i}`, email: `s${i}@example.com`, emailStatus: 'valid', segments: ['vip'] }));
+  await lanes(OTHERS, K, (i) => store.putCustomer({ id: `o${i}`, email: `o${i}@example.com`, emailStatus: 'valid', segments: ['other'] }));
   // Launched at 09:00 Berlin on a Monday; the run is at 10:00.
   const launched = Date.parse('2026-03-02T08:00:00Z');
   const clock = new VirtualClock(launched);
@@ -276,9 +308,17 @@ async function runnelRun(url: string, admin: Redis): Promise<{ rate: number; ms:
   const ms = performance.now() - start;
   await commandStats(admin, 'runnel scheduled run');
   const made = (await store.flowStats('daily')).entered;
-  await store.close();
   if (made !== SEGMENT || done !== SEGMENT + 1) throw new Error(`runnel: the run entered ${made} of ${SEGMENT} customers (fireDue did ${done})`);
-  return { rate: SEGMENT / (ms / 1000), ms };
+  const segmentMs = await medianMs(5, async () => {
+    if ((await store.listCustomers('vip')).length !== SEGMENT) throw new Error('runnel: the segment index lost customers');
+  });
+  const everyProfileMs = await medianMs(3, () => store.listCustomers());
+  const pageMs = await medianMs(5, async () => {
+    if ((await store.recentInstances({ limit: 100 })).instances.length !== 100) throw new Error('runnel: a short activity page');
+  });
+  const everyJourneyMs = await medianMs(3, () => store.listInstances());
+  await store.close();
+  return { rate: SEGMENT / (ms / 1000), ms, segmentMs, everyProfileMs, pageMs, everyJourneyMs };
 }
 
 /** The engine's waiting commit for customer i, due at `due` (with the profile, so the condition reads it). */
@@ -575,6 +615,8 @@ async function main(): Promise<void> {
     ['firing lag p50 (ms)', fmt(rP50), fmt(bP50), ratio(rP50, bP50), '(none)', '-'],
     ['firing lag p99 (ms)', fmt(rP99), fmt(bP99), ratio(rP99, bP99), 'Runnel < 100 ms', yes(rP99 < 100)],
     [`scheduled run: customers entered/s, ${fmt(SEGMENT)} in segment`, fmt(rR.rate), '-', '-', '(none)', '-'],
+    [`its segment listed (ms), ${fmt(SEGMENT)} of ${fmt(SEGMENT + OTHERS)} customers`, `${rR.segmentMs.toFixed(1)} (index)`, '-', `${rR.everyProfileMs.toFixed(1)} reading every profile`, '(none)', '-'],
+    [`activity page of 100 (ms), ${fmt(SEGMENT)} journeys kept`, `${rR.pageMs.toFixed(1)} (index)`, '-', `${rR.everyJourneyMs.toFixed(1)} reading every journey`, '(none)', '-'],
   ];
   const f2 = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`\nRunnel vs BullMQ on one redis-server (Node ${process.version}, redis-server ${serverVersion}, bullmq 6; load average before: ${f2(load0)}, after: ${f2(load1)})\n`);
