@@ -20,6 +20,9 @@ Options (all): --server <url> (default $RUNNEL_SERVER or http://127.0.0.1:8080),
 Exit status: 0 done, 1 the server refused (errors in a draft, no such flow...), 2 usage error or no connection.
 `;
 
+/** How many answers of GET /v1/activity one `runnel activity` reads at most (each reads a bounded number of journeys). */
+const ACTIVITY_REQUESTS = 20;
+
 interface Conn {
   server: string;
   token: string;
@@ -151,7 +154,7 @@ export async function runRemote(command: string, argv: string[], io: CliIO): Pro
       const limit = values.limit ? Number(values.limit) : 100;
       // The server answers a page at a time, each reading a bounded number of journeys: follow its cursor until enough came.
       const entries: Array<Record<string, unknown>> = [];
-      for (;;) {
+      for (let requests = 1; ; requests++) {
         const r = await call(conn, 'GET', `/v1/activity?${q}`);
         if (r.status !== 200) {
           io.stderr(`runnel activity: ${r.status}: ${String(r.json['error'] ?? 'refused')}\n`);
@@ -160,6 +163,10 @@ export async function runRemote(command: string, argv: string[], io: CliIO): Pro
         entries.push(...(r.json['activity'] as Array<Record<string, unknown>>));
         const next = r.json['next'];
         if (typeof next !== 'string' || entries.length >= limit) break;
+        if (requests >= ACTIVITY_REQUESTS) {
+          io.stderr(`runnel activity: stopped after ${ACTIVITY_REQUESTS} pages of the server with ${entries.length} of ${limit} entries; the history goes on (narrow the search with --flow or --q)\n`);
+          break;
+        }
         q.set('before', next);
         q.set('limit', String(limit - entries.length));
       }

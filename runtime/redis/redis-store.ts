@@ -649,7 +649,16 @@ export class RedisStore implements Store {
       return undefined;
     }
     const replaces = base === undefined;
-    if (replaces) base = (await this.getCustomer(profile.id)) ?? null;
+    if (replaces) {
+      try {
+        base = (await this.getCustomer(profile.id)) ?? null;
+      } catch {
+        // A stored profile this build cannot read is replaced as it is (its segments unknown: none left).
+        const r = await send(profile, '', this.segmentMoves(profile, null));
+        this.saw(r);
+        return profile;
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const r = await send(profile, profileBaseArg(base), this.segmentMoves(profile, base ?? null));
       const conflict = profileConflictOf(r);
@@ -665,8 +674,9 @@ export class RedisStore implements Store {
 
   /** The segment index keys a profile write touches: those of the segments `base` has and `profile` has not (left), then all of `profile`'s (joined again: a no-op when in, a repair when not). */
   private segmentMoves(profile: CustomerProfile, base: CustomerProfile | null): SegmentMoves {
-    const now = new Set(profile.segments ?? []);
-    const left = [...new Set(base?.segments ?? [])].filter((g) => !now.has(g));
+    const names = (p: CustomerProfile | null) => (Array.isArray(p?.segments) ? p.segments.filter((g): g is string => typeof g === 'string') : []);
+    const now = new Set(names(profile));
+    const left = [...new Set(names(base))].filter((g) => !now.has(g));
     if (!left.length && !now.size) return NO_MOVES;
     const s = this.shardOf(profile.id);
     return { keys: [...left, ...now].map((g) => this.shardKey(s, `g:${g}`)), leave: left.length };
@@ -770,7 +780,9 @@ export class RedisStore implements Store {
     const lastOut = page[page.length - 1];
     const more = sure.length > page.length || floor !== undefined;
     const next = page.length === opts.limit ? (more && lastOut ? lastOut : undefined) : floor;
-    return { instances: page.map((e) => decodeInstance(e.value)), next: next ? `${next.stamp}.${next.shard}` : null };
+    // The script matched the id's prefix; the record says which flow it is (a flow id never holds a slash, an id might).
+    const instances = page.map((e) => decodeInstance(e.value)).filter((i) => opts.flow === undefined || i.flow === opts.flow);
+    return { instances, next: next ? `${next.stamp}.${next.shard}` : null };
   }
 
   /** The instances in progress on the shards this store works on (of one flow when given), in the order they were created. */

@@ -180,7 +180,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get<{ Querystring: { flow?: string; q?: string; limit?: string; before?: string } }>('/v1/activity', { preHandler: guard('admin') }, async (req, reply) => {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 1000' });
-    const { before } = req.query;
+    const { before, flow } = req.query;
+    if (flow !== undefined && (typeof flow !== 'string' || !/^[a-z][a-z0-9_]*$/.test(flow))) return reply.code(400).send({ error: 'flow must be a flow id (lower case letters, digits and _)' });
     if (before !== undefined && (typeof before !== 'string' || before.length > 64)) return reply.code(400).send({ error: 'before must be the next cursor of an earlier answer' });
     try {
       return await service.activity({ ...(req.query.flow ? { flow: req.query.flow } : {}), ...(req.query.q ? { q: req.query.q } : {}), ...(before !== undefined ? { before } : {}), limit });

@@ -275,3 +275,13 @@ it('a page of a flow rare among many stops short after its budget of ids, with a
   expect(await allRecent(s, 5, 'g')).toEqual(['g/r0/e']);
   expect(await allRecent(s, 7)).toEqual([...Array.from({ length: 40 }, (_, i) => `f/r${40 - i}/e`), 'g/r0/e']);
 });
+
+it('a profile written without a base replaces one this build cannot read (its segments unknown), and indexes its own', async () => {
+  const s = new RedisStore(ioredis!, { prefix: `unread${n++}`, shards: 1 });
+  const c = `${s.shardTag(0)}:c`;
+  await ioredis!.send(c, ['HSET', c, 'u1', '0000000000000001{not json']);
+  await expect(s.getCustomer('u1')).rejects.toThrow();
+  await s.putCustomer({ id: 'u1', segments: ['vip', 7 as unknown as string] });
+  expect(await s.getCustomer('u1')).toEqual({ id: 'u1', segments: ['vip', 7] });
+  expect(await s.listCustomers('vip')).toEqual(['u1']);
+});

@@ -130,6 +130,7 @@ describe('hostile input', () => {
     expect((await app.inject({ method: 'POST', url: '/v1/events', headers: { ...INGEST, 'content-type': 'application/x-ndjson' }, payload: '\n\n' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/v1/events', headers: { ...INGEST, 'content-type': 'application/xml' }, payload: '<e/>' })).statusCode).toBe(415);
     expect((await app.inject({ method: 'GET', url: '/v1/activity?limit=100000', headers: ADMIN })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/v1/activity?flow=welcome/bob', headers: ADMIN })).statusCode).toBe(400);
     for (const before of ['nope', '-3', 'x'.repeat(100), '99999']) {
       const r = await app.inject({ method: 'GET', url: `/v1/activity?before=${before}`, headers: ADMIN });
       expect([r.statusCode, r.json().error], before).toEqual([400, expect.stringContaining('before must be the next cursor of an earlier answer')]);
