@@ -155,13 +155,23 @@ export class LayoutError extends Error {}
 /** How often a profile write made from a read is merged into a newer stored profile and sent again. */
 const PROFILE_ATTEMPTS = 8;
 
-
 /** The segment index keys of a profile write: the first `leave` it leaves, the rest it joins (scripts.ts, segmentMoves). */
 interface SegmentMoves {
   keys: string[];
   leave: number;
 }
 const NO_MOVES: SegmentMoves = { keys: [], leave: 0 };
+
+/** Where an instance stands in the pages of recentInstances: its order stamp, then its shard. */
+interface Place {
+  stamp: number;
+  shard: number;
+}
+
+/** A profile's segment names, once each (what the segment indexes hold it under; anything not a string is in none). */
+function segmentNames(p: CustomerProfile | null | undefined): string[] {
+  return Array.isArray(p?.segments) ? [...new Set(p.segments.filter((g): g is string => typeof g === 'string'))] : [];
+}
 
 /** A profile write's base argument (scripts.ts, profileConflict). */
 function profileBaseArg(base: CustomerProfile | null | undefined): string {
@@ -303,7 +313,7 @@ export class RedisStore implements Store {
    */
   private async upgradeFrom2(key: string, found: string): Promise<void> {
     const upgrading = JSON.stringify({ version: LAYOUT_VERSION, shards: this.shards, upgrading: true });
-    if (found !== upgrading && !(await this.replaceMeta0(key, found, upgrading))) return this.checkLayout();
+    if (found !== upgrading && !(await this.replaceKey(key, found, upgrading))) return this.checkLayout();
     const BATCH = 500;
     for (const s of this.shardList) {
       const i = this.shardKey(s, 'i');
@@ -321,21 +331,21 @@ export class RedisStore implements Store {
         for (let j = 0; j < flat.length; j += 2) {
           let segments: string[] = [];
           try {
-            segments = [...new Set((profileOf(flat[j + 1]!)?.segments ?? []).filter((g) => typeof g === 'string'))];
+            segments = segmentNames(profileOf(flat[j + 1]!));
           } catch {
             // A profile this build cannot read is in no segment (as listCustomers read it before).
           }
-          keys.push(...segments.map((g) => this.shardKey(s, `g:${g}`)));
+          keys.push(...segments.map((g) => this.segmentKey(s, g)));
           args.push(flat[j]!, flat[j + 1]!, String(segments.length));
         }
         if (args.length) await this.eval(UPGRADE_SEGMENTS, keys, args);
         if ((cursor = next) === '0') break;
       }
     }
-    await this.replaceMeta0(key, upgrading, JSON.stringify({ version: LAYOUT_VERSION, shards: this.shards }));
+    await this.replaceKey(key, upgrading, JSON.stringify({ version: LAYOUT_VERSION, shards: this.shards }));
   }
-  /** Compare-and-set of a top-level key (the layout mark). */
-  private async replaceMeta0(key: string, expected: string, value: string): Promise<boolean> {
+  /** Compare-and-set of a key of its own (the layout mark; replaceMeta's documents live under `<prefix>:meta:`). */
+  private async replaceKey(key: string, expected: string, value: string): Promise<boolean> {
     return Number(await this.eval(REPLACE_META, [key], ['1', expected, value])) === 1;
   }
 
@@ -654,8 +664,7 @@ export class RedisStore implements Store {
         base = (await this.getCustomer(profile.id)) ?? null;
       } catch {
         // A stored profile this build cannot read is replaced as it is (its segments unknown: none left).
-        const r = await send(profile, '', this.segmentMoves(profile, null));
-        this.saw(r);
+        this.saw(await send(profile, '', this.segmentMoves(profile, null)));
         return profile;
       }
     }
@@ -674,18 +683,26 @@ export class RedisStore implements Store {
 
   /** The segment index keys a profile write touches: those of the segments `base` has and `profile` has not (left), then all of `profile`'s (joined again: a no-op when in, a repair when not). */
   private segmentMoves(profile: CustomerProfile, base: CustomerProfile | null): SegmentMoves {
-    const names = (p: CustomerProfile | null) => (Array.isArray(p?.segments) ? p.segments.filter((g): g is string => typeof g === 'string') : []);
-    const now = new Set(names(profile));
-    const left = [...new Set(names(base))].filter((g) => !now.has(g));
-    if (!left.length && !now.size) return NO_MOVES;
+    const now = segmentNames(profile);
+    const left = segmentNames(base).filter((g) => !now.includes(g));
+    if (!left.length && !now.length) return NO_MOVES;
     const s = this.shardOf(profile.id);
-    return { keys: [...left, ...now].map((g) => this.shardKey(s, `g:${g}`)), leave: left.length };
+    return { keys: [...left, ...now].map((g) => this.segmentKey(s, g)), leave: left.length };
+  }
+  /** A segment's index on a shard (its customers by profile stamp). */
+  private segmentKey(shard: number, segment: string): string {
+    return this.shardKey(shard, `g:${segment}`);
   }
   async listCustomers(segment?: string): Promise<string[]> {
     if (segment !== undefined) {
       // The segment's index on each shard (member = customer, score = profile stamp): the members only, not every profile.
       const shards = this.workShards();
-      const replies = await Promise.all(shards.map((s) => this.conn.send(this.shardKey(s, `g:${segment}`), ['ZRANGE', this.shardKey(s, `g:${segment}`), '0', '-1', 'WITHSCORES']) as Promise<string[]>));
+      const replies = await Promise.all(
+        shards.map((s) => {
+          const key = this.segmentKey(s, segment);
+          return this.conn.send(key, ['ZRANGE', key, '0', '-1', 'WITHSCORES']) as Promise<string[]>;
+        }),
+      );
       const members: Array<{ stamp: number; id: string }> = [];
       for (const flat of replies) for (let i = 0; i < flat.length; i += 2) members.push({ stamp: Number(flat[i + 1]), id: flat[i]! });
       return members.sort((a, b) => a.stamp - b.stamp).map((m) => m.id);
@@ -747,7 +764,7 @@ export class RedisStore implements Store {
    * of another shard below it could come after ids of this one not looked at yet).
    */
   async recentInstances(opts: { flow?: string; before?: string; limit: number }): Promise<RecentPage> {
-    let below: { stamp: number; shard: number } | undefined;
+    let below: Place | undefined;
     if (opts.before !== undefined) {
       const m = /^(\d{1,16})\.(\d{1,5})$/.exec(opts.before);
       if (!m || Number(m[2]) >= this.shards) throw new BadCursorError(`not a cursor of this activity: ${JSON.stringify(opts.before)}`);
@@ -761,11 +778,10 @@ export class RedisStore implements Store {
         return this.eval(RECENT, [this.shardKey(s, 'x'), this.shardKey(s, 'i')], [...args, String(opts.limit), prefix, String(this.opts.recentBudget ?? 2000)]) as Promise<[string[], string, number]>;
       }),
     );
-    type Entry = { stamp: number; shard: number; value: string };
-    const newer = (a: { stamp: number; shard: number }, b: { stamp: number; shard: number }) => b.stamp - a.stamp || b.shard - a.shard;
-    const entries: Entry[] = [];
+    const newer = (a: Place, b: Place) => b.stamp - a.stamp || b.shard - a.shard;
+    const entries: Array<Place & { value: string }> = [];
     // The newest place a shard stopped short at: nothing below it is certain yet.
-    let floor: { stamp: number; shard: number } | undefined;
+    let floor: Place | undefined;
     replies.forEach(([flat, last, done], ix) => {
       const shard = shards[ix]!;
       for (let i = 0; i < flat.length; i += 3) entries.push({ stamp: Number(flat[i + 1]), shard, value: flat[i + 2]!.slice(16) });

@@ -16,6 +16,9 @@ import { BadCursorError } from '../store/store.js';
 
 export type Scope = 'ingest' | 'admin';
 
+/** What a flow id looks like (the language's identifiers): checked where a request names one. */
+const FLOW_ID = /^[a-z][a-z0-9_]*$/;
+
 export interface AppOptions {
   service: FlowService;
   /** Tokens by scope. An admin token may also ingest. No token configured for a scope: nobody has it. */
@@ -156,7 +159,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const source = typeof body === 'string' ? body : typeof (body as { source?: unknown } | null)?.source === 'string' ? (body as { source: string }).source : null;
     if (source === null) return reply.code(400).send({ error: 'send the flow source as text/plain, or as {"source": "..."}' });
     if (Buffer.byteLength(source) > maxSource) return reply.code(413).send({ error: `the source is larger than ${maxSource} bytes` });
-    if (!/^[a-z][a-z0-9_]*$/.test(req.params.id)) return reply.code(400).send({ error: `not a flow id: ${req.params.id} (lower case letters, digits and _)` });
+    if (!FLOW_ID.test(req.params.id)) return reply.code(400).send({ error: `not a flow id: ${req.params.id} (lower case letters, digits and _)` });
     const path = req.query.path;
     if (path !== undefined && (!path.endsWith('.flow') || path.startsWith('/') || path.includes('\\') || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))) {
       return reply.code(400).send({ error: `path must be the source's place in the project, like flows/vip/welcome.flow, not ${JSON.stringify(path)}` });
@@ -181,10 +184,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 1000' });
     const { before, flow } = req.query;
-    if (flow !== undefined && (typeof flow !== 'string' || !/^[a-z][a-z0-9_]*$/.test(flow))) return reply.code(400).send({ error: 'flow must be a flow id (lower case letters, digits and _)' });
+    if (flow !== undefined && (typeof flow !== 'string' || !FLOW_ID.test(flow))) return reply.code(400).send({ error: 'flow must be a flow id (lower case letters, digits and _)' });
     if (before !== undefined && (typeof before !== 'string' || before.length > 64)) return reply.code(400).send({ error: 'before must be the next cursor of an earlier answer' });
     try {
-      return await service.activity({ ...(req.query.flow ? { flow: req.query.flow } : {}), ...(req.query.q ? { q: req.query.q } : {}), ...(before !== undefined ? { before } : {}), limit });
+      return await service.activity({ ...(flow ? { flow } : {}), ...(req.query.q ? { q: req.query.q } : {}), ...(before !== undefined ? { before } : {}), limit });
     } catch (e) {
       if (e instanceof BadCursorError) return reply.code(400).send({ error: `before must be the next cursor of an earlier answer (${e.message})` });
       throw e;

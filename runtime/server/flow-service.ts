@@ -28,8 +28,8 @@ import type { FlowStats } from '../store/flow-stats.js';
 /** Activity is kept and searched for this long (seed 000). */
 export const ACTIVITY_DAYS = 30;
 /** What one activity answer reads at most: journeys, and pages of the store (see FlowService.activity). */
-export const ACTIVITY_LOOK = 5000;
-export const ACTIVITY_PAGES = 50;
+const ACTIVITY_LOOK = 5000;
+const ACTIVITY_PAGES = 50;
 
 export interface Draft {
   flow: string;
@@ -502,9 +502,9 @@ export class FlowService {
    * the customers `q` matches (id, email, phone or name, case-insensitive; all when absent), up to
    * `limit`, below the cursor `before` (the `next` of an earlier answer). The store is read page by
    * page, and one answer reads no more than ACTIVITY_LOOK journeys and ACTIVITY_PAGES pages (a page
-   * of a flow rare among many may hold none): `next` (null at the end) is
-   * where the following answer goes on, so a search that matches little comes in several answers
-   * rather than one unbounded read. Throws BadCursorError for a cursor not handed out.
+   * of a flow rare among many may hold none): `next` (null at the end) is where the following
+   * answer goes on, so a search that matches little comes in several answers rather than one
+   * unbounded read. Throws BadCursorError for a cursor not handed out.
    */
   async activity(opts: { flow?: string; q?: string; limit?: number; before?: string }): Promise<{ activity: Array<Record<string, unknown>>; next: string | null }> {
     const since = this.now() - ACTIVITY_DAYS * 86_400_000;

@@ -18,7 +18,7 @@ interface TimerEntry extends Timer {
 export class MemoryStore implements Store {
   private readonly customers = new Map<string, CustomerProfile>();
   private readonly instances = new Map<string, InstanceRecord>();
-  /** Instance ids in the order they were created (recentInstances pages it from the end). */
+  /** Instance ids in the order they were created: recentInstances pages it from the end by position (a Map cannot be). */
   private readonly created: string[] = [];
   private readonly byCustomer = new Map<string, string[]>();
   private readonly inFlight = new Map<string, Set<string>>();

@@ -250,7 +250,7 @@ export interface Store {
   instancesOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
   /** The customer's instances in progress (the ones events can move: exits, `wait for`), in the order they were created. */
   inFlightOfCustomer(customer: string): Awaitable<InstanceRecord[]>;
-  /** Every instance, in the order they were created (the activity log). */
+  /** Every instance, in the order they were created (admin views, the simulator; the activity log pages recentInstances). */
   listInstances(filter?: { flow?: string; customer?: string }): Awaitable<InstanceRecord[]>;
   /**
    * A page of instances (of one flow when given), newest created first: up to `limit`, below the
