@@ -148,10 +148,22 @@ interface LoadedFlow {
   current: boolean;
   /** Scheduled flows: the next run time (epoch ms) of each schedule trigger, by trigger index. */
   nextRuns: Map<number, number>;
+  /** Scheduled flows: the time of the latest run made (begun) of each schedule trigger, by trigger index (remakeRuns). */
+  lastRuns: Map<number, number>;
   /** Block index by block id (to move customers onto another version). */
   blockIndex: Map<string, number>;
   /** The indexes of its event triggers, by event type (entry and the reads of an event go through these). */
   triggersOf: Map<string, Array<{ index: number; trigger: Extract<VerifiedProgram['triggers'][number], { kind: 'event' }> }>>;
+}
+
+/** A scheduled run begun and not finished: the customers it enters (a snapshot), and how many of them it took. */
+interface RunUnderway {
+  flow: LoadedFlow;
+  /** Its schedule trigger's index. */
+  index: number;
+  at: number;
+  customers: string[];
+  next: number;
 }
 
 /** A version in a flow's history (`GET /v1/flows/:id/versions`). */
@@ -272,8 +284,8 @@ export class Engine {
   /** Current versions with an event trigger for each event type. */
   private byEvent = new Map<string, LoadedFlow[]>();
   private readonly missedRuns: 'every-run' | 'latest-run';
-  /** A scheduled run a budgeted fireDue left unfinished: its customers, and how far it got. */
-  private runUnderway: { flow: LoadedFlow; at: number; customers: string[]; next: number } | null = null;
+  /** Scheduled runs begun and not finished (a budgeted fireDue, remakeRuns), first first: their customers, and how far each got. */
+  private runsUnderway: RunUnderway[] = [];
   /** The earliest timer this engine set since it last claimed timers (fireTimersLoop: must one go first?). */
   private earliestTimerSet = Infinity;
   /** The open transition of each instance being worked on (committed by commitCo). */
@@ -312,6 +324,7 @@ export class Engine {
       endedAt: null,
       current: true,
       nextRuns: new Map(),
+      lastRuns: new Map(),
       blockIndex: new Map(program.blocks.map((b, i) => [str(program, b.id), i])),
       triggersOf: new Map(),
     };
@@ -342,16 +355,18 @@ export class Engine {
 
   /**
    * Puts back a version as it was (a runtime restarting from what it stored): with its status,
-   * times and next schedule runs, without moving anyone. Restore a flow's versions oldest first:
-   * the last one restored is the current one.
+   * times, next schedule runs and latest runs made, without moving anyone. Restore a flow's
+   * versions oldest first: the last one restored is the current one.
    */
-  restore(program: VerifiedProgram, v: { status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Readonly<Record<string, number>> }): void {
+  restore(program: VerifiedProgram, v: { status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Readonly<Record<string, number>>; lastRuns?: Readonly<Record<string, number>> }): void {
     const f = this.byVersion.get(program.hash) ?? this.load(program);
     f.status = v.status;
     f.launchedAt = v.launchedAt;
     f.endedAt = v.endedAt;
     if (v.nextRuns) for (const [i, at] of Object.entries(v.nextRuns)) f.nextRuns.set(Number(i), at);
     else this.rescheduleFrom(f, this.clock.now());
+    // The latest run made only moves forward (another runtime's record may be older than this one's).
+    for (const [i, at] of Object.entries(v.lastRuns ?? {})) if (!((f.lastRuns.get(Number(i)) ?? -Infinity) >= at)) f.lastRuns.set(Number(i), at);
     const list = this.history.get(f.id) ?? [];
     for (const o of list) o.current = false;
     f.current = true;
@@ -359,10 +374,23 @@ export class Engine {
     this.reindex();
   }
 
-  /** The next schedule run of each schedule trigger of the flow's current version (to store it). */
+  /**
+   * The next schedule run of each schedule trigger of the flow's current version (to store it). A
+   * run this engine has under way counts as not made yet: a runtime restarted from what it stored
+   * makes it again (the customers it entered already are passed over), rather than losing the rest.
+   */
   nextRuns(flow: string): Record<string, number> {
     const cur = this.history.get(flow)?.at(-1);
-    return cur ? Object.fromEntries([...cur.nextRuns].map(([i, at]) => [String(i), at])) : {};
+    if (!cur) return {};
+    const out = Object.fromEntries([...cur.nextRuns].map(([i, at]) => [String(i), at]));
+    for (const r of this.runsUnderway) if (r.flow === cur && r.at < (out[String(r.index)] ?? Infinity)) out[String(r.index)] = r.at;
+    return out;
+  }
+
+  /** The latest run made of each schedule trigger of the flow's current version (to store it). */
+  lastRuns(flow: string): Record<string, number> {
+    const cur = this.history.get(flow)?.at(-1);
+    return cur ? Object.fromEntries([...cur.lastRuns].map(([i, at]) => [String(i), at])) : {};
   }
 
   /** A flow's versions, oldest first, with their launch and end times. */
@@ -886,10 +914,11 @@ export class Engine {
   *fireDueCo(upTo: number, schedules: boolean, budget = Infinity, concurrency = 1): Co<number> {
     let fired = 0;
     for (;;) {
-      // A run under way goes on first: what comes after it waits for it, as when runs were made whole.
-      if (this.runUnderway) {
-        fired += yield* this.scheduledRunCo(this.runUnderway, budget - fired, concurrency);
-        if (this.runUnderway) return fired;
+      // Runs under way go on first: what comes after them waits for them, as when runs were made whole.
+      while (this.runsUnderway.length) {
+        const run = this.runsUnderway[0]!;
+        fired += yield* this.scheduledRunCo(run, budget - fired, concurrency);
+        if (this.runsUnderway[0] === run) return fired;
       }
       if (fired >= budget) return fired;
       const run = schedules ? this.nextScheduleRun(upTo) : null;
@@ -905,12 +934,45 @@ export class Engine {
       this.clock.advanceTo(run.at);
       fired++;
       if (run.flow.status === 'active' && run.flow.current) {
+        run.flow.lastRuns.set(run.index, run.at);
         // Who is in the segment at the run's time: the customers it enters, however long it takes.
-        const segment = run.trigger.segment !== null ? str(run.flow.program, run.trigger.segment) : undefined;
-        const customers = (yield this.store.listCustomers(segment)) as string[];
-        this.runUnderway = { flow: run.flow, at: run.at, customers, next: 0 };
+        const customers = yield* aw(this.store.listCustomers(this.runSegment(run.flow, run.trigger)));
+        this.runsUnderway.push({ flow: run.flow, index: run.index, at: run.at, customers, next: 0 });
       }
     }
+  }
+
+  private runSegment(flow: LoadedFlow, trigger: Extract<VerifiedProgram['triggers'][number], { kind: 'schedule' }>): string | undefined {
+    return trigger.segment !== null ? str(flow.program, trigger.segment) : undefined;
+  }
+
+  /**
+   * Makes again the latest run of each schedule trigger of the active flows begun at `since` or
+   * later, for the customers `only` keeps (runtimes sharing a store: those of the shards just taken
+   * over from a runtime that may have died half way through a run). The runs go on with the next
+   * `fireDue` calls, before anything else due; customers the run entered already are passed over
+   * (a run's journey id is the same), so only those it had not reached enter. Its customers are the
+   * segment's now, not at the run's time (nothing kept says who was in it then). Returns how many
+   * customers the runs will look at.
+   */
+  remakeRuns(only: (customer: string) => boolean, since: number): Promise<number> {
+    return runAsync(this.remakeRunsCo(only, since));
+  }
+
+  *remakeRunsCo(only: (customer: string) => boolean, since: number): Co<number> {
+    let n = 0;
+    for (const f of this.flows) {
+      if (f.status !== 'active') continue;
+      for (const [index, at] of f.lastRuns) {
+        const trigger = f.program.triggers[index];
+        if (at < since || trigger?.kind !== 'schedule') continue;
+        const customers = (yield* aw(this.store.listCustomers(this.runSegment(f, trigger)))).filter(only);
+        if (!customers.length) continue;
+        this.runsUnderway.push({ flow: f, index, at, customers, next: 0 });
+        n += customers.length;
+      }
+    }
+    return n;
   }
 
   /** The earliest schedule run due by `upTo` over the current versions (ties: flow id order, then trigger). */
@@ -934,7 +996,7 @@ export class Engine {
    * or a store call fails (the rest of the run does not enter then, as when a run was made at
    * once). Returns how many customers it took.
    */
-  private *scheduledRunCo(run: NonNullable<Engine['runUnderway']>, budget: number, concurrency: number): Co<number> {
+  private *scheduledRunCo(run: RunUnderway, budget: number, concurrency: number): Co<number> {
     let done = 0;
     const runId = `run:${iso(run.at)}`;
     const atText = new Date(run.at).toISOString();
@@ -948,7 +1010,7 @@ export class Engine {
         done += n;
       }
     } finally {
-      if (run.next >= run.customers.length || done < budget) this.runUnderway = null;
+      if (run.next >= run.customers.length || done < budget) this.runsUnderway = this.runsUnderway.filter((r) => r !== run);
     }
     return done;
   }

@@ -29,6 +29,8 @@ import type { FlowStats } from '../store/flow-stats.js';
 export const ACTIVITY_DAYS = 30;
 /** What one activity answer reads at most: journeys, and pages of the store (see FlowService.activity). */
 const ACTIVITY_LOOK = 5000;
+/** How far back a runtime taking over shards makes scheduled runs again (remakeRuns): runs that long may have been cut short. */
+export const REMAKE_RUNS_MS = 60 * 60_000;
 const ACTIVITY_PAGES = 50;
 
 export interface Draft {
@@ -98,7 +100,7 @@ export interface FlowServiceOptions {
 interface RegistryDoc {
   format: 1;
   drafts: Record<string, { source: string; path: string; savedAt: number }>;
-  flows: Record<string, Array<{ bytes: string; status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Record<string, number> }>>;
+  flows: Record<string, Array<{ bytes: string; status: FlowStatus; launchedAt: number; endedAt: number | null; nextRuns?: Record<string, number>; lastRuns?: Record<string, number> }>>;
 }
 const REGISTRY_KEY = 'flows';
 /**
@@ -170,7 +172,7 @@ export class FlowService {
         const program = verifyFlow(new Uint8Array(Buffer.from(v.bytes, 'base64')));
         this.bytecode.set(program.hash, v.bytes);
         const nextRuns = program.hash === current && Object.keys(runs).length ? runs : v.nextRuns;
-        this.engine.restore(program, { status: v.status, launchedAt: v.launchedAt, endedAt: v.endedAt, ...(nextRuns ? { nextRuns } : {}) });
+        this.engine.restore(program, { status: v.status, launchedAt: v.launchedAt, endedAt: v.endedAt, ...(nextRuns ? { nextRuns } : {}), ...(v.lastRuns ? { lastRuns: v.lastRuns } : {}) });
       }
     }
     for (const flow of [...this.drafts.keys()]) if (!(flow in doc.drafts)) this.drafts.delete(flow);
@@ -226,12 +228,23 @@ export class FlowService {
     return this.serial(() => this.engine.reconcile(instances));
   }
 
+  /**
+   * Runtimes sharing the store: the scheduled runs begun in the last REMAKE_RUNS_MS are made again
+   * for the customers `only` keeps (those of shards just taken over, whose owner may have died half
+   * way through a run); the customers a run entered already are passed over. The runs go on with
+   * the next ticks. Returns how many customers they will look at.
+   */
+  remakeRuns(only: (customer: string) => boolean): Promise<number> {
+    return this.serial(() => this.engine.remakeRuns(only, this.now() - REMAKE_RUNS_MS));
+  }
+
   /** Writes the registry when it changed (sharing the store: only if no other runtime wrote it since it was read). */
   private async persist(): Promise<void> {
     const doc: RegistryDoc = { format: 1, drafts: {}, flows: {} };
     for (const [flow, d] of this.drafts) doc.drafts[flow] = { source: d.source, path: d.path, savedAt: d.savedAt };
     for (const flow of this.engine.flowIds()) {
       const runs = Object.fromEntries(Object.entries(this.engine.nextRuns(flow)).filter(([, at]) => Number.isFinite(at)));
+      const lastRuns = this.engine.lastRuns(flow);
       const versions = this.engine.versions(flow);
       doc.flows[flow] = versions.map((v, i) => ({
         bytes: this.bytecode.get(v.version)!,
@@ -239,6 +252,7 @@ export class FlowService {
         launchedAt: v.launchedAt,
         endedAt: v.endedAt,
         ...(i === versions.length - 1 && Object.keys(runs).length ? { nextRuns: runs } : {}),
+        ...(i === versions.length - 1 && Object.keys(lastRuns).length ? { lastRuns } : {}),
       }));
     }
     const text = JSON.stringify(doc);

@@ -241,9 +241,12 @@ export class SharedRuntime {
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
     // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
     const changed = await this.service.refresh();
-    if (r.gained.length && !changed) {
+    if (r.gained.length) {
       const gained = new Set(r.gained);
-      await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained, fence: (s) => this.owner.fence(s) }).listInFlight());
+      if (!changed) await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained, fence: (s) => this.owner.fence(s) }).listInFlight());
+      // A run its last owner was making may have been cut short there: its customers of these shards it had not reached enter now.
+      const remade = await this.service.remakeRuns((customer) => gained.has(this.queue.store.shardOf(customer)));
+      if (remade) this.log.info({ customers: remade }, 'scheduled runs of the last hour made again for the shards taken over');
     }
   }
 }

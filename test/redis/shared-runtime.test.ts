@@ -425,6 +425,47 @@ describe('two runtimes on one Redis', () => {
     await rt.stop();
   });
 
+  it('a runtime taking over the shards of one that died half way through a scheduled run enters the customers it had not reached, each once', async () => {
+    const prefix = `remake${prefixes++}`;
+    let now = Date.parse('2026-06-01T09:00:00Z');
+    const a = await runtime(prefix, { now: () => now, leaseMs: 300, beatMs: 50, token: 'a' });
+    const b = await runtime(prefix, { now: () => now, leaseMs: 300, beatMs: 50, token: 'b' });
+    await a.service.putDraft('daily', `flow daily "Daily" {\n  every day at 10:00\n  steps hi { send email "thanks" }\n}\n`);
+    await a.service.launch('daily');
+    const n = TICK_BUDGET * 3;
+    await Promise.all(Array.from({ length: n }, (_, i) => a.store.putCustomer({ id: `v${i}` })));
+    // Both take their half of the shards.
+    for (let i = 0; i < 50 && (a.owner.owned().size === 0 || b.owner.owned().size === 0 || a.owner.owned().size + b.owner.owned().size < a.store.shards); i++) {
+      await a.rt.round();
+      await b.rt.round();
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(a.owner.owned().size + b.owner.owned().size).toBe(a.store.shards);
+    now = Date.parse('2026-06-01T10:00:01Z');
+    const runEffects = async () => (await a.store.listEffects()).filter((e) => e.flow === 'daily');
+    await a.rt.round(); // a's run begins: one slice, then a dies (no more rounds, no release)
+    const byA = (await runEffects()).length;
+    expect(byA).toBeGreaterThan(0);
+    expect(byA).toBeLessThan(TICK_BUDGET);
+    // b makes its own run over its shards...
+    while ((await b.service.tick()) > 0);
+    const mine = (c: string) => b.owner.owned().has(b.store.shardOf(c));
+    const customers = Array.from({ length: n }, (_, i) => `v${i}`);
+    expect((await runEffects()).length).toBe(byA + customers.filter(mine).length);
+    // ...and once a's lease ran out and b took its shards, the rest of a's run.
+    await new Promise((r) => setTimeout(r, 400));
+    await eventually('b owns every shard', async () => {
+      await b.rt.round();
+      return b.owner.owned().size === b.store.shards;
+    });
+    while ((await b.service.tick()) > 0);
+    const effects = await runEffects();
+    expect(effects).toHaveLength(n);
+    expect(new Set(effects.map((e) => e.customer)).size).toBe(n);
+    expect((await b.store.flowStats('daily')).entered).toBe(n);
+    await b.rt.stop();
+  });
+
   it('sweeps the ended journeys of its shards once their retention is over; journeys in progress stay', async () => {
     const prefix = `sr${prefixes++}`;
     const { rt, store, service, queue } = await runtime(prefix, { endedRetentionMs: 200, upkeepMs: 50 });

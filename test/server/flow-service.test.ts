@@ -38,6 +38,36 @@ describe('FlowService restarts', () => {
   });
 });
 
+describe('FlowService restarted half way through a scheduled run', () => {
+  it('makes the run again: the customers it had not reached enter, those it had are passed over', async () => {
+    const store = new MemoryStore();
+    let now = T('2026-06-01T08:00:00Z');
+    const first = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    await first.putDraft('digest', DIGEST);
+    await first.launch('digest');
+    const n = TICK_BUDGET * 2 + 10;
+    for (let i = 0; i < n; i++) await first.putCustomer(`c${i}`, { segments: ['vip'] });
+    now = T('2026-06-01T09:00:01Z');
+    expect(await first.tick()).toBe(TICK_BUDGET);
+    const before = (await store.listEffects()).length;
+    expect(before).toBe(TICK_BUDGET - 1);
+    // The runtime dies here (its run under way was in memory); another starts on the same store.
+    now = T('2026-06-01T09:05:00Z');
+    const second = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    while ((await second.tick()) > 0);
+    const effects = await store.listEffects();
+    expect(effects).toHaveLength(n);
+    expect(new Set(effects.map((e) => e.customer)).size).toBe(n);
+    // Made once: the next day's run is the next one, not this one again.
+    const third = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    while ((await third.tick()) > 0);
+    expect(await store.listEffects()).toHaveLength(n);
+    now = T('2026-06-02T09:00:01Z');
+    while ((await third.tick()) > 0);
+    expect(await store.listEffects()).toHaveLength(2 * n);
+  });
+});
+
 describe('FlowService ticks', () => {
   it('fires a large run a slice at a time, taking events between the slices', async () => {
     const store = new MemoryStore();
