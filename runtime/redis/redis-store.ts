@@ -17,12 +17,12 @@ import type { CustomerProfile } from '../vm/customer.js';
 import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import { decodeSteps, encodeStep } from '../store/activity-codec.js';
-import { BadCursorError, type ActivityStep, type EffectRecord, type EventReads, type EventReadsQuery, type InstanceReads, type InstanceRecord, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer, type Transition } from '../store/store.js';
+import { BadCursorError, NOT_ENTERED_ONCE_MS, notEnteredOnceKey, type ActivityStep, type EffectRecord, type EventReads, type EventReadsQuery, type InstanceReads, type InstanceRecord, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer, type Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
 import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
-import { ADMIT, APPEND_ACTIVITY, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, NOT_ENTERED_ONCE, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -1019,12 +1019,20 @@ export class RedisStore implements Store {
   async appendNotEntered(record: NotEnteredRecord): Promise<void> {
     const key = this.g('ne', 'stream');
     const trim = this.notEnteredMaxLen > 0 ? ['MAXLEN', '~', String(this.notEnteredMaxLen)] : [];
+    const append = () => this.conn.send(key, ['XADD', key, ...trim, '*', 'r', JSON.stringify(record)]);
     // The record goes to the (capped) stream; the flow's count, on its customer's shard, is what stats read.
-    const counted = record.flow !== null && record.customer !== null ? this.shardKey(this.shardOf(record.customer), `st:${record.flow}`) : undefined;
-    await Promise.all([
-      this.conn.send(key, ['XADD', key, ...trim, '*', 'r', JSON.stringify(record)]),
-      counted !== undefined ? this.conn.send(counted, ['HINCRBY', counted, `x:${record.reason}`, '1']) : undefined,
-    ]);
+    if (record.flow === null || record.customer === null) return void (await append());
+    const shard = this.shardOf(record.customer);
+    const counted = this.shardKey(shard, `st:${record.flow}`);
+    const once = notEnteredOnceKey(record);
+    if (once === undefined) {
+      await Promise.all([append(), this.conn.send(counted, ['HINCRBY', counted, `x:${record.reason}`, '1'])]);
+      return;
+    }
+    // Counted and marked at once; recorded in the stream only the first time (a crash between the
+    // two loses the stream's record, never counts one twice).
+    const first = await this.eval(NOT_ENTERED_ONCE, [this.shardKey(shard, `nx:${once}`), counted], [`x:${record.reason}`, String(NOT_ENTERED_ONCE_MS)]);
+    if (Number(first) === 1) await append();
   }
   async listNotEntered(): Promise<NotEnteredRecord[]> {
     const key = this.g('ne', 'stream');

@@ -626,6 +626,23 @@ return intText(s)
 `,
 );
 
+/**
+ * A did-not-enter record recorded once (Store.appendNotEntered): KEYS 1 its mark nx:<flow, customer,
+ * event, reason>, 2 st:<flow>; ARGV 1 the counter field, 2 how long the mark is kept, ms. Counts it
+ * and returns 1 the first time; 0 (nothing written) while the mark is there.
+ */
+export const NOT_ENTERED_ONCE = script(
+  'not-entered-once',
+  '',
+  `
+local bad = wrongType({KEYS[2], 'hash'})
+if bad then return redis.error_reply(bad) end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return 1
+`,
+);
+
 /** KEYS: 1 a. ARGV: 1 TTL ms (0: none), 2 step JSON. (RPUSH is the only write that can fail, and it comes first.) */
 export const APPEND_ACTIVITY = script(
   'append-activity',
@@ -1144,4 +1161,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, NOT_ENTERED_ONCE, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];

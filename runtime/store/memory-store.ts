@@ -9,7 +9,7 @@
 import type { CustomerProfile } from '../vm/customer.js';
 import { mergeProfile } from './profile-merge.js';
 import { statsFromRecords, type FlowStats } from './flow-stats.js';
-import { BadCursorError, type ActivityStep, type EffectRecord, type InstanceRecord, type Transition, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer } from './store.js';
+import { BadCursorError, notEnteredOnceKey, type ActivityStep, type EffectRecord, type InstanceRecord, type Transition, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer } from './store.js';
 
 interface TimerEntry extends Timer {
   seq: number;
@@ -33,6 +33,8 @@ export class MemoryStore implements Store {
   private seq = 0;
   private readonly effects: EffectRecord[] = [];
   private readonly notEntered: NotEnteredRecord[] = [];
+  /** The records recorded once (notEnteredOnceKey) so far: kept as long as the records. */
+  private readonly notEnteredOnce = new Set<string>();
   /** Limit admissions: members by period key; by window key, each member's admission time. */
   private readonly periods = new Map<string, Set<string>>();
   private readonly windows = new Map<string, Map<string, number>>();
@@ -250,6 +252,11 @@ export class MemoryStore implements Store {
     return this.effects.slice();
   }
   appendNotEntered(record: NotEnteredRecord): void {
+    const once = notEnteredOnceKey(record);
+    if (once !== undefined) {
+      if (this.notEnteredOnce.has(once)) return;
+      this.notEnteredOnce.add(once);
+    }
     this.notEntered.push(record);
   }
   listNotEntered(): NotEnteredRecord[] {

@@ -256,7 +256,7 @@ describe('queued events', () => {
     expect(await conn.send(`${prefix}:events`, ['XPENDING', `${prefix}:events`, 'runnel'])).toEqual([0, null, null, null]);
   });
 
-  it('an event processed again after a crash (the cursor was not moved) launches nothing twice and moves no one twice', async () => {
+  it('an event processed again after a crash (the cursor was not moved) launches nothing twice, moves no one twice and counts no refusal twice', async () => {
     const prefix = `replay${prefixes++}`;
     const { service, queue, rt, store } = await runtime(prefix);
     await service.putDraft('thanks', FLOW);
@@ -264,8 +264,12 @@ describe('queued events', () => {
     expect(await service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 1 });
     await drain([rt], queue, async () => (await store.listEffects()).length === 1);
     const cancel = { id: 'x1', type: 'OrderStatusChanged', customer: 'c1', at: new Date().toISOString(), order: { id: 'o1', status: 'cancelled', total: 80, items: [] } };
-    expect(await service.ingest([cancel])).toMatchObject({ accepted: 1 });
+    // And an order too old to enter (refused: historical_too_old).
+    const old = orderAt(2, 'c1', 80, new Date(Date.now() - 10 * 86_400_000).toISOString());
+    expect(await service.ingest([cancel, old])).toMatchObject({ accepted: 2 });
     await drain([rt], queue);
+    const refused = await store.listNotEntered();
+    expect(refused.map((r) => `${r.event} ${r.reason}`)).toEqual(['e2 historical_too_old']);
     const before = await store.listInstances();
     expect(before.map((i) => [i.id, i.status, i.reason])).toEqual([['thanks/c1/e1', 'stopped', 'exit_event']]);
     // The worker "died" before moving its cursor: both events are read again.
@@ -275,6 +279,9 @@ describe('queued events', () => {
     await drain([rt], queue);
     expect(await store.listInstances()).toEqual(before);
     expect((await store.listEffects()).map((e) => e.key)).toEqual(['thanks/c1/e1/thank/0']);
+    // The refusal was the same one: recorded and counted once.
+    expect(await store.listNotEntered()).toEqual(refused);
+    expect((await store.flowStats('thanks')).didNotEnter).toEqual({ historical_too_old: 1 });
     // Queued twice by a producer: a duplicate, known at once.
     expect(await service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 0, duplicates: 1 });
   });
