@@ -779,12 +779,12 @@ export class RedisStore implements Store {
       }),
     );
     const newer = (a: Place, b: Place) => b.stamp - a.stamp || b.shard - a.shard;
-    const entries: Array<Place & { value: string }> = [];
+    const entries: Array<Place & { id: string }> = [];
     // The newest place a shard stopped short at: nothing below it is certain yet.
     let floor: Place | undefined;
     replies.forEach(([flat, last, done], ix) => {
       const shard = shards[ix]!;
-      for (let i = 0; i < flat.length; i += 3) entries.push({ stamp: Number(flat[i + 1]), shard, value: flat[i + 2]!.slice(16) });
+      for (let i = 0; i < flat.length; i += 2) entries.push({ stamp: Number(flat[i + 1]), shard, id: flat[i]! });
       if (done !== 1 && last !== '') {
         const at = { stamp: Number(last), shard };
         if (!floor || newer(at, floor) < 0) floor = at;
@@ -796,8 +796,24 @@ export class RedisStore implements Store {
     const lastOut = page[page.length - 1];
     const more = sure.length > page.length || floor !== undefined;
     const next = page.length === opts.limit ? (more && lastOut ? lastOut : undefined) : floor;
-    // The script matched the id's prefix; the record says which flow it is (a flow id never holds a slash, an id might).
-    const instances = page.map((e) => decodeInstance(e.value)).filter((i) => opts.flow === undefined || i.flow === opts.flow);
+    // The records of the page only, one HMGET per shard it has ids of (one swept since is left out).
+    const byShard = new Map<number, string[]>();
+    for (const e of page) (byShard.get(e.shard) ?? byShard.set(e.shard, []).get(e.shard)!).push(e.id);
+    const values = new Map<string, string | null>();
+    await Promise.all(
+      [...byShard].map(async ([s, ids]) => {
+        const got = (await this.conn.send(this.shardKey(s, 'i'), ['HMGET', this.shardKey(s, 'i'), ...ids])) as Array<string | null>;
+        ids.forEach((id, j) => values.set(`${s}.${id}`, got[j] ?? null));
+      }),
+    );
+    const instances: InstanceRecord[] = [];
+    for (const e of page) {
+      const v = values.get(`${e.shard}.${e.id}`);
+      if (!v) continue;
+      const inst = decodeInstance(v.slice(16));
+      // The script matched the id's prefix; the record says which flow it is (a flow id never holds a slash, an id might).
+      if (opts.flow === undefined || inst.flow === opts.flow) instances.push(inst);
+    }
     return { instances, next: next ? `${next.stamp}.${next.shard}` : null };
   }
 

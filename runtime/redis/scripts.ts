@@ -768,8 +768,9 @@ return withRecords(KEYS[1], ids, {})
  * A page of the shard's instances, newest first (Store.recentInstances): KEYS 1 x, 2 i. ARGV: 1 the
  * order stamp to start below ('+inf': the newest), 2 '1' to include an instance at that stamp, 3 at
  * most how many, 4 the id prefix to keep ('<flow>/'; '' all), 5 at most how many ids to look at (a
- * flow's ids may be few among many). Returns {flat [id, stamp, value, ...], the stamp of the last id
- * looked at ('' none), 1 when there is nothing further down}.
+ * flow's ids may be few among many). Returns {flat [id, stamp, ...] of the ids with a stored
+ * instance (the client fetches the records of the page it makes of every shard's ids), the stamp
+ * of the last id looked at ('' none), 1 when there is nothing further down}.
  */
 export const RECENT = script(
   'recent',
@@ -787,9 +788,8 @@ while true do
     looked = looked + 1
     last = page[j + 1]
     if prefix == '' or string.sub(id, 1, #prefix) == prefix then
-      local v = redis.call('HGET', KEYS[2], id)
-      if v then
-        out[#out + 1] = id; out[#out + 1] = last; out[#out + 1] = v
+      if redis.call('HEXISTS', KEYS[2], id) == 1 then
+        out[#out + 1] = id; out[#out + 1] = last
         found = found + 1
         if found >= limit then return {out, last, 0} end
       end

@@ -29,6 +29,8 @@ import type { FlowStats } from '../store/flow-stats.js';
 export const ACTIVITY_DAYS = 30;
 /** What one activity answer reads at most: journeys, and pages of the store (see FlowService.activity). */
 const ACTIVITY_LOOK = 5000;
+/** How far apart runtimes' clocks may be: journeys are made in the order of their entry times, give or take this. */
+const CLOCK_SKEW_MS = 86_400_000;
 /** How far back a runtime taking over shards makes scheduled runs again (remakeRuns): runs that long may have been cut short. */
 export const REMAKE_RUNS_MS = 60 * 60_000;
 const ACTIVITY_PAGES = 50;
@@ -518,7 +520,10 @@ export class FlowService {
    * page, and one answer reads no more than ACTIVITY_LOOK journeys and ACTIVITY_PAGES pages (a page
    * of a flow rare among many may hold none): `next` (null at the end) is where the following
    * answer goes on, so a search that matches little comes in several answers rather than one
-   * unbounded read. Throws BadCursorError for a cursor not handed out.
+   * unbounded read. Pages come in the order journeys were made, which is the order of their entry
+   * times give or take the runtimes' clock skew: once a page ends a day past the 30 days, nothing
+   * further down is of them, and the answer ends there (next: null). A page's profiles (for `q`)
+   * and its entries' activity are read at once. Throws BadCursorError for a cursor not handed out.
    */
   async activity(opts: { flow?: string; q?: string; limit?: number; before?: string }): Promise<{ activity: Array<Record<string, unknown>>; next: string | null }> {
     const since = this.now() - ACTIVITY_DAYS * 86_400_000;
@@ -541,11 +546,14 @@ export class FlowService {
     for (let pages = 1; ; pages++) {
       // Pages of what is still wanted: a page taken whole leaves no journey half looked at.
       const page = await this.store.recentInstances({ ...(opts.flow !== undefined ? { flow: opts.flow } : {}), ...(before !== undefined ? { before } : {}), limit: limit - out.length });
-      for (const inst of page.instances) {
-        if (inst.enteredAt >= since && (await customerMatches(inst.customer))) out.push(await this.activityEntry(inst));
-      }
+      const recent = page.instances.filter((i) => i.enteredAt >= since);
+      await Promise.all([...new Set(recent.map((i) => i.customer))].map(customerMatches));
+      const hits: InstanceRecord[] = [];
+      for (const inst of recent) if (await customerMatches(inst.customer)) hits.push(inst);
+      out.push(...(await Promise.all(hits.map((i) => this.activityEntry(i)))));
       looked += page.instances.length;
-      if (page.next === null) return { activity: out, next: null };
+      const oldest = page.instances.at(-1);
+      if (page.next === null || (oldest !== undefined && oldest.enteredAt < since - CLOCK_SKEW_MS)) return { activity: out, next: null };
       before = page.next;
       if (out.length >= limit || looked >= ACTIVITY_LOOK || pages >= ACTIVITY_PAGES) return { activity: out, next: before };
     }
