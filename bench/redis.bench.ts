@@ -43,8 +43,8 @@
  *     20,000) in segment "vip" and O more (default 80,000) in another loaded with putCustomer, then
  *     one engine makes the run of `every day at 10:00 for segment "vip"` (a step group sending an
  *     email) in slices of 256, 16 customers at once, as `runnel serve` does. Rate = S / the run's
- *     time. Then, medians of a few calls: the segment listed from its index against every profile
- *     read (what a run over a segment did before layout 3), and a page of 100 of the activity log
+ *     time. Then, medians of a few calls: the segment listed from its index against every customer
+ *     listed (listCustomers(): every shard's ids and stamps, what a run over every customer reads), and a page of 100 of the activity log
  *     against every journey read (what GET /v1/activity did before layout 3).
  *
  * Options: --events N (20000) --segment S (20000) --others O (80000) --timers T (300000; 1000000 is the issue's figure, about 7 minutes here) --due B (50000) --lag L (5000) --engines K (16)
@@ -276,7 +276,7 @@ async function medianMs(n: number, op: () => Promise<unknown>): Promise<number> 
 interface Phase5 {
   rate: number;
   ms: number;
-  /** listCustomers: of the segment (its index), and every profile (what a run over a segment read before layout 3). */
+  /** listCustomers: of the segment (its index), and every customer (every shard's ids and stamps: a run over every customer). */
   segmentMs: number;
   everyProfileMs: number;
   /** The activity log: one page of 100 (recentInstances), and every journey (listInstances, what GET /v1/activity read before layout 3). */
@@ -287,7 +287,7 @@ interface Phase5 {
 /**
  * Phase 5: customers entered per second by one scheduled run over a segment of SEGMENT customers
  * (among OTHERS more not in it); then what reading the segment, and a page of the activity log,
- * cost against reading every profile, and every journey.
+ * cost against listing every customer, and reading every journey.
  */
 async function runnelRun(url: string, admin: Redis): Promise<Phase5> {
   await flush(admin);
@@ -615,7 +615,7 @@ async function main(): Promise<void> {
     ['firing lag p50 (ms)', fmt(rP50), fmt(bP50), ratio(rP50, bP50), '(none)', '-'],
     ['firing lag p99 (ms)', fmt(rP99), fmt(bP99), ratio(rP99, bP99), 'Runnel < 100 ms', yes(rP99 < 100)],
     [`scheduled run: customers entered/s, ${fmt(SEGMENT)} in segment`, fmt(rR.rate), '-', '-', '(none)', '-'],
-    [`its segment listed (ms), ${fmt(SEGMENT)} of ${fmt(SEGMENT + OTHERS)} customers`, `${rR.segmentMs.toFixed(1)} (index)`, '-', `${rR.everyProfileMs.toFixed(1)} reading every profile`, '(none)', '-'],
+    [`its segment listed (ms), ${fmt(SEGMENT)} of ${fmt(SEGMENT + OTHERS)} customers`, `${rR.segmentMs.toFixed(1)} (index)`, '-', `${rR.everyProfileMs.toFixed(1)} listing every customer`, '(none)', '-'],
     [`activity page of 100 (ms), ${fmt(SEGMENT)} journeys kept`, `${rR.pageMs.toFixed(1)} (index)`, '-', `${rR.everyJourneyMs.toFixed(1)} reading every journey`, '(none)', '-'],
   ];
   const f2 = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');

@@ -22,7 +22,7 @@ import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget }
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
 import { bump, emptyFlowStats, sortedStats, type FlowStats } from '../store/flow-stats.js';
-import { ADMIT, APPEND_ACTIVITY, NOT_ENTERED_ONCE, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS, type Script } from './scripts.js';
+import { ADMIT, APPEND_ACTIVITY, CUSTOMER_IDS, NOT_ENTERED_ONCE, APPEND_EFFECT, CLAIM_TIMERS, CLAIM_TIMERS_ALL, COMMIT, CUSTOMER_INSTANCES, HEAD_TIMER, ADMIT_PERIOD, PEEK_TIMERS, PUT_CUSTOMER, READ_EVENT, READ_INSTANCE, REPLACE_META, SCRIPTS, SET_TIMER, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS, type Script } from './scripts.js';
 
 export interface RedisStoreOptions {
   /** Key prefix (default `rn`): shard keys start with `{<prefix>:<shard>}`, shared ones with `<prefix>:`. */
@@ -707,13 +707,12 @@ export class RedisStore implements Store {
       for (const flat of replies) for (let i = 0; i < flat.length; i += 2) members.push({ stamp: Number(flat[i + 1]), id: flat[i]! });
       return members.sort((a, b) => a.stamp - b.stamp).map((m) => m.id);
     }
-    const all: Array<Stamped<[string, string]>> = [];
-    const replies = await Promise.all(this.workShards().map((s) => this.conn.send(this.shardKey(s, 'c'), ['HGETALL', this.shardKey(s, 'c')]) as Promise<string[]>));
-    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!.slice(0, 16), value: [flat[i]!, flat[i + 1]!] });
+    // Every customer: the ids and stamps only (the customer-ids script), not the profiles.
+    const all: Array<Stamped<string>> = [];
+    const replies = await Promise.all(this.workShards().map((s) => this.eval(CUSTOMER_IDS, [this.shardKey(s, 'c')], []) as Promise<string[]>));
+    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!, value: flat[i]! });
     all.sort(byStamp);
-    const out: string[] = [];
-    for (const { value: [id] } of all) out.push(id);
-    return out;
+    return all.map((x) => x.value);
   }
 
   // ------------------------------------------------------------------ instances

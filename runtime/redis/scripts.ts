@@ -627,6 +627,24 @@ return intText(s)
 );
 
 /**
+ * Every customer of the shard with their profile's order stamp (Store.listCustomers without a
+ * segment): KEYS 1 c. Flat [id, stamp, ...]: the profiles stay in Redis.
+ */
+export const CUSTOMER_IDS = script(
+  'customer-ids',
+  'no-writes',
+  `
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  out[#out + 1] = all[i]
+  out[#out + 1] = string.sub(all[i + 1], 1, 16)
+end
+return out
+`,
+);
+
+/**
  * A did-not-enter record recorded once (Store.appendNotEntered): KEYS 1 its mark nx:<flow, customer,
  * event, reason>, 2 st:<flow>; ARGV 1 the counter field, 2 how long the mark is kept, ms. Counts it
  * and returns 1 the first time; 0 (nothing written) while the mark is there.
@@ -1161,4 +1179,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, NOT_ENTERED_ONCE, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, NOT_ENTERED_ONCE, CUSTOMER_IDS, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];
