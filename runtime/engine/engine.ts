@@ -365,8 +365,10 @@ export class Engine {
     f.endedAt = v.endedAt;
     if (v.nextRuns) for (const [i, at] of Object.entries(v.nextRuns)) f.nextRuns.set(Number(i), at);
     else this.rescheduleFrom(f, this.clock.now());
-    // The latest run made only moves forward (another runtime's record may be older than this one's).
-    for (const [i, at] of Object.entries(v.lastRuns ?? {})) if (!((f.lastRuns.get(Number(i)) ?? -Infinity) >= at)) f.lastRuns.set(Number(i), at);
+    // The latest run made only moves forward (another runtime's record may be older than this one's);
+    // a paused or stopped version's runs are over (not made again, even once resumed).
+    if (v.status !== 'active') f.lastRuns.clear();
+    else for (const [i, at] of Object.entries(v.lastRuns ?? {})) if (!((f.lastRuns.get(Number(i)) ?? -Infinity) >= at)) f.lastRuns.set(Number(i), at);
     const list = this.history.get(f.id) ?? [];
     for (const o of list) o.current = false;
     f.current = true;
@@ -1203,6 +1205,8 @@ export class Engine {
     }
     current.status = status;
     if (status === 'stopped') current.endedAt = this.clock.now();
+    // A run paused or stopped half way is over: not made again (remakeRuns), even once resumed.
+    if (status !== 'active') current.lastRuns.clear();
     if (status === 'active' && was !== 'active') {
       current.endedAt = null;
       // A resumed schedule runs from now on: runs while paused are not made up.

@@ -240,6 +240,30 @@ describe('firing on a budget (a runtime between batches of events)', () => {
     expect(store.listInstances().every((i) => i.reason === 'flow_stopped')).toBe(true);
   });
 
+  it('remakeRuns makes the latest run again for the customers kept, passing over those it entered; not a run paused half way, nor one before `since`', async () => {
+    const { engine, store, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    clock.advanceTo(T('2026-06-01T10:00:00Z'));
+    engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 });
+    const entered = () => store.listInstances().filter((i) => i.id.endsWith('run:2026-06-01T10:00:00Z')).map((i) => i.customer);
+    const first = entered();
+    expect(first).toHaveLength(7);
+    // Another engine on the same store (a runtime taking over), as of 10:30, for the customers of even number.
+    const taker = new Engine(store, programs(DAILY), new VirtualClock(T('2026-06-01T10:30:00Z')));
+    const [program] = programs(DAILY);
+    taker.restore(program!, { status: 'active', launchedAt: T('2026-06-01T00:00:00Z'), endedAt: null, nextRuns: { '0': T('2026-06-02T10:00:00Z') }, lastRuns: { '0': T('2026-06-01T10:00:00Z') } });
+    const even = (c: string) => Number(c.slice(1)) % 2 === 0;
+    expect(await taker.remakeRuns(even, T('2026-06-01T09:30:00Z'))).toBe(13);
+    while ((await taker.fireDue(T('2026-06-01T10:30:00Z'), { budget: 5 })) > 0);
+    expect(entered().sort()).toEqual([...new Set([...first, ...vips.map((c) => c.id).filter(even)])].sort());
+    expect(new Set(entered()).size).toBe(entered().length);
+    // A run begun before `since` is not made again.
+    expect(await taker.remakeRuns(() => true, T('2026-06-01T10:00:01Z'))).toBe(0);
+    // Nor one paused half way, even once resumed.
+    taker.setFlowStatusSync('d', 'paused');
+    taker.setFlowStatusSync('d', 'active');
+    expect(await taker.remakeRuns(() => true, 0)).toBe(0);
+  });
+
   it('enters the customers of a run several at once over a store that answers later, each once, in slices', async () => {
     const store = new MemoryStore();
     for (const c of vips) store.putCustomer(c as CustomerProfile);
