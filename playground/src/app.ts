@@ -302,12 +302,6 @@ export function start(): void {
     document.body.dataset['ready'] = 'true';
     setTimeout(() => typing.start(), 0);
   });
-  void typing.ready.then((info) => {
-    document.body.dataset['services'] = Object.entries(info.services)
-      .filter(([, v]) => v)
-      .map(([k]) => k)
-      .join(' ');
-  });
   // For the browser tests and the benchmark (and the curious, from the console).
   window.__playground = { monaco, editor, graph, simulator, save, load, examples: EXAMPLES, stateOfExample };
 }

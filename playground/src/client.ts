@@ -4,18 +4,12 @@ import CompilerWorker from './worker/compiler.worker.ts?worker';
 
 type Answer<T extends Request['type']> = Extract<Response, { type: T extends 'update' ? 'diagnostics' : T }>;
 
-export interface WorkerInfo {
-  services: Record<string, boolean>;
-}
-
 export class CompilerClient {
   private worker: Worker | undefined;
   /** Requests made before the worker is started. */
   private queue: Array<Envelope<Request>> = [];
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
-  private setReady!: (info: WorkerInfo) => void;
-  readonly ready: Promise<WorkerInfo> = new Promise((r) => (this.setReady = r));
 
   /** `lazy`: the worker starts on start() (requests wait for it), not now. */
   constructor(
@@ -29,8 +23,7 @@ export class CompilerClient {
     if (this.worker) return;
     const worker = (this.worker = new CompilerWorker({ name: this.name }));
     worker.addEventListener('message', (e: MessageEvent) => {
-      const { id, body } = e.data as Envelope<Response | { type: 'error'; message: string } | { type: 'ready'; services: Record<string, boolean> }>;
-      if (body.type === 'ready') return this.setReady({ services: body.services });
+      const { id, body } = e.data as Envelope<Response | { type: 'error'; message: string }>;
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);

@@ -372,8 +372,8 @@ export class ProjectEditor {
         const actions: monaco.languages.CodeAction[] = r.actions.map((a) => ({
           title: a.title,
           kind: 'quickfix',
-          ...(a.preferred ? { isPreferred: true } : {}),
-          diagnostics: context.markers.filter((m) => !a.code || m.code === a.code || (typeof m.code === 'object' && m.code.value === a.code)),
+          ...(a.isPreferred ? { isPreferred: true } : {}),
+          diagnostics: context.markers.filter((m) => !a.diagnosticCode || m.code === a.diagnosticCode || (typeof m.code === 'object' && m.code.value === a.diagnosticCode)),
           edit: { edits: a.edits.map((e) => ({ resource: model.uri, textEdit: { range: rangeOf(model, e.range), text: e.newText }, versionId: version })) },
         }));
         return { actions, dispose() {} };

@@ -2,26 +2,20 @@
  * The messages between the page and the compiler worker. Plain data (structured clone): spans are
  * UTF-16 offsets into the text the worker was sent, as the compiler reports them.
  *
- * The names follow the language services of compiler/services (completion, hover, codeActions,
- * formatDocument, diagnostics): the worker answers with them when that module is there, and with
- * the compiler's own data (checkProject's diagnostics and fixes, formatSource) otherwise.
+ * The editor's questions (completion, hover, codeActions, format) are answered by the language
+ * services of compiler/services, in their own shapes (plain data made to cross this boundary);
+ * the quick fixes of runnel.json are the compiler's own (checkProject's fixes), in the same shape.
  */
+import type { CodeAction, CompletionItem, EditorProject, Hover, ProjectFile, Range } from '../../compiler/services/types.js';
 
-export interface SourceText {
-  path: string;
-  text: string;
-}
-
+export type { TextEdit } from '../../compiler/services/types.js';
+export type SourceText = ProjectFile;
 /** What the services take: runnel.json (or none) and the .flow files. */
-export interface ServiceProject {
-  manifest: SourceText | null;
-  files: SourceText[];
-}
-
-export interface OffsetRange {
-  start: number;
-  end: number;
-}
+export type ServiceProject = EditorProject;
+export type OffsetRange = Range;
+export type CompletionEntry = CompletionItem;
+export type HoverInfo = Hover;
+export type CodeActionInfo = CodeAction;
 
 export interface PlaygroundDiagnostic {
   code: string;
@@ -34,34 +28,6 @@ export interface PlaygroundDiagnostic {
   help?: string;
 }
 
-export interface CompletionEntry {
-  label: string;
-  kind: string;
-  detail?: string;
-  documentation?: string;
-  insertText?: string;
-  range: OffsetRange;
-  sortText?: string;
-}
-
-export interface HoverInfo {
-  contents: string;
-  range: OffsetRange;
-}
-
-export interface TextEdit {
-  range: OffsetRange;
-  newText: string;
-}
-
-export interface CodeActionInfo {
-  title: string;
-  edits: TextEdit[];
-  /** Whether it is the fix the diagnostic prefers (shown first, applied by "auto fix"). */
-  preferred?: boolean;
-  /** The diagnostic code it fixes, if any. */
-  code?: string;
-}
 
 /** A block of a drawn flow and where it is written (for "the block under the cursor"). */
 export interface BlockSpan {

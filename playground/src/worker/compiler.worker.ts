@@ -32,7 +32,7 @@ import type {
   SimulationSummary,
   TimelineEntry,
 } from '../protocol.js';
-import { servicesCodeActions, servicesCompletion, servicesFormat, servicesHover, SERVICES_PRESENT, shareCheck } from './services.js';
+import { servicesCodeActions, servicesCompletion, servicesFormat, servicesHover, shareCheck } from './services.js';
 import { IncrementalChecker } from './incremental.js';
 
 interface WorkerScope {
@@ -78,11 +78,10 @@ function codeActions(path: string, range: { start: number; end: number }): CodeA
     (d) => d.span.end >= range.start && d.span.start <= range.end,
   );
   if (!ds.length) return [];
-  const fromServices = path.endsWith('.flow') ? servicesCodeActions(project, path, range) : undefined;
-  if (fromServices) return fromServices;
-  // Without compiler/services (and for runnel.json): the compiler's own fixes.
+  if (path.endsWith('.flow')) return servicesCodeActions(project, path, range);
+  // runnel.json: the compiler's own fixes.
   return ds.flatMap((d) =>
-    d.fixes.map((f, i) => ({ title: f.message, edits: [{ range: { start: f.span.start, end: f.span.end }, newText: f.replacement }], code: d.code, ...(i === 0 ? { preferred: true } : {}) })),
+    d.fixes.map((f, i) => ({ title: f.message, edits: [{ range: { start: f.span.start, end: f.span.end }, newText: f.replacement }], diagnosticCode: d.code, ...(i === 0 ? { isPreferred: true } : {}) })),
   );
 }
 
@@ -254,11 +253,10 @@ function handle(req: Request): Response {
       const t1 = performance.now();
       return { type: 'diagnostics', version: req.version, path: req.path, byPath, ms: t1 - t0, received: performance.timeOrigin + t0, answered: performance.timeOrigin + t1 };
     }
-    // Completion and hover are compiler/services' (none without it).
     case 'completion':
-      return { type: 'completion', items: servicesCompletion(project, req.path, req.offset) ?? [] };
+      return { type: 'completion', items: servicesCompletion(project, req.path, req.offset) };
     case 'hover':
-      return { type: 'hover', hover: servicesHover(project, req.path, req.offset) ?? null };
+      return { type: 'hover', hover: servicesHover(project, req.path, req.offset) };
     case 'codeActions':
       return { type: 'codeActions', actions: codeActions(req.path, req.range) };
     case 'format': {
@@ -288,4 +286,3 @@ scope.addEventListener('message', (e: MessageEvent) => {
   }
   scope.postMessage({ id, body: answer });
 });
-scope.postMessage({ id: 0, body: { type: 'ready', services: SERVICES_PRESENT } });
