@@ -33,7 +33,7 @@ import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, EffectRecord, EventReads as StoreEventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import type { ActivityStep, Awaitable, EffectRecord, EventReads as StoreEventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
 import { allSettledOrThrow, aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -154,6 +154,11 @@ interface LoadedFlow {
   blockIndex: Map<string, number>;
   /** The indexes of its event triggers, by event type (entry and the reads of an event go through these). */
   triggersOf: Map<string, Array<{ index: number; trigger: Extract<VerifiedProgram['triggers'][number], { kind: 'event' }> }>>;
+}
+
+/** A version's run times by schedule trigger index, as stored (index as text). */
+function byTrigger(runs: ReadonlyMap<number, number> | undefined): Record<string, number> {
+  return runs ? Object.fromEntries([...runs].map(([i, at]) => [String(i), at])) : {};
 }
 
 /** A scheduled run begun and not finished: the customers it enters (a snapshot), and how many of them it took. */
@@ -376,23 +381,27 @@ export class Engine {
     this.reindex();
   }
 
-  /**
-   * The next schedule run of each schedule trigger of the flow's current version (to store it). A
-   * run this engine has under way counts as not made yet: a runtime restarted from what it stored
-   * makes it again (the customers it entered already are passed over), rather than losing the rest.
-   */
+  /** The next schedule run of each schedule trigger of the flow's current version. */
   nextRuns(flow: string): Record<string, number> {
-    const cur = this.history.get(flow)?.at(-1);
-    if (!cur) return {};
-    const out = Object.fromEntries([...cur.nextRuns].map(([i, at]) => [String(i), at]));
-    for (const r of this.runsUnderway) if (r.flow === cur && r.at < (out[String(r.index)] ?? Infinity)) out[String(r.index)] = r.at;
-    return out;
+    return byTrigger(this.history.get(flow)?.at(-1)?.nextRuns);
   }
 
-  /** The latest run made of each schedule trigger of the flow's current version (to store it). */
-  lastRuns(flow: string): Record<string, number> {
+  /**
+   * The run times of the flow's current version to store (restore() takes them back): the next run
+   * of each schedule trigger, where a run this engine has under way counts as not made yet (a
+   * runtime restarted from what it stored makes it again, passing over the customers it entered,
+   * rather than losing the rest), and the latest run made of each.
+   */
+  runsToStore(flow: string): { nextRuns: Record<string, number>; lastRuns: Record<string, number> } {
     const cur = this.history.get(flow)?.at(-1);
-    return cur ? Object.fromEntries([...cur.lastRuns].map(([i, at]) => [String(i), at])) : {};
+    const nextRuns = byTrigger(cur?.nextRuns);
+    for (const r of this.runsUnderway) if (r.flow === cur && r.at < (nextRuns[String(r.index)] ?? Infinity)) nextRuns[String(r.index)] = r.at;
+    return { nextRuns, lastRuns: byTrigger(cur?.lastRuns) };
+  }
+
+  /** How many scheduled runs are under way (begun, not finished). */
+  runsUnderwayCount(): number {
+    return this.runsUnderway.length;
   }
 
   /** A flow's versions, oldest first, with their launch and end times. */
@@ -949,26 +958,27 @@ export class Engine {
   }
 
   /**
-   * Makes again the latest run of each schedule trigger of the active flows begun at `since` or
-   * later, for the customers `only` keeps (runtimes sharing a store: those of the shards just taken
-   * over from a runtime that may have died half way through a run). The runs go on with the next
-   * `fireDue` calls, before anything else due; customers the run entered already are passed over
-   * (a run's journey id is the same), so only those it had not reached enter. Its customers are the
-   * segment's now, not at the run's time (nothing kept says who was in it then). Returns how many
-   * customers the runs will look at.
+   * Makes again the latest run of each schedule trigger of the active flows, when it began at
+   * `since` or later, for the customers `customers` lists (of the run's segment, or all when
+   * undefined; runtimes sharing a store: those of the shards just taken over from a runtime that
+   * may have died half way through a run). The runs go on with the next `fireDue` calls, before
+   * anything else due; customers the run entered already are passed over (a run's journey id is
+   * the same), so only those it had not reached enter. Its customers are the segment's now, not at
+   * the run's time (nothing kept says who was in it then). Returns how many customers the runs
+   * will look at.
    */
-  remakeRuns(only: (customer: string) => boolean, since: number): Promise<number> {
-    return runAsync(this.remakeRunsCo(only, since));
+  remakeRuns(customers: (segment: string | undefined) => Awaitable<string[]>, since: number): Promise<number> {
+    return runAsync(this.remakeRunsCo(customers, since));
   }
 
-  *remakeRunsCo(only: (customer: string) => boolean, since: number): Co<number> {
+  *remakeRunsCo(list: (segment: string | undefined) => Awaitable<string[]>, since: number): Co<number> {
     let n = 0;
     for (const f of this.flows) {
       if (f.status !== 'active') continue;
       for (const [index, at] of f.lastRuns) {
         const trigger = f.program.triggers[index];
         if (at < since || trigger?.kind !== 'schedule') continue;
-        const customers = (yield* aw(this.store.listCustomers(this.runSegment(f, trigger)))).filter(only);
+        const customers = yield* aw(list(this.runSegment(f, trigger)));
         if (!customers.length) continue;
         this.runsUnderway.push({ flow: f, index, at, customers, next: 0 });
         n += customers.length;

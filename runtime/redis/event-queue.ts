@@ -124,7 +124,10 @@ export class RedisEventQueue {
   async done(shard: number, entry: string): Promise<void> {
     this.cursors.set(shard, entry);
     const c = this.store.shardKey(shard, 'inc');
-    await this.store.conn.send(c, ['SET', c, entry]);
+    // And the refusals the event recorded are forgotten (Store.appendNotEntered): it will not be
+    // processed again. Sent together, in this order, on one connection.
+    const nx = this.store.shardKey(shard, 'nx');
+    await Promise.all([this.store.conn.send(c, ['SET', c, entry]), this.store.conn.send(nx, ['DEL', nx])]);
   }
 
   /** Trims what the shard's owner processed (entries before the cursor). */

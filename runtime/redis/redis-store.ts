@@ -17,7 +17,7 @@ import type { CustomerProfile } from '../vm/customer.js';
 import { streamField } from './stream-fields.js';
 import { decodeInstance, encodeInstance } from '../store/instance-codec.js';
 import { decodeSteps, encodeStep } from '../store/activity-codec.js';
-import { BadCursorError, NOT_ENTERED_ONCE_MS, notEnteredOnceKey, type ActivityStep, type EffectRecord, type EventReads, type EventReadsQuery, type InstanceReads, type InstanceRecord, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer, type Transition } from '../store/store.js';
+import { BadCursorError, notEnteredOnceKey, type ActivityStep, type EffectRecord, type EventReads, type EventReadsQuery, type InstanceReads, type InstanceRecord, type LaunchRecord, type MatchState, type NotEnteredRecord, type RecentPage, type Store, type Timer, type Transition } from '../store/store.js';
 import { connectRedis, type ClientKind, type RedisConnection, type RedisTarget } from './client.js';
 import { channelStreamKey, channelsKey, fromChannelJson, originOf } from './outbox-keys.js';
 import { mergeProfile } from '../store/profile-merge.js';
@@ -1046,7 +1046,7 @@ export class RedisStore implements Store {
     }
     // Counted and marked at once; recorded in the stream only the first time (a crash between the
     // two loses the stream's record, never counts one twice).
-    const first = await this.eval(NOT_ENTERED_ONCE, [this.shardKey(shard, `nx:${once}`), counted], [`x:${record.reason}`, String(NOT_ENTERED_ONCE_MS)]);
+    const first = await this.eval(NOT_ENTERED_ONCE, [this.shardKey(shard, 'nx'), counted], [once, `x:${record.reason}`]);
     if (Number(first) === 1) await append();
   }
   async listNotEntered(): Promise<NotEnteredRecord[]> {

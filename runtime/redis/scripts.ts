@@ -645,18 +645,21 @@ return out
 );
 
 /**
- * A did-not-enter record recorded once (Store.appendNotEntered): KEYS 1 its mark nx:<flow, customer,
- * event, reason>, 2 st:<flow>; ARGV 1 the counter field, 2 how long the mark is kept, ms. Counts it
- * and returns 1 the first time; 0 (nothing written) while the mark is there.
+ * A did-not-enter record recorded once (Store.appendNotEntered): KEYS 1 nx (hash: the refusals of
+ * the event the shard is processing, cleared when the event queue moves past it), 2 st:<flow>;
+ * ARGV 1 the record's identity, 2 the counter field. Counts it and returns 1 the first time; 0
+ * (nothing written) when nx has it. nx is cleared first when it holds 1,000 (a store
+ * written without the event queue, which never clears it).
  */
 export const NOT_ENTERED_ONCE = script(
   'not-entered-once',
   '',
   `
-local bad = wrongType({KEYS[2], 'hash'})
+local bad = wrongType({KEYS[1], 'hash', KEYS[2], 'hash'})
 if bad then return redis.error_reply(bad) end
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+if redis.call('HLEN', KEYS[1]) >= 1000 then redis.call('DEL', KEYS[1]) end
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 return 1
 `,
 );

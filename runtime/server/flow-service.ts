@@ -231,13 +231,13 @@ export class FlowService {
   }
 
   /**
-   * Runtimes sharing the store: the scheduled runs begun in the last REMAKE_RUNS_MS are made again
-   * for the customers `only` keeps (those of shards just taken over, whose owner may have died half
-   * way through a run); the customers a run entered already are passed over. The runs go on with
-   * the next ticks. Returns how many customers they will look at.
+   * Runtimes sharing the store: the latest run of each schedule, when it began in the last
+   * REMAKE_RUNS_MS, is made again for the customers `customers` lists (those of shards just taken
+   * over, whose owner may have died half way through a run); the customers a run entered already
+   * are passed over. The runs go on with the next ticks. Returns how many customers they will look at.
    */
-  remakeRuns(only: (customer: string) => boolean): Promise<number> {
-    return this.serial(() => this.engine.remakeRuns(only, this.now() - REMAKE_RUNS_MS));
+  remakeRuns(customers: (segment: string | undefined) => Promise<string[]>): Promise<number> {
+    return this.serial(() => this.engine.remakeRuns(customers, this.now() - REMAKE_RUNS_MS));
   }
 
   /** Writes the registry when it changed (sharing the store: only if no other runtime wrote it since it was read). */
@@ -245,8 +245,9 @@ export class FlowService {
     const doc: RegistryDoc = { format: 1, drafts: {}, flows: {} };
     for (const [flow, d] of this.drafts) doc.drafts[flow] = { source: d.source, path: d.path, savedAt: d.savedAt };
     for (const flow of this.engine.flowIds()) {
-      const runs = Object.fromEntries(Object.entries(this.engine.nextRuns(flow)).filter(([, at]) => Number.isFinite(at)));
-      const lastRuns = this.engine.lastRuns(flow);
+      const stored = this.engine.runsToStore(flow);
+      const runs = Object.fromEntries(Object.entries(stored.nextRuns).filter(([, at]) => Number.isFinite(at)));
+      const lastRuns = stored.lastRuns;
       const versions = this.engine.versions(flow);
       doc.flows[flow] = versions.map((v, i) => ({
         bytes: this.bytecode.get(v.version)!,
@@ -503,10 +504,16 @@ export class FlowService {
    */
   tick(): Promise<number> {
     return this.serial(async () => {
-      const fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY });
-      // Scheduled runs moved the next run times: keep them (a restart must not run them again).
-      // Runtimes sharing the store each run their own shards' customers: the stored times are not theirs to move.
-      if (fired && !this.shared) await this.persist();
+      const runs = this.engine.runsUnderwayCount();
+      let fired = 0;
+      try {
+        fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY });
+      } finally {
+        // Scheduled runs moved the next run times, or a run under way ended (also by a failure):
+        // keep them (a restart must not make a run again, nor lose one under way). Runtimes
+        // sharing the store each run their own shards' customers: the stored times are not theirs to move.
+        if ((fired || this.engine.runsUnderwayCount() !== runs) && !this.shared) await this.persist();
+      }
       return fired;
     });
   }
@@ -523,22 +530,27 @@ export class FlowService {
    * unbounded read. Pages come in the order journeys were made, which is the order of their entry
    * times give or take the runtimes' clock skew: once a page ends a day past the 30 days, nothing
    * further down is of them, and the answer ends there (next: null). A page's profiles (for `q`)
-   * and its entries' activity are read at once. Throws BadCursorError for a cursor not handed out.
+   * are read together, then its entries' activity together (a page holds at most `limit`, 1,000).
+   * Throws BadCursorError for a cursor not handed out.
    */
   async activity(opts: { flow?: string; q?: string; limit?: number; before?: string }): Promise<{ activity: Array<Record<string, unknown>>; next: string | null }> {
     const since = this.now() - ACTIVITY_DAYS * 86_400_000;
     const limit = opts.limit ?? 100;
     const q = opts.q?.trim().toLowerCase();
-    const matches = new Map<string, boolean>();
-    const customerMatches = async (id: string): Promise<boolean> => {
-      if (!q) return true;
-      const hit = matches.get(id);
-      if (hit !== undefined) return hit;
-      const p = (await this.store.getCustomer(id)) as (CustomerProfile & Record<string, unknown>) | undefined;
-      const hay = [id, p?.['email'], p?.['phone'], p?.['firstName'], p?.['lastName'], [p?.['firstName'], p?.['lastName']].filter(Boolean).join(' ')];
-      const ok = hay.some((h) => typeof h === 'string' && h.toLowerCase().includes(q));
-      matches.set(id, ok);
-      return ok;
+    // Each customer's profile read once (a page's reads go together: the same customer's share one).
+    const matches = new Map<string, Promise<boolean>>();
+    const customerMatches = (id: string): Promise<boolean> => {
+      if (!q) return Promise.resolve(true);
+      let hit = matches.get(id);
+      if (!hit) {
+        hit = (async () => {
+          const p = (await this.store.getCustomer(id)) as (CustomerProfile & Record<string, unknown>) | undefined;
+          const hay = [id, p?.['email'], p?.['phone'], p?.['firstName'], p?.['lastName'], [p?.['firstName'], p?.['lastName']].filter(Boolean).join(' ')];
+          return hay.some((h) => typeof h === 'string' && h.toLowerCase().includes(q));
+        })();
+        matches.set(id, hit);
+      }
+      return hit;
     };
     const out: Array<Record<string, unknown>> = [];
     let before = opts.before;
@@ -547,10 +559,8 @@ export class FlowService {
       // Pages of what is still wanted: a page taken whole leaves no journey half looked at.
       const page = await this.store.recentInstances({ ...(opts.flow !== undefined ? { flow: opts.flow } : {}), ...(before !== undefined ? { before } : {}), limit: limit - out.length });
       const recent = page.instances.filter((i) => i.enteredAt >= since);
-      await Promise.all([...new Set(recent.map((i) => i.customer))].map(customerMatches));
-      const hits: InstanceRecord[] = [];
-      for (const inst of recent) if (await customerMatches(inst.customer)) hits.push(inst);
-      out.push(...(await Promise.all(hits.map((i) => this.activityEntry(i)))));
+      const hit = await Promise.all(recent.map((i) => customerMatches(i.customer)));
+      out.push(...(await Promise.all(recent.filter((_, j) => hit[j]).map((i) => this.activityEntry(i)))));
       looked += page.instances.length;
       const oldest = page.instances.at(-1);
       if (page.next === null || (oldest !== undefined && oldest.enteredAt < since - CLOCK_SKEW_MS)) return { activity: out, next: null };

@@ -59,6 +59,8 @@ export class SharedRuntime {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private lastBeat = 0;
+  /** Shards gained whose taking over (beat: their customers brought in line, the latest runs made again) is still to do. */
+  private readonly takenOver = new Set<number>();
   private rounds = 0;
   private readonly failures = new Map<string, number>();
   private renewing: ReturnType<typeof setInterval> | undefined;
@@ -239,14 +241,20 @@ export class SharedRuntime {
     // A shard gained (again) reads its cursor anew: one cached while it was this worker's before is stale.
     for (const s of [...r.lost, ...r.gained]) this.forgetShard(s);
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
-    // Flow changes of other runtimes; and shards taken over may hold customers a dead owner did not bring in line.
+    // Shards gained are taken over below; one stays to do until that went through (a failure is tried again at the next beat).
+    for (const s of r.gained) this.takenOver.add(s);
+    for (const s of r.lost) this.takenOver.delete(s);
+    // Flow changes of other runtimes.
     const changed = await this.service.refresh();
-    if (r.gained.length) {
-      const gained = new Set(r.gained);
-      if (!changed) await this.service.reconcile(() => this.queue.store.withScope({ token: this.owner.token, owned: () => gained, fence: (s) => this.owner.fence(s) }).listInFlight());
-      // A run its last owner was making may have been cut short there: its customers of these shards it had not reached enter now.
-      const remade = await this.service.remakeRuns((customer) => gained.has(this.queue.store.shardOf(customer)));
-      if (remade) this.log.info({ customers: remade }, 'scheduled runs of the last hour made again for the shards taken over');
+    if (this.takenOver.size) {
+      const shards = new Set(this.takenOver);
+      const scoped = this.queue.store.withScope({ token: this.owner.token, owned: () => shards, fence: (s) => this.owner.fence(s) });
+      // Their customers in flight a dead owner may not have brought in line with the flows (refresh did, when it changed any).
+      if (!changed) await this.service.reconcile(() => scoped.listInFlight());
+      // A run their last owner was making may have been cut short: the customers it had not reached enter now.
+      const remade = await this.service.remakeRuns((segment) => scoped.listCustomers(segment));
+      for (const s of shards) this.takenOver.delete(s);
+      if (remade) this.log.info({ customers: remade, shards: shards.size }, 'the latest scheduled runs of the last hour made again for the shards taken over');
     }
   }
 }

@@ -131,9 +131,6 @@ export interface EffectRecord {
   [field: string]: unknown;
 }
 
-/** How long a store remembers a did-not-enter record it recorded, so as not to record it again (Store.appendNotEntered). */
-export const NOT_ENTERED_ONCE_MS = 2 * 60 * 60_000;
-
 /** The identity of a did-not-enter record that is recorded once (Store.appendNotEntered), or undefined for those recorded each time. */
 export function notEnteredOnceKey(r: NotEnteredRecord): string | undefined {
   if (r.flow === null || r.customer === null || r.event === null || r.reason === 'duplicate_event') return undefined;
@@ -315,10 +312,12 @@ export interface Store {
   listEffects(): Awaitable<EffectRecord[]>;
   /**
    * Records an event that did not enter a flow, and counts it in the flow's stats. The same flow,
-   * customer, event and reason are recorded once (an event processed again after a crash, a
-   * scheduled run made again: the refusal is the same one): the Redis store remembers them for
-   * NOT_ENTERED_ONCE_MS, longer than any replay. A repeated event's `duplicate_event` records, and
-   * records with no flow or customer, are each recorded.
+   * customer, event and reason are recorded once: an event processed again after a crash is
+   * refused again for the same reason. The embedded store remembers every one; the Redis store
+   * remembers those of the event its shard is processing, until the event queue moves past it
+   * (RedisEventQueue.done), which is when a crash could make it process the event again. A
+   * repeated event's `duplicate_event` records, and records with no flow or customer, are each
+   * recorded.
    */
   appendNotEntered(record: NotEnteredRecord): Awaitable<void>;
   listNotEntered(): Awaitable<NotEnteredRecord[]>;

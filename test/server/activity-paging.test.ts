@@ -37,10 +37,36 @@ describe('the activity log, page by page', () => {
   });
 
   it('hands out journeys of the 30 days only, newest first, however the pages fall', async () => {
-    const { svc } = await service(7, 12, 31);
-    const r = await svc.activity({ limit: 100 });
-    expect(r.next).toBeNull();
-    expect(r.activity.map((a) => a['customer'])).toEqual(Array.from({ length: 12 }, (_, i) => `r${11 - i}`));
+    for (const limit of [3, 5, 100]) {
+      const { svc, pages } = await service(7, 12, 30.5);
+      const seen: unknown[] = [];
+      let before: string | undefined;
+      for (let answers = 0; answers < 20; answers++) {
+        const r = await svc.activity({ limit, ...(before ? { before } : {}) });
+        seen.push(...r.activity.map((a) => a['customer']));
+        if (r.next === null) break;
+        before = r.next;
+      }
+      expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `r${11 - i}`));
+      if (limit < 12) expect(pages()).toBeGreaterThan(1);
+    }
+  });
+
+  it('reads on past a journey older than the 30 days by less than a day (another runtime\u2019s clock may be behind): those made before it may be of them', async () => {
+    const store = new MemoryStore();
+    store.putInstance(inst('f/a0/e0', 'a0', { enteredAt: NOW - 29.9 * DAY }));
+    store.putInstance(inst('f/a1/e1', 'a1', { enteredAt: NOW - 29.9 * DAY }));
+    store.putInstance(inst('f/b/e2', 'b', { enteredAt: NOW - 30.5 * DAY }));
+    const svc = await FlowService.open({ store, manifest: MANIFEST, now: () => NOW });
+    const seen: unknown[] = [];
+    let before: string | undefined;
+    for (let answers = 0; answers < 10; answers++) {
+      const r = await svc.activity({ limit: 1, ...(before ? { before } : {}) });
+      seen.push(...r.activity.map((a) => a['customer']));
+      if (r.next === null) break;
+      before = r.next;
+    }
+    expect(seen).toEqual(['a1', 'a0']);
   });
 
   it('stops after 50 pages when a search matches little, with a next that goes on where it stopped', async () => {

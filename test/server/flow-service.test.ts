@@ -68,6 +68,32 @@ describe('FlowService restarted half way through a scheduled run', () => {
   });
 });
 
+describe('FlowService: a run that a store failure ended', () => {
+  it('is not made again after a restart (it ended there, as the runtime guide says)', async () => {
+    const store = new MemoryStore();
+    let failing = false;
+    const commit = store.commit.bind(store);
+    store.commit = (t) => {
+      if (failing && t.instance.id.includes('/run:')) throw new Error('the store is down');
+      commit(t);
+    };
+    let now = T('2026-06-01T08:00:00Z');
+    const first = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    await first.putDraft('digest', DIGEST);
+    await first.launch('digest');
+    for (let i = 0; i < TICK_BUDGET * 2; i++) await first.putCustomer(`c${i}`, { segments: ['vip'] });
+    now = T('2026-06-01T09:00:01Z');
+    expect(await first.tick()).toBe(TICK_BUDGET);
+    failing = true;
+    await expect(first.tick()).rejects.toThrow('the store is down');
+    failing = false;
+    now = T('2026-06-01T09:05:00Z');
+    const second = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    while ((await second.tick()) > 0);
+    expect(await store.listEffects()).toHaveLength(TICK_BUDGET - 1);
+  });
+});
+
 describe('FlowService ticks', () => {
   it('fires a large run a slice at a time, taking events between the slices', async () => {
     const store = new MemoryStore();

@@ -252,16 +252,30 @@ describe('firing on a budget (a runtime between batches of events)', () => {
     const [program] = programs(DAILY);
     taker.restore(program!, { status: 'active', launchedAt: T('2026-06-01T00:00:00Z'), endedAt: null, nextRuns: { '0': T('2026-06-02T10:00:00Z') }, lastRuns: { '0': T('2026-06-01T10:00:00Z') } });
     const even = (c: string) => Number(c.slice(1)) % 2 === 0;
-    expect(await taker.remakeRuns(even, T('2026-06-01T09:30:00Z'))).toBe(13);
+    const evenOf = (segment: string | undefined) => store.listCustomers(segment).filter(even);
+    expect(await taker.remakeRuns(evenOf, T('2026-06-01T09:30:00Z'))).toBe(13);
     while ((await taker.fireDue(T('2026-06-01T10:30:00Z'), { budget: 5 })) > 0);
     expect(entered().sort()).toEqual([...new Set([...first, ...vips.map((c) => c.id).filter(even)])].sort());
     expect(new Set(entered()).size).toBe(entered().length);
     // A run begun before `since` is not made again.
-    expect(await taker.remakeRuns(() => true, T('2026-06-01T10:00:01Z'))).toBe(0);
+    const all = (segment: string | undefined) => store.listCustomers(segment);
+    expect(await taker.remakeRuns(all, T('2026-06-01T10:00:01Z'))).toBe(0);
     // Nor one paused half way, even once resumed.
     taker.setFlowStatusSync('d', 'paused');
     taker.setFlowStatusSync('d', 'active');
-    expect(await taker.remakeRuns(() => true, 0)).toBe(0);
+    expect(await taker.remakeRuns(all, 0)).toBe(0);
+  });
+
+  it('a run under way is stored as the next run (a restart makes it again), while the engine\u2019s own next run is the one after it', () => {
+    const { engine, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    clock.advanceTo(T('2026-06-01T10:00:00Z'));
+    engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 });
+    expect(engine.runsUnderwayCount()).toBe(1);
+    expect(engine.nextRuns('d')).toEqual({ '0': T('2026-06-02T10:00:00Z') });
+    expect(engine.runsToStore('d')).toEqual({ nextRuns: { '0': T('2026-06-01T10:00:00Z') }, lastRuns: { '0': T('2026-06-01T10:00:00Z') } });
+    while (engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 8 }) > 0);
+    expect(engine.runsUnderwayCount()).toBe(0);
+    expect(engine.runsToStore('d').nextRuns).toEqual({ '0': T('2026-06-02T10:00:00Z') });
   });
 
   it('enters the customers of a run several at once over a store that answers later, each once, in slices', async () => {
