@@ -1,5 +1,5 @@
 /** The Store contract on the Redis store, on one redis-server of our own, through both clients. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../runtime/redis/client.js';
 import { LAYOUT_VERSION, LayoutError, RedisStore } from '../../runtime/redis/redis-store.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
@@ -274,6 +274,50 @@ it('a page of a flow rare among many stops short after its budget of ids, with a
   expect(first.next).not.toBeNull();
   expect(await allRecent(s, 5, 'g')).toEqual(['g/r0/e']);
   expect(await allRecent(s, 7)).toEqual([...Array.from({ length: 40 }, (_, i) => `f/r${40 - i}/e`), 'g/r0/e']);
+});
+
+/** Customer ids of the given shard of `s`, in order. */
+function customersOn(s: RedisStore, shard: number, count: number, tag: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) if (s.shardOf(`${tag}${i}`) === shard) out.push(`${tag}${i}`);
+  return out;
+}
+
+it('pages instances of equal order stamps on different shards in (stamp, shard) order, losing none', async () => {
+  const prefix = `ties${n++}`;
+  const shards = 4;
+  // Four runtimes whose clocks say the same: each proposes the same stamp, on its own shard.
+  vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+  try {
+    for (let shard = 0; shard < shards; shard++) {
+      const s = new RedisStore(ioredis!, { prefix, shards });
+      const [c] = customersOn(s, shard, 1, 't');
+      await s.commit(tx(inst(`f/${c}/e`, c!)));
+    }
+  } finally {
+    vi.restoreAllMocks();
+  }
+  const s = new RedisStore(ioredis!, { prefix, shards });
+  const stamps = await Promise.all(Array.from({ length: shards }, (_, k) => ioredis!.send(`${s.shardTag(k)}:x`, ['ZRANGE', `${s.shardTag(k)}:x`, '0', '-1', 'WITHSCORES'])));
+  expect(new Set(stamps.map((r) => (r as string[])[1])).size).toBe(1);
+  // Newest first: a tie goes by shard, the higher first; pages of one lose none of them.
+  const want = Array.from({ length: shards }, (_, k) => `f/${customersOn(s, shards - 1 - k, 1, 't')[0]}/e`);
+  expect((await s.recentInstances({ limit: 10 })).instances.map((i) => i.id)).toEqual(want);
+  expect(await allRecent(s, 1)).toEqual(want);
+  expect(await allRecent(s, 3)).toEqual(want);
+});
+
+it('a shard that stopped short of its budget bounds the page: an older match of another shard waits for the ids it has not looked at', async () => {
+  const s = new RedisStore(ioredis!, { prefix: `floor${n++}`, shards: 2, recentBudget: 2 });
+  const [a1, a2, a3, a4, a5, a6] = customersOn(s, 0, 6, 'a');
+  const [b1, b2] = customersOn(s, 1, 2, 'b');
+  // Oldest first: g on b, g on a, five others on a, g on b.
+  await s.commit(tx(inst(`g/${b1}/e`, b1!, { flow: 'g' })));
+  await s.commit(tx(inst(`g/${a1}/e`, a1!, { flow: 'g' })));
+  for (const c of [a2, a3, a4, a5, a6]) await s.commit(tx(inst(`f/${c}/e`, c!)));
+  await s.commit(tx(inst(`g/${b2}/e`, b2!, { flow: 'g' })));
+  expect(await allRecent(s, 5, 'g')).toEqual([`g/${b2}/e`, `g/${a1}/e`, `g/${b1}/e`]);
+  expect(await allRecent(s, 1, 'g')).toEqual([`g/${b2}/e`, `g/${a1}/e`, `g/${b1}/e`]);
 });
 
 it('a profile written without a base replaces one this build cannot read (its segments unknown), and indexes its own', async () => {

@@ -8,6 +8,7 @@ import { buildApp } from '../../runtime/server/app.js';
 import { FlowService } from '../../runtime/server/flow-service.js';
 import { MemoryStore } from '../../runtime/store/memory-store.js';
 import { REPO } from '../helpers/flow-files.js';
+import { inst } from '../redis/store-contract.js';
 import { useTempProjects } from '../helpers/cli.js';
 
 let app: FastifyInstance;
@@ -60,6 +61,36 @@ describe('remote commands', () => {
     expect((await cli('launch', ['nope', '--token', 'adm'])).code).toBe(1);
     const bad = await cli('launch', ['welcome', '--token', 'wrong']);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('401')]);
+  });
+
+  it('activity follows the server\u2019s next over several answers, and stops after 20 saying so', async () => {
+    // 1,200 journeys of the last day; r7 (the 1,193rd newest) is the only one whose email has "r7@".
+    const store = new MemoryStore();
+    const now = Date.now();
+    for (let i = 0; i < 1200; i++) {
+      store.putCustomer({ id: `r${i}`, email: `r${i}@example.com` });
+      store.putInstance(inst(`welcome/r${i}/e${i}`, `r${i}`, { flow: 'welcome', enteredAt: now - 86_400_000 + i }));
+    }
+    const service = new FlowService({ store, manifest: readFileSync(join(SHOP, 'runnel.json'), 'utf8') });
+    const own = await buildApp({ service, tokens: { admin: ['adm'], ingest: [] }, logger: false });
+    const url = await own.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const run = async (args: string[]) => {
+        let stdout = '';
+        let stderr = '';
+        const code = await runRemote('activity', [...args, '--token', 'adm', '--json', '--server', url], { cwd: REPO, color: false, stdout: (x) => void (stdout += x), stderr: (x) => void (stderr += x) });
+        return { code, out: JSON.parse(stdout) as Array<{ customer: string }>, stderr };
+      };
+      // An answer reads at most 50 pages (of 5 here): r7 comes in the fifth.
+      const found = await run(['--q', 'r7@', '--limit', '5']);
+      expect([found.code, found.out.map((e) => e.customer), found.stderr]).toEqual([0, ['r7'], '']);
+      // A search matching none, one entry at a time: 20 answers of 50 journeys (1,000) do not reach the end.
+      const none = await run(['--q', 'nobody', '--limit', '1']);
+      expect([none.code, none.out]).toEqual([0, []]);
+      expect(none.stderr).toContain('stopped after 20 pages of the server with 0 of 1 entries');
+    } finally {
+      await own.close();
+    }
   });
 
   it('says what is missing: no token, no flow, no server', async () => {
