@@ -70,6 +70,16 @@ async function drain(rts: SharedRuntime[], queue: RedisEventQueue, until: () => 
   }
 }
 
+/** A runtime with the thanks flow launched, and c1's order e1 processed (thanked). */
+async function thankedC1(prefix: string) {
+  const r = await runtime(prefix);
+  await r.service.putDraft('thanks', FLOW);
+  await r.service.launch('thanks');
+  expect(await r.service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 1 });
+  await drain([r.rt], r.queue, async () => (await r.store.listEffects()).length === 1);
+  return r;
+}
+
 /** A store of 4 shards, worker `a` (lease 200 ms) owning them all, and customer c1 waiting, committed by `a`. */
 async function ownedWaiting(prefix: string) {
   const store = new RedisStore(redis.connection(), { prefix, shards: 4 });
@@ -258,11 +268,7 @@ describe('queued events', () => {
 
   it('an event processed again after a crash (the cursor was not moved) launches nothing twice and moves no one twice', async () => {
     const prefix = `replay${prefixes++}`;
-    const { service, queue, rt, store } = await runtime(prefix);
-    await service.putDraft('thanks', FLOW);
-    await service.launch('thanks');
-    expect(await service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 1 });
-    await drain([rt], queue, async () => (await store.listEffects()).length === 1);
+    const { service, queue, rt, store } = await thankedC1(prefix);
     const cancel = { id: 'x1', type: 'OrderStatusChanged', customer: 'c1', at: new Date().toISOString(), order: { id: 'o1', status: 'cancelled', total: 80, items: [] } };
     expect(await service.ingest([cancel])).toMatchObject({ accepted: 1 });
     await drain([rt], queue);
@@ -281,11 +287,7 @@ describe('queued events', () => {
 
   it('an event refused, processed again after a crash before the cursor moved past it, is recorded and counted once', async () => {
     const prefix = `replayne${prefixes++}`;
-    const { service, queue, rt, store } = await runtime(prefix);
-    await service.putDraft('thanks', FLOW);
-    await service.launch('thanks');
-    expect(await service.ingest([order(1, 'c1', 80)])).toMatchObject({ accepted: 1 });
-    await drain([rt], queue, async () => (await store.listEffects()).length === 1);
+    const { service, queue, rt, store } = await thankedC1(prefix);
     // An order too old to enter (refused: historical_too_old); the cursor does not move past it the
     // first time (as when a worker dies right after processing it), so the next round reads it again.
     const done = queue.done.bind(queue);

@@ -27,6 +27,19 @@ async function service(old: number, recent: number, oldDays = 40) {
   return { svc, pages: () => pages };
 }
 
+/** The customers of every answer, following next (20 answers at most). */
+async function everyAnswer(svc: FlowService, limit: number): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  let before: string | undefined;
+  for (let answers = 0; answers < 20; answers++) {
+    const r = await svc.activity({ limit, ...(before ? { before } : {}) });
+    seen.push(...r.activity.map((a) => a['customer']));
+    if (r.next === null) break;
+    before = r.next;
+  }
+  return seen;
+}
+
 describe('the activity log, page by page', () => {
   it('ends an answer at the first page made more than a day before the 30 days: nothing further down is of them', async () => {
     const { svc, pages } = await service(3000, 12);
@@ -39,14 +52,7 @@ describe('the activity log, page by page', () => {
   it('hands out journeys of the 30 days only, newest first, however the pages fall', async () => {
     for (const limit of [3, 5, 100]) {
       const { svc, pages } = await service(7, 12, 30.5);
-      const seen: unknown[] = [];
-      let before: string | undefined;
-      for (let answers = 0; answers < 20; answers++) {
-        const r = await svc.activity({ limit, ...(before ? { before } : {}) });
-        seen.push(...r.activity.map((a) => a['customer']));
-        if (r.next === null) break;
-        before = r.next;
-      }
+      const seen = await everyAnswer(svc, limit);
       expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `r${11 - i}`));
       if (limit < 12) expect(pages()).toBeGreaterThan(1);
     }
@@ -58,15 +64,7 @@ describe('the activity log, page by page', () => {
     store.putInstance(inst('f/a1/e1', 'a1', { enteredAt: NOW - 29.9 * DAY }));
     store.putInstance(inst('f/b/e2', 'b', { enteredAt: NOW - 30.5 * DAY }));
     const svc = await FlowService.open({ store, manifest: MANIFEST, now: () => NOW });
-    const seen: unknown[] = [];
-    let before: string | undefined;
-    for (let answers = 0; answers < 10; answers++) {
-      const r = await svc.activity({ limit: 1, ...(before ? { before } : {}) });
-      seen.push(...r.activity.map((a) => a['customer']));
-      if (r.next === null) break;
-      before = r.next;
-    }
-    expect(seen).toEqual(['a1', 'a0']);
+    expect(await everyAnswer(svc, 1)).toEqual(['a1', 'a0']);
   });
 
   it('stops after 50 pages when a search matches little, with a next that goes on where it stopped', async () => {
@@ -91,14 +89,6 @@ describe('the activity log, page by page', () => {
 
   it('following next walks every journey once, in order', async () => {
     const { svc } = await service(0, 23);
-    const seen: unknown[] = [];
-    let before: string | undefined;
-    for (let answers = 0; answers < 20; answers++) {
-      const r = await svc.activity({ limit: 4, ...(before ? { before } : {}) });
-      seen.push(...r.activity.map((a) => a['customer']));
-      if (r.next === null) break;
-      before = r.next;
-    }
-    expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `r${22 - i}`));
+    expect(await everyAnswer(svc, 4)).toEqual(Array.from({ length: 23 }, (_, i) => `r${22 - i}`));
   });
 });

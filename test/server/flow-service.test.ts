@@ -7,6 +7,21 @@ const MANIFEST = JSON.stringify({ name: 't', timezone: 'UTC', templates: { email
 const DIGEST = `flow digest "Digest" {\n  every day at 09:00 for segment "vip"\n  steps s {\n    send email "digest"\n  }\n}\n`;
 const T = (iso: string) => Date.parse(iso);
 
+/**
+ * A service on `store` with the digest flow launched at 08:00 and `n` vip customers, its clock
+ * then at the run's time (09:00:01): `at` moves it, `open` starts another service on the store.
+ */
+async function digestRun(store: MemoryStore, n: number) {
+  let now = T('2026-06-01T08:00:00Z');
+  const open = () => FlowService.open({ store, manifest: MANIFEST, now: () => now });
+  const service = await open();
+  await service.putDraft('digest', DIGEST);
+  await service.launch('digest');
+  for (let i = 0; i < n; i++) await service.putCustomer(`c${i}`, { segments: ['vip'] });
+  now = T('2026-06-01T09:00:01Z');
+  return { service, open, at: (iso: string) => void (now = T(iso)), now: () => now };
+}
+
 describe('FlowService restarts', () => {
   it('brings back drafts, versions and statuses; a scheduled run made before the restart is not made again', async () => {
     const store = new MemoryStore();
@@ -41,28 +56,22 @@ describe('FlowService restarts', () => {
 describe('FlowService restarted half way through a scheduled run', () => {
   it('makes the run again: the customers it had not reached enter, those it had are passed over', async () => {
     const store = new MemoryStore();
-    let now = T('2026-06-01T08:00:00Z');
-    const first = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
-    await first.putDraft('digest', DIGEST);
-    await first.launch('digest');
     const n = TICK_BUDGET * 2 + 10;
-    for (let i = 0; i < n; i++) await first.putCustomer(`c${i}`, { segments: ['vip'] });
-    now = T('2026-06-01T09:00:01Z');
+    const { service: first, open, at } = await digestRun(store, n);
     expect(await first.tick()).toBe(TICK_BUDGET);
-    const before = (await store.listEffects()).length;
-    expect(before).toBe(TICK_BUDGET - 1);
+    expect(await store.listEffects()).toHaveLength(TICK_BUDGET - 1);
     // The runtime dies here (its run under way was in memory); another starts on the same store.
-    now = T('2026-06-01T09:05:00Z');
-    const second = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    at('2026-06-01T09:05:00Z');
+    const second = await open();
     while ((await second.tick()) > 0);
     const effects = await store.listEffects();
     expect(effects).toHaveLength(n);
     expect(new Set(effects.map((e) => e.customer)).size).toBe(n);
     // Made once: the next day's run is the next one, not this one again.
-    const third = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    const third = await open();
     while ((await third.tick()) > 0);
     expect(await store.listEffects()).toHaveLength(n);
-    now = T('2026-06-02T09:00:01Z');
+    at('2026-06-02T09:00:01Z');
     while ((await third.tick()) > 0);
     expect(await store.listEffects()).toHaveLength(2 * n);
   });
@@ -77,18 +86,13 @@ describe('FlowService: a run that a store failure ended', () => {
       if (failing && t.instance.id.includes('/run:')) throw new Error('the store is down');
       commit(t);
     };
-    let now = T('2026-06-01T08:00:00Z');
-    const first = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
-    await first.putDraft('digest', DIGEST);
-    await first.launch('digest');
-    for (let i = 0; i < TICK_BUDGET * 2; i++) await first.putCustomer(`c${i}`, { segments: ['vip'] });
-    now = T('2026-06-01T09:00:01Z');
+    const { service: first, open, at } = await digestRun(store, TICK_BUDGET * 2);
     expect(await first.tick()).toBe(TICK_BUDGET);
     failing = true;
     await expect(first.tick()).rejects.toThrow('the store is down');
     failing = false;
-    now = T('2026-06-01T09:05:00Z');
-    const second = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
+    at('2026-06-01T09:05:00Z');
+    const second = await open();
     while ((await second.tick()) > 0);
     expect(await store.listEffects()).toHaveLength(TICK_BUDGET - 1);
   });
@@ -97,16 +101,11 @@ describe('FlowService: a run that a store failure ended', () => {
 describe('FlowService ticks', () => {
   it('fires a large run a slice at a time, taking events between the slices', async () => {
     const store = new MemoryStore();
-    let now = T('2026-06-01T08:00:00Z');
-    const service = await FlowService.open({ store, manifest: MANIFEST, now: () => now });
-    await service.putDraft('digest', DIGEST);
-    await service.launch('digest');
     const n = TICK_BUDGET * 2 + 10;
-    for (let i = 0; i < n; i++) await service.putCustomer(`c${i}`, { segments: ['vip'] });
-    now = T('2026-06-01T09:00:01Z');
+    const { service, now } = await digestRun(store, n);
     expect(await service.tick()).toBe(TICK_BUDGET);
     expect(await store.listEffects()).toHaveLength(TICK_BUDGET - 1);
-    expect((await service.ingest([{ id: 'e1', type: 'CustomerRegistered', customer: 'new', at: new Date(now).toISOString() }])).accepted).toBe(1);
+    expect((await service.ingest([{ id: 'e1', type: 'CustomerRegistered', customer: 'new', at: new Date(now()).toISOString() }])).accepted).toBe(1);
     // The event went in; it fired the rest of the run first (an event waits for what was due before it).
     expect(await store.listEffects()).toHaveLength(n);
     expect(await service.tick()).toBe(0);
