@@ -34,6 +34,7 @@ import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
 import type { ActivityStep, Awaitable, EffectRecord, EventReads as StoreEventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
+import { RUN_EVENT_PREFIX } from '../store/store.js';
 import { allSettledOrThrow, aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -1010,7 +1011,7 @@ export class Engine {
    */
   private *scheduledRunCo(run: RunUnderway, budget: number, concurrency: number): Co<number> {
     let done = 0;
-    const runId = `run:${iso(run.at)}`;
+    const runId = `${RUN_EVENT_PREFIX}${iso(run.at)}`;
     const atText = new Date(run.at).toISOString();
     try {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {

@@ -15,7 +15,7 @@
  */
 import { ensureGroup, streamField } from './stream-fields.js';
 import type { RedisStore } from './redis-store.js';
-import { ENQUEUE } from './scripts.js';
+import { ENQUEUE, QUEUE_DONE } from './scripts.js';
 
 export interface QueuedEvent {
   shard: number;
@@ -118,16 +118,14 @@ export class RedisEventQueue {
 
   /**
    * Marks the shard's events up to `entry` processed: the cursor moves there (`trim` removes what
-   * is before it from the stream). Written only while this worker owns the shard (fenced by the caller's
-   * commits; a stale cursor write can only make the next owner process an event again).
+   * is before it from the stream), and the refusals the event recorded are forgotten (it will not
+   * be processed again; Store.appendNotEntered). `fence`: the owner's fencing value (ShardOwner.fence;
+   * '' none): a worker that lost the shard moves nothing (FencedError), so it cannot make the next
+   * owner forget the refusals of the event it is processing again.
    */
-  async done(shard: number, entry: string): Promise<void> {
+  async done(shard: number, entry: string, fence = ''): Promise<void> {
+    await this.store.evalScript(QUEUE_DONE, [this.store.shardKey(shard, 'inc'), this.store.shardKey(shard, 'nx'), this.store.shardKey(shard, 'own')], [entry, fence]);
     this.cursors.set(shard, entry);
-    const c = this.store.shardKey(shard, 'inc');
-    // And the refusals the event recorded are forgotten (Store.appendNotEntered): it will not be
-    // processed again. Sent together, in this order, on one connection.
-    const nx = this.store.shardKey(shard, 'nx');
-    await Promise.all([this.store.conn.send(c, ['SET', c, entry]), this.store.conn.send(nx, ['DEL', nx])]);
   }
 
   /** Trims what the shard's owner processed (entries before the cursor). */

@@ -986,6 +986,25 @@ return 1
 );
 
 /**
+ * An event of the shard processed (RedisEventQueue.done): KEYS 1 inc (the shard's cursor), 2 nx
+ * (the refusals of the event in progress, see NOT_ENTERED_ONCE), 3 own. ARGV: 1 the entry, 2 the
+ * fencing value ('' none; see fenced). Moves the cursor and forgets the refusals; nothing when fenced.
+ */
+export const QUEUE_DONE = script(
+  'queue-done',
+  '',
+  `
+local fence = fenced(KEYS[3], ARGV[2])
+if fence then return redis.error_reply(fence) end
+local bad = wrongType({KEYS[1], 'string'})
+if bad then return redis.error_reply(bad) end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return 1
+`,
+);
+
+/**
  * Queues an event on its customer's shard (event-queue.ts): unless its id was queued before (the
  * shard's dedupe key, KEYS 1, set with a TTL), it is appended to the shard's ingest stream KEYS 2.
  * ARGV: 1 dedupe TTL ms (0: forever), 2 event JSON. Returns the entry id, or false for a duplicate.
@@ -1182,4 +1201,4 @@ return 1
 `,
 );
 
-export const SCRIPTS: readonly Script[] = [REPLACE_META, NOT_ENTERED_ONCE, CUSTOMER_IDS, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];
+export const SCRIPTS: readonly Script[] = [REPLACE_META, NOT_ENTERED_ONCE, CUSTOMER_IDS, QUEUE_DONE, COMMIT, READ_EVENT, READ_INSTANCE, PUT_CUSTOMER, SET_TIMER, PEEK_TIMERS, CLAIM_TIMERS, CLAIM_TIMERS_ALL, HEAD_TIMER, APPEND_EFFECT, APPEND_ACTIVITY, CUSTOMER_INSTANCES, ADMIT_PERIOD, ADMIT, OWN, ENQUEUE, OUTBOX_READ, OUTBOX_PENDING, CHANNEL_APPEND, CHANNEL_TRIM, OUTBOX_FORWARDED, ENDED_DUE, SWEEP_ENDED, IN_FLIGHT, RECENT, UPGRADE_RECENT, UPGRADE_SEGMENTS];

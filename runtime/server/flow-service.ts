@@ -504,16 +504,20 @@ export class FlowService {
    */
   tick(): Promise<number> {
     return this.serial(async () => {
+      // Scheduled runs moved the next run times, or a run under way ended (also by a failure, maybe
+      // the one that began in this tick): keep them (a restart must not make a run again, nor lose
+      // one under way). Runtimes sharing the store each run their own shards' customers: the stored
+      // times are not theirs to move.
       const runs = this.engine.runsUnderwayCount();
-      let fired = 0;
+      let fired: number;
       try {
         fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY });
-      } finally {
-        // Scheduled runs moved the next run times, or a run under way ended (also by a failure):
-        // keep them (a restart must not make a run again, nor lose one under way). Runtimes
-        // sharing the store each run their own shards' customers: the stored times are not theirs to move.
-        if ((fired || this.engine.runsUnderwayCount() !== runs) && !this.shared) await this.persist();
+      } catch (e) {
+        // The failure is what the caller hears of, even when keeping the run times fails too.
+        if (!this.shared) await this.persist().catch(() => undefined);
+        throw e;
       }
+      if ((fired || this.engine.runsUnderwayCount() !== runs) && !this.shared) await this.persist();
       return fired;
     });
   }

@@ -144,7 +144,7 @@ export class SharedRuntime {
       // Given up since the read (a beat in between): its new owner reads them.
       if (!this.owner.owned().has(shard)) continue;
       try {
-        await this.service.processQueued(events, (entry) => this.queue.done(shard, entry));
+        await this.service.processQueued(events, (entry) => this.done(shard, entry));
       } catch (err) {
         if (!(err instanceof QueuedEventError) || err.cause instanceof FencedError) throw err instanceof QueuedEventError ? err.cause : err;
         // An event the engine fails on: tried again next round; after three failures it goes to the
@@ -155,7 +155,7 @@ export class SharedRuntime {
         if (n >= 3) {
           const e = events.find((x) => x.entry === err.entry);
           await this.queue.deadLetter({ entry: err.entry, error: err.message, text: e?.text ?? '' });
-          await this.queue.done(shard, err.entry);
+          await this.done(shard, err.entry);
           this.failures.delete(err.entry);
         }
       }
@@ -229,6 +229,13 @@ export class SharedRuntime {
     }
   }
 
+  /** The shard's events up to `entry` processed, while this runtime owns it (FencedError when it no longer does). */
+  private async done(shard: number, entry: string): Promise<void> {
+    const fence = this.owner.fence(shard);
+    if (fence === undefined) throw new FencedError(`shard ${shard} is no longer this worker's (${this.owner.token})`);
+    return this.queue.done(shard, entry, fence);
+  }
+
   /** What this runtime cached about a shard that changed hands (its queue cursor, the forwarder's appends): read anew when it is owned again. */
   private forgetShard(s: number): void {
     this.queue.forget(s);
@@ -246,6 +253,8 @@ export class SharedRuntime {
     for (const s of r.lost) this.takenOver.delete(s);
     // Flow changes of other runtimes.
     const changed = await this.service.refresh();
+    // Shards given up since without a beat saying so (a renewal refused, a fenced write) are not this runtime's to take over.
+    for (const s of this.takenOver) if (!this.owner.owned().has(s)) this.takenOver.delete(s);
     if (this.takenOver.size) {
       const shards = new Set(this.takenOver);
       const scoped = this.queue.store.withScope({ token: this.owner.token, owned: () => shards, fence: (s) => this.owner.fence(s) });

@@ -131,9 +131,12 @@ export interface EffectRecord {
   [field: string]: unknown;
 }
 
+/** How the event of a scheduled run's customer is named: `run:<the run's time>` (engine.ts). */
+export const RUN_EVENT_PREFIX = 'run:';
+
 /** The identity of a did-not-enter record that is recorded once (Store.appendNotEntered), or undefined for those recorded each time. */
 export function notEnteredOnceKey(r: NotEnteredRecord): string | undefined {
-  if (r.flow === null || r.customer === null || r.event === null || r.reason === 'duplicate_event') return undefined;
+  if (r.flow === null || r.customer === null || r.event === null || r.reason === 'duplicate_event' || r.event.startsWith(RUN_EVENT_PREFIX)) return undefined;
   return `${r.flow}\u0000${r.customer}\u0000${r.event}\u0000${r.reason}`;
 }
 
@@ -316,8 +319,9 @@ export interface Store {
    * refused again for the same reason. The embedded store remembers every one; the Redis store
    * remembers those of the event its shard is processing, until the event queue moves past it
    * (RedisEventQueue.done), which is when a crash could make it process the event again. A
-   * repeated event's `duplicate_event` records, and records with no flow or customer, are each
-   * recorded.
+   * repeated event's `duplicate_event` records, a scheduled run's refusals (its customers'
+   * events are RUN_EVENT_PREFIX...: a run made again refuses again), and records with no flow or
+   * customer, are each recorded.
    */
   appendNotEntered(record: NotEnteredRecord): Awaitable<void>;
   listNotEntered(): Awaitable<NotEnteredRecord[]>;

@@ -184,6 +184,14 @@ describe('shard ownership', () => {
     await expect(scoped.addTimer({ instance: inst.id, due: 1 })).rejects.toThrow(FencedError);
     expect((await store.getInstance(inst.id))?.status).toBe('in_progress');
     expect(await store.claimDueTimers(10, 10)).toEqual([{ instance: inst.id, due: 5 }]);
+    // Nor does it move the shard's event cursor, or make the new owner forget the refusals of the event it processes.
+    const queue = new RedisEventQueue(store);
+    await store.appendNotEntered({ flow: 'f', customer: 'c1', event: 'e9', at: 1, reason: 'launch_limit' });
+    await expect(queue.done(shard, '5-0', 'a')).rejects.toThrow(FencedError);
+    expect(await redis.connection().send(store.shardKey(shard, 'inc'), ['EXISTS', store.shardKey(shard, 'inc')])).toBe(0);
+    expect(await redis.connection().send(store.shardKey(shard, 'nx'), ['HLEN', store.shardKey(shard, 'nx')])).toBe(1);
+    await queue.done(shard, '5-0', b.fence(shard));
+    expect(await redis.connection().send(store.shardKey(shard, 'nx'), ['EXISTS', store.shardKey(shard, 'nx')])).toBe(0);
     // The new owner writes.
     await store.withScope(b).commit({ instance: stale, timers: [{ key: inst.id, due: null }], effects: [], activity: [] });
     expect((await store.getInstance(inst.id))?.status).toBe('completed');

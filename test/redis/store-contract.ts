@@ -402,15 +402,17 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: Co
       expect(await s.listNotEntered()).toEqual(ne);
     });
 
-    it('records a refusal once (an event processed again after a crash); a repeated event\u2019s duplicate_event records and records of no customer each time', async () => {
+    it('records a refusal once (an event processed again after a crash); a repeated event\u2019s duplicate_event records, a run\u2019s refusals and records of no customer each time', async () => {
       const s = await make();
       const limit: NotEnteredRecord = { flow: 'f', customer: 'c1', event: 'e1', at: 5, reason: 'launch_limit', message: 'entry once' };
       const dup: NotEnteredRecord = { flow: 'f', customer: 'c1', event: 'e1', at: 6, reason: 'duplicate_event' };
       const invalid: NotEnteredRecord = { flow: null, customer: null, event: null, at: null, reason: 'invalid_event', message: 'bad' };
       const other: NotEnteredRecord = { flow: 'f', customer: 'c2', event: 'e1', at: 5, reason: 'launch_limit' };
-      for (const r of [limit, dup, invalid, { ...limit, at: 9 }, dup, invalid, other, other]) await s.appendNotEntered({ ...r });
-      expect(await s.listNotEntered()).toEqual([limit, dup, invalid, dup, invalid, other]);
-      expect((await s.flowStats('f')).didNotEnter).toEqual({ duplicate_event: 2, launch_limit: 2 });
+      // A scheduled run made again refuses again: each is recorded.
+      const run: NotEnteredRecord = { flow: 'f', customer: 'c3', event: 'run:2026-06-01T10:00:00Z', at: 5, reason: 'launch_limit' };
+      for (const r of [limit, dup, invalid, { ...limit, at: 9 }, dup, invalid, other, other, run, run]) await s.appendNotEntered({ ...r });
+      expect(await s.listNotEntered()).toEqual([limit, dup, invalid, dup, invalid, other, run, run]);
+      expect((await s.flowStats('f')).didNotEnter).toEqual({ duplicate_event: 2, launch_limit: 4 });
     });
 
     it('admits at most max members per period key, each once however often it asks', async () => {

@@ -96,6 +96,23 @@ describe('FlowService: a run that a store failure ended', () => {
     while ((await second.tick()) > 0);
     expect(await store.listEffects()).toHaveLength(TICK_BUDGET - 1);
   });
+
+  it('is not made again after a restart when it failed in the tick it began in', async () => {
+    const store = new MemoryStore();
+    const commit = store.commit.bind(store);
+    let failing = true;
+    store.commit = (t) => {
+      if (failing && t.instance.id.includes('/run:')) throw new Error('the store is down');
+      commit(t);
+    };
+    const { service: first, open, at } = await digestRun(store, 20);
+    await expect(first.tick()).rejects.toThrow('the store is down');
+    failing = false;
+    at('2026-06-01T09:05:00Z');
+    const second = await open();
+    while ((await second.tick()) > 0);
+    expect(await store.listEffects()).toHaveLength(0);
+  });
 });
 
 describe('FlowService ticks', () => {
