@@ -1044,10 +1044,16 @@ export class RedisStore implements Store {
       await Promise.all([append(), this.conn.send(counted, ['HINCRBY', counted, `x:${record.reason}`, '1'])]);
       return;
     }
-    // Counted and marked at once; recorded in the stream only the first time (a crash between the
-    // two loses the stream's record, never counts one twice).
-    const first = await this.eval(NOT_ENTERED_ONCE, [this.shardKey(shard, 'nx'), counted], [once, `x:${record.reason}`]);
-    if (Number(first) === 1) await append();
+    // Counted, marked and recorded at once on one Redis. On a cluster the stream is another slot's:
+    // recorded after, the first time only (a crash between the two loses the stream's record,
+    // never counts one twice).
+    const keys = [this.shardKey(shard, 'nx'), counted];
+    const args = [once, `x:${record.reason}`];
+    if (!this.conn.cluster) {
+      await this.eval(NOT_ENTERED_ONCE, [...keys, key], [...args, String(this.notEnteredMaxLen), JSON.stringify(record)]);
+      return;
+    }
+    if (Number(await this.eval(NOT_ENTERED_ONCE, keys, args)) === 1) await append();
   }
   async listNotEntered(): Promise<NotEnteredRecord[]> {
     const key = this.g('ne', 'stream');

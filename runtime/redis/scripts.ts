@@ -646,20 +646,25 @@ return out
 
 /**
  * A did-not-enter record recorded once (Store.appendNotEntered): KEYS 1 nx (hash: the refusals of
- * the event the shard is processing, cleared when the event queue moves past it), 2 st:<flow>;
- * ARGV 1 the record's identity, 2 the counter field. Counts it and returns 1 the first time; 0
- * (nothing written) when nx has it. nx is cleared first when it holds 1,000 (a store
- * written without the event queue, which never clears it).
+ * the event the shard is processing, cleared when the event queue moves past it), 2 st:<flow>, and
+ * on one Redis only 3 the did-not-enter stream (another slot); ARGV 1 the record's identity, 2 the
+ * counter field, with KEYS 3: 3 its MAXLEN ~ (0: none), 4 the record JSON. Counts it (and with
+ * KEYS 3 appends the record) and returns 1 the first time; 0 (nothing written) when nx has it. nx
+ * is cleared first when it holds 1,000 (a store written without the event queue, which never
+ * clears it).
  */
 export const NOT_ENTERED_ONCE = script(
   'not-entered-once',
   '',
   `
-local bad = wrongType({KEYS[1], 'hash', KEYS[2], 'hash'})
+local check = {KEYS[1], 'hash', KEYS[2], 'hash'}
+if KEYS[3] then check[5] = KEYS[3]; check[6] = 'stream' end
+local bad = wrongType(check)
 if bad then return redis.error_reply(bad) end
 if redis.call('HLEN', KEYS[1]) >= 1000 then redis.call('DEL', KEYS[1]) end
 if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+if KEYS[3] then appendEntry(KEYS[3], ARGV[3], 'r', ARGV[4]) end
 return 1
 `,
 );
