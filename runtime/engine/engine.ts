@@ -168,6 +168,8 @@ interface RunUnderway {
   /** Its schedule trigger's index. */
   index: number;
   at: number;
+  /** The segment it is for (undefined: every customer). */
+  segment: string | undefined;
   customers: string[];
   next: number;
 }
@@ -948,8 +950,9 @@ export class Engine {
       if (run.flow.status === 'active' && run.flow.current) {
         run.flow.lastRuns.set(run.index, run.at);
         // Who is in the segment at the run's time: the customers it enters, however long it takes.
-        const customers = yield* aw(this.store.listCustomers(this.runSegment(run.flow, run.trigger)));
-        this.runsUnderway.push({ flow: run.flow, index: run.index, at: run.at, customers, next: 0 });
+        const segment = this.runSegment(run.flow, run.trigger);
+        const customers = yield* aw(this.store.listCustomers(segment));
+        this.runsUnderway.push({ flow: run.flow, index: run.index, at: run.at, segment, customers, next: 0 });
       }
     }
   }
@@ -979,9 +982,10 @@ export class Engine {
       for (const [index, at] of f.lastRuns) {
         const trigger = f.program.triggers[index];
         if (at < since || trigger?.kind !== 'schedule') continue;
-        const customers = yield* aw(list(this.runSegment(f, trigger)));
+        const segment = this.runSegment(f, trigger);
+        const customers = yield* aw(list(segment));
         if (!customers.length) continue;
-        this.runsUnderway.push({ flow: f, index, at, customers, next: 0 });
+        this.runsUnderway.push({ flow: f, index, at, segment, customers, next: 0 });
         n += customers.length;
       }
     }
@@ -1016,9 +1020,9 @@ export class Engine {
     try {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
         const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
-        if (n === 1) yield* this.runCustomerOrPassCo(run.flow, run.at, runId, atText, run.customers[run.next]!);
+        if (n === 1) yield* this.runCustomerOrPassCo(run, runId, atText, run.customers[run.next]!);
         // Every one of them settles before the run goes on or fails: none runs on past it.
-        else yield allSettledOrThrow(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run.flow, run.at, runId, atText, c))));
+        else yield allSettledOrThrow(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run, runId, atText, c))));
         run.next += n;
         done += n;
       }
@@ -1032,18 +1036,23 @@ export class Engine {
    * A customer of a run enters; one whose data another worker took over meanwhile (before or while
    * entering: its commit was refused) is passed over, not a failure of the run.
    */
-  private *runCustomerOrPassCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
+  private *runCustomerOrPassCo(run: RunUnderway, runId: string, atText: string, customer: string): Co<void> {
     // A run outlives its start: a customer whose data another worker took over since is not this one's to enter.
     if (this.store.worksOn?.(customer) === false) return;
     try {
-      yield* this.runCustomerCo(flow, at, runId, atText, customer);
+      yield* this.runCustomerCo(run, runId, atText, customer);
     } catch (e) {
       if (this.store.worksOn?.(customer) !== false) throw e;
     }
   }
 
-  /** One customer of a scheduled run (`runId`, at `at`, as ISO text `atText`) enters, or is refused. */
-  private *runCustomerCo(flow: LoadedFlow, at: number, runId: string, atText: string, customer: string): Co<void> {
+  /**
+   * One customer of a scheduled run (`runId`, its time as ISO text `atText`) enters, or is refused;
+   * or is passed over when not in the run's segment any more (left it since the run began, or a
+   * store's segment index listed them wrongly).
+   */
+  private *runCustomerCo(run: RunUnderway, runId: string, atText: string, customer: string): Co<void> {
+    const { flow, at } = run;
     const p = flow.program;
     const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
     const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
@@ -1060,7 +1069,9 @@ export class Engine {
     // A run already made (a runtime restarted before it stored that it had run) is not made again.
     if (made) return;
     if (reads) this.readsOf.set(inst, reads);
-    const profile = (yield* this.profileCo(customer, reads)) ?? { id: customer };
+    const stored = yield* this.profileCo(customer, reads);
+    if (run.segment !== undefined && !(stored?.segments ?? []).includes(run.segment)) return;
+    const profile = stored ?? { id: customer };
     const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
     if (folder !== null && !(profile.segments ?? []).includes(folder)) {
       this.finish(inst, 'stopped', 'outside_segment');

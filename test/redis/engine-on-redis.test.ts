@@ -125,6 +125,22 @@ describe('the engine on Redis', () => {
     );
   });
 
+  it('a scheduled run passes over a customer its segment\u2019s index lists but whose profile is not in the segment (a stale index)', async () => {
+    const store = new RedisStore(redis.connection(), { prefix: `stale${n++}` });
+    await store.loadScripts();
+    await store.putCustomer({ id: 'in', segments: ['vip'] });
+    await store.putCustomer({ id: 'out', segments: ['vip'] });
+    // Written behind the store's back (a build without the indexes): out left vip, its index entry stayed.
+    const c = store.shardKey(store.shardOf('out'), 'c');
+    const stamped = (await redis.connection().send(c, ['HGET', c, 'out'])) as string;
+    await redis.connection().send(c, ['HSET', c, 'out', `${stamped.slice(0, 16)}{"id":"out","segments":[]}`]);
+    expect((await store.listCustomers('vip')).sort()).toEqual(['in', 'out']);
+    const daily = programs(`flow d "D" { every day at 10:00 for segment "vip" steps s { send email "welcome" } }`);
+    const engine = new Engine(store, daily, new VirtualClock(Date.parse('2026-06-01T00:00:00Z')));
+    await engine.fireDue(Date.parse('2026-06-01T10:00:01Z'));
+    expect((await store.listEffects()).map((e) => e.customer)).toEqual(['in']);
+  });
+
   it('a timer step whose commit ran but whose reply was lost is not undone: its claim is not given back over the next timer', async () => {
     const [flow] = programs(`flow two_waits {
   on NewOrder

@@ -228,6 +228,19 @@ describe('firing on a budget (a runtime between batches of events)', () => {
     expect(new Set(store.listEffects().filter((e) => e.block === 's').map((e) => e.customer))).toEqual(new Set(vips.map((c) => c.id)));
   });
 
+  it('passes over a customer who left the run\u2019s segment before the run reached them', () => {
+    const { engine, store, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
+    clock.advanceTo(T('2026-06-01T10:00:00Z'));
+    engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 5 });
+    store.putCustomer({ id: 'c20', segments: [] });
+    store.putCustomer({ id: 'c00', segments: [] }); // entered already: stays entered
+    while (engine.fireDueSync(T('2026-06-01T10:00:00Z'), { budget: 5 }) > 0);
+    const entered = new Set(store.listInstances().map((i) => i.customer));
+    expect(entered.has('c20')).toBe(false);
+    expect(entered.has('c00')).toBe(true);
+    expect(entered.size).toBe(24);
+  });
+
   it('a run paused half way enters no one more, and is not taken up again on resume', () => {
     const { engine, store, clock } = engineWith(DAILY, '2026-06-01T00:00:00Z', vips);
     clock.advanceTo(T('2026-06-01T10:00:00Z'));
