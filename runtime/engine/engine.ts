@@ -33,8 +33,7 @@ import { validateEvent } from '../../schemas/index.js';
 import { EVENTS } from '../../stdlib/events.js';
 import { EvalError, evaluateCondition, evaluateJson, evaluateMoment, type EvalEnv } from '../vm/index.js';
 import type { CustomerProfile } from '../vm/customer.js';
-import type { ActivityStep, Awaitable, EffectRecord, EventReads as StoreEventReads, InstanceReads, InstanceRecord, LaunchRecord, MatchState, NotEnteredRecord, Store, Timer, Transition } from '../store/store.js';
-import { RUN_EVENT_PREFIX } from '../store/store.js';
+import { RUN_EVENT_PREFIX, type ActivityStep, type Awaitable, type EffectRecord, type EventReads as StoreEventReads, type InstanceReads, type InstanceRecord, type LaunchRecord, type MatchState, type NotEnteredRecord, type Store, type Timer, type Transition } from '../store/store.js';
 import { allSettledOrThrow, aw, isThenable, runAsync, runSync, type Co } from './co.js';
 import { catalogMatch, eventProducts, matcherOptions, previousSnapshots, triggerEvent, type EngineEvent } from './match.js';
 import { calendarPeriodKey, nextWindowOpen } from './windows.js';
@@ -1053,7 +1052,6 @@ export class Engine {
    */
   private *runCustomerCo(run: RunUnderway, runId: string, atText: string, customer: string): Co<void> {
     const { flow, at } = run;
-    const p = flow.program;
     const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
     const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
     // A store with round trips reads the customer's profile, launch record and this journey at once, as for an event.
@@ -1072,8 +1070,7 @@ export class Engine {
     const stored = yield* this.profileCo(customer, reads);
     if (run.segment !== undefined && !(stored?.segments ?? []).includes(run.segment)) return;
     const profile = stored ?? { id: customer };
-    const folder = p.flow.segment !== null ? str(p, p.flow.segment) : null;
-    if (folder !== null && !(profile.segments ?? []).includes(folder)) {
+    if (!this.inFolderSegment(flow, profile)) {
       this.finish(inst, 'stopped', 'outside_segment');
       return yield* this.commitCo(inst);
     }

@@ -694,25 +694,18 @@ export class RedisStore implements Store {
     return this.shardKey(shard, `g:${segment}`);
   }
   async listCustomers(segment?: string): Promise<string[]> {
-    if (segment !== undefined) {
-      // The segment's index on each shard (member = customer, score = profile stamp): the members only, not every profile.
-      const shards = this.workShards();
-      const replies = await Promise.all(
-        shards.map((s) => {
-          const key = this.segmentKey(s, segment);
-          return this.conn.send(key, ['ZRANGE', key, '0', '-1', 'WITHSCORES']) as Promise<string[]>;
-        }),
-      );
-      const members: Array<{ stamp: number; id: string }> = [];
-      for (const flat of replies) for (let i = 0; i < flat.length; i += 2) members.push({ stamp: Number(flat[i + 1]), id: flat[i]! });
-      return members.sort((a, b) => a.stamp - b.stamp).map((m) => m.id);
-    }
-    // Every customer: the ids and stamps only (the customer-ids script), not the profiles.
-    const all: Array<Stamped<string>> = [];
-    const replies = await Promise.all(this.workShards().map((s) => this.eval(CUSTOMER_IDS, [this.shardKey(s, 'c')], []) as Promise<string[]>));
-    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: flat[i + 1]!, value: flat[i]! });
-    all.sort(byStamp);
-    return all.map((x) => x.value);
+    // Each shard's customers as flat [id, profile stamp, ...], never the profiles: a segment's index
+    // (member = customer, score = stamp), or every customer's id and stamp (the customer-ids script).
+    const replies = await Promise.all(
+      this.workShards().map((s) => {
+        if (segment === undefined) return this.eval(CUSTOMER_IDS, [this.shardKey(s, 'c')], []) as Promise<string[]>;
+        const key = this.segmentKey(s, segment);
+        return this.conn.send(key, ['ZRANGE', key, '0', '-1', 'WITHSCORES']) as Promise<string[]>;
+      }),
+    );
+    const all: Array<{ stamp: number; id: string }> = [];
+    for (const flat of replies) for (let i = 0; i < flat.length; i += 2) all.push({ stamp: Number(flat[i + 1]), id: flat[i]! });
+    return all.sort((a, b) => a.stamp - b.stamp).map((m) => m.id);
   }
 
   // ------------------------------------------------------------------ instances

@@ -1001,8 +1001,7 @@ export const QUEUE_DONE = script(
   `
 local fence = fenced(KEYS[3], ARGV[2])
 if fence then return redis.error_reply(fence) end
-local bad = wrongType({KEYS[1], 'string'})
-if bad then return redis.error_reply(bad) end
+-- SET and DEL cannot fail, whatever the keys hold.
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
 return 1

@@ -29,11 +29,11 @@ import type { FlowStats } from '../store/flow-stats.js';
 export const ACTIVITY_DAYS = 30;
 /** What one activity answer reads at most: journeys, and pages of the store (see FlowService.activity). */
 const ACTIVITY_LOOK = 5000;
+const ACTIVITY_PAGES = 50;
 /** How far apart runtimes' clocks may be: journeys are made in the order of their entry times, give or take this. */
 const CLOCK_SKEW_MS = 86_400_000;
 /** How far back a runtime taking over shards makes scheduled runs again (remakeRuns): runs that long may have been cut short. */
 export const REMAKE_RUNS_MS = 60 * 60_000;
-const ACTIVITY_PAGES = 50;
 
 export interface Draft {
   flow: string;
@@ -504,20 +504,22 @@ export class FlowService {
    */
   tick(): Promise<number> {
     return this.serial(async () => {
+      const fire = () => this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY });
+      // Runtimes sharing the store each run their own shards' customers: the stored times are not theirs to move.
+      if (this.shared) return fire();
       // Scheduled runs moved the next run times, or a run under way ended (also by a failure, maybe
       // the one that began in this tick): keep them (a restart must not make a run again, nor lose
-      // one under way). Runtimes sharing the store each run their own shards' customers: the stored
-      // times are not theirs to move.
+      // one under way).
       const runs = this.engine.runsUnderwayCount();
       let fired: number;
       try {
-        fired = await this.engine.fireDue(this.clock.now(), { budget: TICK_BUDGET, concurrency: RUN_CONCURRENCY });
+        fired = await fire();
       } catch (e) {
         // The failure is what the caller hears of, even when keeping the run times fails too.
-        if (!this.shared) await this.persist().catch(() => undefined);
+        await this.persist().catch(() => undefined);
         throw e;
       }
-      if ((fired || this.engine.runsUnderwayCount() !== runs) && !this.shared) await this.persist();
+      if (fired || this.engine.runsUnderwayCount() !== runs) await this.persist();
       return fired;
     });
   }

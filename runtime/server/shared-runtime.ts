@@ -250,10 +250,9 @@ export class SharedRuntime {
     if (r.gained.length || r.lost.length) this.log.info({ worker: this.owner.token, gained: r.gained.length, lost: r.lost.length, owned: this.owner.owned().size, workers: r.workers }, 'shards changed hands');
     // Shards gained are taken over below; one stays to do until that went through (a failure is tried again at the next beat).
     for (const s of r.gained) this.takenOver.add(s);
-    for (const s of r.lost) this.takenOver.delete(s);
     // Flow changes of other runtimes.
     const changed = await this.service.refresh();
-    // Shards given up since without a beat saying so (a renewal refused, a fenced write) are not this runtime's to take over.
+    // Shards given up since (this beat's, or without a beat saying so: a renewal refused, a fenced write) are not this runtime's to take over.
     for (const s of this.takenOver) if (!this.owner.owned().has(s)) this.takenOver.delete(s);
     if (this.takenOver.size) {
       const shards = new Set(this.takenOver);
