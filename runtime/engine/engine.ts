@@ -295,7 +295,7 @@ export class Engine {
   private runsUnderway: RunUnderway[] = [];
   /** The earliest timer this engine set since it last claimed timers (fireTimersLoop: must one go first?). */
   private earliestTimerSet = Infinity;
-  /** The open transition of each instance being worked on (committed by commitCo). */
+  /** The open transition of each instance being worked on (committed by commit). */
   private readonly txs = new WeakMap<InstanceRecord, Tx>();
   /**
    * What the store read at once for the event or timer an instance is being moved by
@@ -481,8 +481,13 @@ export class Engine {
     timers.push({ key, due });
   }
 
-  /** Commits what the instance's open transition gathered, with the instance itself, in one store call. */
-  private *commitCo(inst: InstanceRecord): Co<void> {
+  /**
+   * Commits what the instance's open transition gathered, with the instance itself, in one store
+   * call: a promise to yield when the store answers with one, else undefined (done). Not a
+   * generator: callers write `const c = this.commit(inst); if (c) yield c;` (a generator per commit
+   * showed in allocation profiles of `node scripts/run-bench.mjs engine`).
+   */
+  private commit(inst: InstanceRecord): PromiseLike<void> | undefined {
     const t: Tx = this.txs.get(inst) ?? { timers: [], effects: [], activity: [] };
     this.txs.delete(inst);
     this.summarize(inst);
@@ -499,17 +504,26 @@ export class Engine {
       transition.profileBase = reads.stored ?? null;
     }
     const done = this.store.commit(transition);
-    if (isThenable(done)) yield done;
-    if (reads) {
+    if (!reads) return isThenable(done) ? done : undefined;
+    const after = (): void => {
       if (t.launch) reads.launches.set(inst.flow, t.launch);
       if (transition.profile) reads.profile = reads.stored = transition.profile;
       reads.instances.set(inst.id, true);
-    }
+    };
+    if (isThenable(done)) return done.then(after);
+    after();
+    return undefined;
   }
 
-  private *refuse(r: Omit<NotEnteredRecord, 'at'>): Co<void> {
+  /** A refusal of `event` by `flow` (as refuse). */
+  private refuseEntry(flow: LoadedFlow, event: EngineEvent, reason: NotEnteredRecord['reason'], message?: string): PromiseLike<void> | undefined {
+    return this.refuse({ flow: flow.id, customer: event.customer, event: event.id, reason, ...(message ? { message } : {}) });
+  }
+
+  /** Records a refusal; a promise to yield when the store answers with one (as commit). */
+  private refuse(r: Omit<NotEnteredRecord, 'at'>): PromiseLike<void> | undefined {
     const done = this.store.appendNotEntered({ ...r, at: this.clock.now() });
-    if (isThenable(done)) yield done;
+    return isThenable(done) ? done : undefined;
   }
 
   /** The store key of a trigger's matcher state: per flow, trigger (index and event) and customer. */
@@ -550,12 +564,18 @@ export class Engine {
   }
 
   private *duplicateCo(event: EngineEvent, interested: readonly LoadedFlow[]): Co<IngestOutcome> {
-    for (const f of interested.length ? interested : [null]) yield* this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
+    for (const f of interested.length ? interested : [null]) {
+      const c = this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
+      if (c) yield c;
+    }
     return { outcome: 'duplicate' };
   }
 
   private *invalidCo(event: string | null, customer: string | null, message: string): Co<IngestOutcome> {
-    yield* this.refuse({ flow: null, customer, event, reason: 'invalid_event', message });
+    {
+      const c = this.refuse({ flow: null, customer, event, reason: 'invalid_event', message });
+      if (c) yield c;
+    }
     return { outcome: 'invalid', message };
   }
 
@@ -578,7 +598,8 @@ export class Engine {
 
   private *eventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean, reads: EventReads | undefined): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
-    const stored = yield* this.profileCo(event.customer, reads);
+    const storedRead = this.profileOf(event.customer, reads);
+    const stored = (isThenable(storedRead) ? yield storedRead : storedRead) as CustomerProfile | undefined;
     let profile = stored ?? { id: event.customer };
     if (event.profile) {
       const p = event.profile;
@@ -633,21 +654,35 @@ export class Engine {
   private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean, reads: EventReads | undefined): Co<void> {
     const now = this.clock.now();
     const p = flow.program;
-    const refuse = (reason: NotEnteredRecord['reason'], message?: string) =>
-      this.refuse({ flow: flow.id, customer: event.customer, event: event.id, reason, ...(message ? { message } : {}) });
-    if (at < now - HISTORICAL_WINDOW_MS) return yield* refuse('historical_too_old');
+    if (at < now - HISTORICAL_WINDOW_MS) {
+      const c = this.refuseEntry(flow, event, 'historical_too_old');
+      if (c) yield c;
+      return;
+    }
     if (flow.status !== 'active' || (p.flow.activeFrom !== null && now < p.flow.activeFrom) || (p.flow.activeUntil !== null && now >= p.flow.activeUntil)) {
-      return yield* refuse('flow_inactive', flow.status !== 'active' ? `the flow is ${flow.status}` : undefined);
+      {
+        const c = this.refuseEntry(flow, event, 'flow_inactive', flow.status !== 'active' ? `the flow is ${flow.status}` : undefined);
+        if (c) yield c;
+        return;
+      }
     }
     const brand = p.flow.brand !== null ? str(p, p.flow.brand) : null;
-    if (brand !== null && event.brand !== undefined && event.brand !== brand) return yield* refuse('trigger_mismatch', `brand ${event.brand}, the flow is for ${brand}`);
+    if (brand !== null && event.brand !== undefined && event.brand !== brand) {
+      const c = this.refuseEntry(flow, event, 'trigger_mismatch', `brand ${event.brand}, the flow is for ${brand}`);
+      if (c) yield c;
+      return;
+    }
     // Folder segment restriction: the customer enters and is stopped at once (`outside_segment`).
     const segment = p.flow.segment !== null ? str(p, p.flow.segment) : null;
     if (segment !== null && !(profile.segments ?? []).includes(segment)) {
       const inst = this.newInstance(flow, event, at);
       if (reads) this.readsOf.set(inst, reads);
       this.finish(inst, 'stopped', 'outside_segment');
-      return yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+        return;
+      }
     }
 
     // The catalog matchers, each trigger with its own state: which launches, with what context.
@@ -677,7 +712,11 @@ export class Engine {
     }
     if (!launches.size) {
       yield* this.putMatchStates(states, reads);
-      return yield* refuse('trigger_mismatch', [...new Set(reasons)].join('; '));
+      {
+        const c = this.refuseEntry(flow, event, 'trigger_mismatch', [...new Set(reasons)].join('; '));
+        if (c) yield c;
+        return;
+      }
     }
 
     for (const [key, launch] of launches) {
@@ -702,20 +741,30 @@ export class Engine {
         }
       }
       if (!passed) {
-        yield* refuse('condition_not_applied', error);
+        {
+          const c = this.refuseEntry(flow, event, 'condition_not_applied', error);
+          if (c) yield c;
+        }
         continue;
       }
-      const record = yield* this.launchRecordCo(flow, event.customer, reads);
+      const recordRead = this.launchRecordOf(flow, event.customer, reads);
+      const record = (isThenable(recordRead) ? yield recordRead : recordRead) as LaunchRecord | undefined;
       const refusal = this.launchRefusal(flow, record, now);
       if (refusal) {
-        yield* refuse('launch_limit', refusal);
+        {
+          const c = this.refuseEntry(flow, event, 'launch_limit', refusal);
+          if (c) yield c;
+        }
         continue;
       }
       const inst = this.newInstance(flow, event, at, { key, context: launch.context });
       if (reads) this.readsOf.set(inst, reads);
       this.tx(inst).launchRead = record ?? null;
       yield* this.advanceCo(inst, flow);
-      yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+      }
     }
     yield* this.putMatchStates(states, reads);
   }
@@ -801,7 +850,7 @@ export class Engine {
     for (const k of Object.keys(inst.branches ?? {})) this.setTimer(inst, this.timerKey(inst, k), null);
   }
 
-  /** Marks the instance changed: its transition commits it (commitCo). */
+  /** Marks the instance changed: its transition commits it (commit). */
   private save(inst: InstanceRecord): void {
     this.tx(inst);
   }
@@ -876,7 +925,10 @@ export class Engine {
       if (!this.inFolderSegment(flow, profile)) {
         this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
         inst.lastEvent = event.id;
-        yield* this.commitCo(inst);
+        {
+          const c = this.commit(inst);
+          if (c) yield c;
+        }
         continue;
       }
       try {
@@ -884,7 +936,10 @@ export class Engine {
         if (exit) {
           this.end(inst, 'stopped', 'exit_event', `exit on ${event.type} (event ${event.id})`);
           inst.lastEvent = event.id;
-          yield* this.commitCo(inst);
+          {
+            const c = this.commit(inst);
+            if (c) yield c;
+          }
           continue;
         }
         for (const key of this.livePaths(inst)) {
@@ -913,7 +968,10 @@ export class Engine {
       // Only an instance this event changed is written.
       if (this.txs.has(inst)) {
         inst.lastEvent = event.id;
-        yield* this.commitCo(inst);
+        {
+          const c = this.commit(inst);
+          if (c) yield c;
+        }
       }
     }
   }
@@ -1067,19 +1125,32 @@ export class Engine {
     // A run already made (a runtime restarted before it stored that it had run) is not made again.
     if (made) return;
     if (reads) this.readsOf.set(inst, reads);
-    const stored = yield* this.profileCo(customer, reads);
+    const storedRead = this.profileOf(customer, reads);
+    const stored = (isThenable(storedRead) ? yield storedRead : storedRead) as CustomerProfile | undefined;
     if (run.segment !== undefined && !(stored?.segments ?? []).includes(run.segment)) return;
     const profile = stored ?? { id: customer };
     if (!this.inFolderSegment(flow, profile)) {
       this.finish(inst, 'stopped', 'outside_segment');
-      return yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+        return;
+      }
     }
-    const record = yield* this.launchRecordCo(flow, customer, reads);
+    const recordRead = this.launchRecordOf(flow, customer, reads);
+    const record = (isThenable(recordRead) ? yield recordRead : recordRead) as LaunchRecord | undefined;
     const refusal = this.launchRefusal(flow, record, at);
-    if (refusal) return yield* this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
+    if (refusal) {
+      const c = this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
+      if (c) yield c;
+      return;
+    }
     this.tx(inst).launchRead = record ?? null;
     yield* this.advanceCo(inst, flow);
-    yield* this.commitCo(inst);
+    {
+      const c = this.commit(inst);
+      if (c) yield c;
+    }
   }
 
   /** Whether the customer is in the segment the flow's folder is limited to (true when it is not limited). */
@@ -1088,18 +1159,19 @@ export class Engine {
     return seg === null || (profile.segments ?? []).includes(str(flow.program, seg));
   }
 
-  /** The customer's stored profile: from the reads of the work under way when it has them, else from the store. */
-  private *profileCo(customer: string, reads: EventReads | undefined): Co<CustomerProfile | undefined> {
-    if (reads) return reads.profile;
-    const got = this.store.getCustomer(customer);
-    return (isThenable(got) ? yield got : got) as CustomerProfile | undefined;
+  /**
+   * The customer's stored profile: from the reads of the work under way when it has them, else from
+   * the store. Not a generator (callers take a synchronous store's answer at once): a generator per
+   * journey showed in CPU and allocation profiles of `node scripts/run-bench.mjs engine`.
+   */
+  private profileOf(customer: string, reads: EventReads | undefined): Awaitable<CustomerProfile | undefined> {
+    return reads ? reads.profile : this.store.getCustomer(customer);
   }
 
-  /** The flow's launch record of the customer (from the work's reads when it has them). */
-  private *launchRecordCo(flow: LoadedFlow, customer: string, reads: EventReads | undefined): Co<LaunchRecord | undefined> {
+  /** The flow's launch record of the customer (from the work's reads when it has them); not a generator, as profileOf. */
+  private launchRecordOf(flow: LoadedFlow, customer: string, reads: EventReads | undefined): Awaitable<LaunchRecord | undefined> {
     if (reads?.launches.has(flow.id)) return reads.launches.get(flow.id);
-    const got = this.store.getLaunchRecord(flow.id, customer);
-    return (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
+    return this.store.getLaunchRecord(flow.id, customer);
   }
 
   /** Why the launch limit refuses the customer now (given their launch record), or null when it lets them in. */
@@ -1189,7 +1261,10 @@ export class Engine {
       this.setTimer(inst, timer.instance, null);
       if (flow.status !== 'active') {
         this.end(inst, 'stopped', 'flow_stopped');
-        yield* this.commitCo(inst);
+        {
+          const c = this.commit(inst);
+          if (c) yield c;
+        }
         continue;
       }
       if (cur.waitingFor !== null) {
@@ -1207,7 +1282,10 @@ export class Engine {
       // The step's reads come from what was read with the instance.
       if (reads) this.readsOf.set(inst, reads);
       yield* this.advanceCo(inst, flow, key);
-      yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+      }
     }
   }
 
@@ -1235,7 +1313,10 @@ export class Engine {
     for (const inst of yield* aw(this.store.listInFlight({ flow: flowId }))) {
       if (inst.status !== 'in_progress') continue;
       this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
-      yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+      }
     }
   }
 
@@ -1260,7 +1341,10 @@ export class Engine {
       if (cur.status !== 'active') this.end(inst, 'stopped', 'flow_stopped', `the flow was ${cur.status}`);
       else if (cur !== from) yield* this.migrate(inst, from, cur);
       else continue;
-      yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+      }
       changed++;
     }
     return changed;
@@ -1306,7 +1390,10 @@ export class Engine {
       const from = this.byVersion.get(inst.version);
       if (!from) continue;
       yield* this.migrate(inst, from, f);
-      yield* this.commitCo(inst);
+      {
+        const c = this.commit(inst);
+        if (c) yield c;
+      }
     }
   }
 
@@ -1390,6 +1477,13 @@ export class Engine {
   /** Cuts the instance's contexts down to what its parked paths' waits keep (when all are parked in waits). */
   private prune(inst: InstanceRecord, flow: LoadedFlow): void {
     const p = flow.program;
+    if (!inst.branches) {
+      // One path (most journeys): no lists to gather.
+      if (inst.waitingUntil === null || inst.wait === undefined) return;
+      const b = p.blocks[inst.wait]!;
+      if ('keeps' in b) this.pruneTo(inst, keepTrees(p, b));
+      return;
+    }
     const waits: number[] = [];
     for (const k of this.livePaths(inst)) {
       const c = this.cursor(inst, k);
@@ -1399,23 +1493,34 @@ export class Engine {
     if (!waits.length) return;
     const blocks = waits.map((w) => p.blocks[w]!);
     if (blocks.some((b) => !('keeps' in b))) return;
-    const { trigger, awaited } = blocks.length === 1 ? keepTrees(p, blocks[0]!) : keepTreesOf(p, blocks);
+    this.pruneTo(inst, blocks.length === 1 ? keepTrees(p, blocks[0]!) : keepTreesOf(p, blocks));
+  }
+
+  private pruneTo(inst: InstanceRecord, { trigger, awaited }: KeepTrees): void {
     inst.contexts = pruneContexts(inst.contexts, trigger);
+    if (awaited.size === 0) {
+      // Nothing awaited is kept (most waits): a new empty object only when there was something.
+      for (const _ in inst.awaited) {
+        inst.awaited = {};
+        break;
+      }
+      return;
+    }
     const kept: InstanceRecord['awaited'] = {};
     for (const [src, t] of awaited) if (inst.awaited[src]) kept[src] = pruneContexts(inst.awaited[src], t);
     inst.awaited = kept;
   }
 
   /** A limit block: whether one more customer is within it now (and counts them if so). */
-  private *admit(inst: InstanceRecord, flow: LoadedFlow, b: Extract<ProgramBlock, { kind: 'limit' }>, blockId: string, now: number): Co<boolean> {
+  private admit(inst: InstanceRecord, flow: LoadedFlow, b: Extract<ProgramBlock, { kind: 'limit' }>, blockId: string, now: number): Awaitable<boolean> {
     const p = flow.program;
     // A budget's admissions are shared by every block naming it, in any flow; a block's own by flow and block id.
     const base = b.budget !== null ? `budget:${str(p, b.budget)}` : `limit:${flow.id}:${blockId}`;
     // The journey at this block counts once, however often it is run again (a retry after a crash).
     // Block ids hold no U+0000, so the member reads back unambiguously.
     const member = `${blockId}\u0000${inst.id}`;
-    if ('ms' in b.period) return yield* aw(this.store.admitInWindow(base, member, now, b.period.ms, b.count, b.period.ms + KEEP_MARGIN_MS));
-    return yield* aw(this.store.admitInPeriod(`${base}:${calendarPeriodKey(now, b.period.unit, flow.zone)}`, member, b.count, PERIOD_KEEP_MS[b.period.unit]));
+    if ('ms' in b.period) return this.store.admitInWindow(base, member, now, b.period.ms, b.count, b.period.ms + KEEP_MARGIN_MS);
+    return this.store.admitInPeriod(`${base}:${calendarPeriodKey(now, b.period.unit, flow.zone)}`, member, b.count, PERIOD_KEEP_MS[b.period.unit]);
   }
 
   /** Runs a path of the instance (the main path '', or a parallel branch) from its block until it waits or leaves. */
@@ -1432,13 +1537,14 @@ export class Engine {
     let base: CustomerProfile | null = null;
     if (tx.profile) profile = tx.profile;
     else {
-      const got = yield* this.profileCo(inst.customer, reads);
+      const read = this.profileOf(inst.customer, reads);
+      const got = (isThenable(read) ? yield read : read) as CustomerProfile | undefined;
       base = (reads ? reads.stored : got) ?? null;
       profile = got ?? { id: inst.customer };
     }
     // One environment for the whole run of the path: the clock and the profile are updated in it.
+    // ev.customer is kept the profile of the run (a step group's edits replace both).
     const ev: EvalEnv = { now: 0, zone: flow.zone, customer: profile, contexts: inst.contexts, awaited: inst.awaited };
-    const env = (pr: CustomerProfile): EvalEnv => ((ev.customer = pr), ev);
     try {
       for (;;) {
         const now = this.clock.now();
@@ -1455,18 +1561,25 @@ export class Engine {
             if (!this.inFolderSegment(flow, profile)) return this.end(inst, 'stopped', 'outside_segment', `not in segment ${str(p, p.flow.segment!)} any more`);
             if (key === '') inst.reason = 'in_step';
             // Every action is evaluated before any goes out: a group runs whole or not at all.
-            const effects: EffectRecord[] = [];
-            for (let i = 0; i < b.actions.length; i++) effects.push(this.effect(p, b.actions[i]!, env(profile), inst, blockId, i, flow.id));
-            for (const e of effects) tx.effects.push(e);
-            const edited = this.applyToProfile(profile, effects);
+            const from = tx.effects.length;
+            try {
+              for (let i = 0; i < b.actions.length; i++) tx.effects.push(this.effect(p, b.actions[i]!, ev, inst, blockId, i, flow.id));
+            } catch (e) {
+              tx.effects.length = from;
+              throw e;
+            }
+            const edited = this.applyToProfile(profile, tx.effects, from);
             if (edited !== profile) {
               if (!tx.profile) tx.profileBase = base;
-              profile = tx.profile = edited;
+              profile = ev.customer = tx.profile = edited;
             }
             let rec = tx.launch;
             if (!rec) {
               let read = tx.launchRead;
-              if (read === undefined) read = yield* this.launchRecordCo(flow, inst.customer, reads);
+              if (read === undefined) {
+                const got = this.launchRecordOf(flow, inst.customer, reads);
+                read = (isThenable(got) ? yield got : got) as LaunchRecord | undefined;
+              }
               rec = { ...(read ?? { launches: 0, lastStepAt: null }) };
             }
             rec.lastStepAt = now;
@@ -1483,7 +1596,7 @@ export class Engine {
             const waitAt = cur.block;
             if (b.kind === 'wait_fixed') cur.due += b.durationMs;
             else if (b.kind === 'wait_until') {
-              const m = evaluateMoment(p, b.at, env(profile));
+              const m = evaluateMoment(p, b.at, ev);
               if (m === null) {
                 if (b.otherwise.kind !== 'wait') {
                   tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key));
@@ -1502,7 +1615,10 @@ export class Engine {
             return this.park(inst, flow, key, cur.due + b.timeoutMs, cur.block, cur.block);
           }
           case 'if': {
-            const i = b.branches.findIndex((x) => evaluateCondition(p, x.cond, env(profile)));
+            // The first branch whose condition holds, or -1 (a loop: no closure per if block).
+            let i = 0;
+            while (i < b.branches.length && !evaluateCondition(p, b.branches[i]!.cond, ev)) i++;
+            if (i === b.branches.length) i = -1;
             tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'branch', i));
             if (i < 0 && !b.hasElse && p.blocks[b.else]!.kind === 'end') {
               if (key !== '') return yield* this.branchDone(inst, flow, key, 'stopped');
@@ -1555,7 +1671,9 @@ export class Engine {
             break;
           }
           case 'limit': {
-            const within = yield* this.admit(inst, flow, b, blockId, now);
+            // Not a generator: a synchronous store's answer is used at once.
+            const admitted = this.admit(inst, flow, b, blockId, now);
+            const within = (isThenable(admitted) ? yield admitted : admitted) as boolean;
             tx.activity.push(activityStep(blockId, b.kind, now, p.hash, key, 'within', within));
             cur.block = within ? b.next : b.else;
             break;
@@ -1605,11 +1723,17 @@ export class Engine {
   }
 
   /** The embedded store applies data edits and segment moves to the profile at once, so later blocks see them. */
-  private applyToProfile(current: CustomerProfile, effects: EffectRecord[]): CustomerProfile {
-    if (!effects.some((e) => e.action === 'set' || e.action === 'segment_add' || e.action === 'segment_remove')) return current;
+  private applyToProfile(current: CustomerProfile, effects: EffectRecord[], from: number): CustomerProfile {
+    let edits = false;
+    for (let i = from; i < effects.length && !edits; i++) {
+      const a = effects[i]!.action;
+      edits = a === 'set' || a === 'segment_add' || a === 'segment_remove';
+    }
+    if (!edits) return current;
     // Copy-on-write: the store owns the profile it handed out (and the VM may hold it).
     const profile: CustomerProfile = { ...current };
-    for (const e of effects) {
+    for (let i = from; i < effects.length; i++) {
+      const e = effects[i]!;
       if (e.action === 'set') profile.fields = { ...profile.fields, [e['field'] as string]: e['value'] };
       else if (e.action === 'segment_add' && !(profile.segments ?? []).includes(e['segment'] as string)) profile.segments = [...(profile.segments ?? []), e['segment'] as string];
       else if (e.action === 'segment_remove') profile.segments = (profile.segments ?? []).filter((s) => s !== e['segment']);

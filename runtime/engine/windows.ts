@@ -14,6 +14,23 @@ export function localDay(ms: number, zone: string): { y: number; m: number; d: n
 }
 
 /**
+ * The calendar date of a day number (days since 1970-01-01) as yyyymmdd, without a Date object
+ * (H. Hinnant's civil_from_days; years from 1 on, which is all a verified program reaches).
+ */
+export function civilFromDays(days: number): number {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return y * 10_000 + m * 100 + d;
+}
+
+/**
  * `days`: a mask, bit 0 Monday (0 = every day); `from`/`to`: minutes after midnight; `to < from`
  * is a window across midnight (it belongs to the day it starts on).
  */
@@ -21,17 +38,16 @@ export function nextWindowOpen(t: number, days: number, from: number, to: number
   const mask = days === 0 ? 0x7f : days;
   const start = localDay(t, zone);
   // Calendar arithmetic on a UTC date: day k after (or before) the local day of t.
-  const base = Date.UTC(start.y, start.m - 1, start.d);
+  const baseDay = Math.floor(Date.UTC(start.y, start.m - 1, start.d) / DAY);
   for (let k = -1; k <= 8; k++) {
-    const day = new Date(base + k * DAY);
-    const y = day.getUTCFullYear();
-    const m = day.getUTCMonth() + 1;
-    const d = day.getUTCDate();
-    const weekday = (day.getUTCDay() + 6) % 7;
+    const day = baseDay + k;
+    // Monday = 0 (1970-01-01, day 0, was a Thursday).
+    const weekday = (((day + 3) % 7) + 7) % 7;
     if (!(mask & (1 << weekday))) continue;
-    const open = zonedToEpoch(y, m, d, Math.floor(from / 60), from % 60, 0, zone);
-    const next = new Date(base + (k + (to <= from ? 1 : 0)) * DAY);
-    const close = zonedToEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), Math.floor(to / 60), to % 60, 0, zone);
+    const ymd = civilFromDays(day);
+    const open = zonedToEpoch(Math.floor(ymd / 10_000), Math.floor(ymd / 100) % 100, ymd % 100, Math.floor(from / 60), from % 60, 0, zone);
+    const end = to <= from ? civilFromDays(day + 1) : ymd;
+    const close = zonedToEpoch(Math.floor(end / 10_000), Math.floor(end / 100) % 100, end % 100, Math.floor(to / 60), to % 60, 0, zone);
     if (open <= t && t < close) return t;
     if (open > t && open < close) return open;
   }

@@ -1,6 +1,6 @@
 /** wait within: the next allowed window in the flow's time zone, across DST changes (Europe/Berlin). */
 import { describe, expect, it } from 'vitest';
-import { nextWindowOpen } from '../../../runtime/engine/windows.js';
+import { civilFromDays, nextWindowOpen } from '../../../runtime/engine/windows.js';
 import { sim } from './helpers.js';
 
 const Z = 'Europe/Berlin';
@@ -34,6 +34,19 @@ describe('nextWindowOpen', () => {
     expect(iso(nextWindowOpen(at('2026-06-13T01:00:00Z'), MON_FRI, 1320, 360, Z))).toBe('2026-06-13T01:00:00.000Z');
     // Saturday 12:00 local: the next is Monday 22:00.
     expect(iso(nextWindowOpen(at('2026-06-13T10:00:00Z'), MON_FRI, 1320, 360, Z))).toBe('2026-06-15T20:00:00.000Z');
+  });
+});
+
+describe('civilFromDays', () => {
+  it('gives the calendar date Date gives, across leap days, centuries and before 1970', () => {
+    // Every day from 1600 to 2400 (leap years, the 1700/1800/1900/2100 non-leap centuries, 2000).
+    for (let day = -135_140; day <= 157_054; day++) {
+      const d = new Date(day * 86_400_000);
+      const want = d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+      if (civilFromDays(day) !== want) expect(civilFromDays(day), `day ${day}`).toBe(want);
+    }
+    expect(civilFromDays(0)).toBe(19_700_101);
+    expect(civilFromDays(Date.UTC(2028, 1, 29) / 86_400_000)).toBe(20_280_229);
   });
 });
 
