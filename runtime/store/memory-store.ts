@@ -48,7 +48,12 @@ export class MemoryStore implements Store {
       else this.addTimer({ instance: key, due });
     }
     for (const e of t.effects) this.effects.push(e);
-    for (const a of t.activity) this.appendActivity(t.instance.id, a);
+    if (t.activity.length) {
+      // One lookup for the commit's steps (a commit of a journey's first step makes the list).
+      const list = this.activity.get(t.instance.id);
+      if (list) for (const a of t.activity) list.push(a);
+      else this.activity.set(t.instance.id, t.activity.slice());
+    }
     if (t.launch) this.putLaunchRecord(t.launch.flow, t.instance.customer, t.launch.record);
     if (t.profile) t.profile = this.storeProfile(t.profile, t.profileBase);
     this.putInstance(t.instance);
@@ -87,13 +92,15 @@ export class MemoryStore implements Store {
     return i;
   }
   putInstance(instance: InstanceRecord): void {
-    if (!this.instances.has(instance.id)) {
-      const list = this.byCustomer.get(instance.customer) ?? [];
-      list.push(instance.id);
-      this.byCustomer.set(instance.customer, list);
+    const stored = this.instances.get(instance.id);
+    if (stored === undefined) {
+      const list = this.byCustomer.get(instance.customer);
+      if (list) list.push(instance.id);
+      else this.byCustomer.set(instance.customer, [instance.id]);
       this.created.push(instance.id);
     }
-    this.instances.set(instance.id, instance);
+    // The engine puts back the record it got (the store's own): then there is nothing to replace.
+    if (stored !== instance) this.instances.set(instance.id, instance);
     // The in-flight index: an instance leaves it for good once it is no longer in progress.
     let live = this.inFlight.get(instance.customer);
     if (instance.status === 'in_progress') {
