@@ -484,7 +484,7 @@ export class Engine {
   /**
    * Commits what the instance's open transition gathered, with the instance itself, in one store
    * call: a promise to yield when the store answers with one, else undefined (done). Not a
-   * generator: callers write `const c = this.commit(inst); if (c) yield c;` (a generator per commit
+   * generator: callers write `if ((pending = this.commit(inst))) yield pending;` (a generator per commit
    * showed in allocation profiles of `node scripts/run-bench.mjs engine`).
    */
   private commit(inst: InstanceRecord): PromiseLike<void> | undefined {
@@ -564,18 +564,16 @@ export class Engine {
   }
 
   private *duplicateCo(event: EngineEvent, interested: readonly LoadedFlow[]): Co<IngestOutcome> {
+    let pending: PromiseLike<void> | undefined;
     for (const f of interested.length ? interested : [null]) {
-      const c = this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' });
-      if (c) yield c;
+      if ((pending = this.refuse({ flow: f?.id ?? null, customer: event.customer, event: event.id, reason: 'duplicate_event' }))) yield pending;
     }
     return { outcome: 'duplicate' };
   }
 
   private *invalidCo(event: string | null, customer: string | null, message: string): Co<IngestOutcome> {
-    {
-      const c = this.refuse({ flow: null, customer, event, reason: 'invalid_event', message });
-      if (c) yield c;
-    }
+    let pending: PromiseLike<void> | undefined;
+    if ((pending = this.refuse({ flow: null, customer, event, reason: 'invalid_event', message }))) yield pending;
     return { outcome: 'invalid', message };
   }
 
@@ -652,24 +650,20 @@ export class Engine {
   }
 
   private *enterCo(flow: LoadedFlow, event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean, reads: EventReads | undefined): Co<void> {
+    let pending: PromiseLike<void> | undefined;
     const now = this.clock.now();
     const p = flow.program;
     if (at < now - HISTORICAL_WINDOW_MS) {
-      const c = this.refuseEntry(flow, event, 'historical_too_old');
-      if (c) yield c;
+      if ((pending = this.refuseEntry(flow, event, 'historical_too_old'))) yield pending;
       return;
     }
     if (flow.status !== 'active' || (p.flow.activeFrom !== null && now < p.flow.activeFrom) || (p.flow.activeUntil !== null && now >= p.flow.activeUntil)) {
-      {
-        const c = this.refuseEntry(flow, event, 'flow_inactive', flow.status !== 'active' ? `the flow is ${flow.status}` : undefined);
-        if (c) yield c;
-        return;
-      }
+      if ((pending = this.refuseEntry(flow, event, 'flow_inactive', flow.status !== 'active' ? `the flow is ${flow.status}` : undefined))) yield pending;
+      return;
     }
     const brand = p.flow.brand !== null ? str(p, p.flow.brand) : null;
     if (brand !== null && event.brand !== undefined && event.brand !== brand) {
-      const c = this.refuseEntry(flow, event, 'trigger_mismatch', `brand ${event.brand}, the flow is for ${brand}`);
-      if (c) yield c;
+      if ((pending = this.refuseEntry(flow, event, 'trigger_mismatch', `brand ${event.brand}, the flow is for ${brand}`))) yield pending;
       return;
     }
     // Folder segment restriction: the customer enters and is stopped at once (`outside_segment`).
@@ -678,11 +672,8 @@ export class Engine {
       const inst = this.newInstance(flow, event, at);
       if (reads) this.readsOf.set(inst, reads);
       this.finish(inst, 'stopped', 'outside_segment');
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-        return;
-      }
+      if ((pending = this.commit(inst))) yield pending;
+      return;
     }
 
     // The catalog matchers, each trigger with its own state: which launches, with what context.
@@ -712,11 +703,8 @@ export class Engine {
     }
     if (!launches.size) {
       yield* this.putMatchStates(states, reads);
-      {
-        const c = this.refuseEntry(flow, event, 'trigger_mismatch', [...new Set(reasons)].join('; '));
-        if (c) yield c;
-        return;
-      }
+      if ((pending = this.refuseEntry(flow, event, 'trigger_mismatch', [...new Set(reasons)].join('; ')))) yield pending;
+      return;
     }
 
     for (const [key, launch] of launches) {
@@ -741,30 +729,21 @@ export class Engine {
         }
       }
       if (!passed) {
-        {
-          const c = this.refuseEntry(flow, event, 'condition_not_applied', error);
-          if (c) yield c;
-        }
+        if ((pending = this.refuseEntry(flow, event, 'condition_not_applied', error))) yield pending;
         continue;
       }
       const recordRead = this.launchRecordOf(flow, event.customer, reads);
       const record = (isThenable(recordRead) ? yield recordRead : recordRead) as LaunchRecord | undefined;
       const refusal = this.launchRefusal(flow, record, now);
       if (refusal) {
-        {
-          const c = this.refuseEntry(flow, event, 'launch_limit', refusal);
-          if (c) yield c;
-        }
+        if ((pending = this.refuseEntry(flow, event, 'launch_limit', refusal))) yield pending;
         continue;
       }
       const inst = this.newInstance(flow, event, at, { key, context: launch.context });
       if (reads) this.readsOf.set(inst, reads);
       this.tx(inst).launchRead = record ?? null;
       yield* this.advanceCo(inst, flow);
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-      }
+      if ((pending = this.commit(inst))) yield pending;
     }
     yield* this.putMatchStates(states, reads);
   }
@@ -904,6 +883,7 @@ export class Engine {
 
   /** Exit criteria and `wait for` blocks of the customer's instances in progress. */
   private *inFlightCo(event: EngineEvent, at: number, profile: CustomerProfile, tev: TriggerEvent, queued: boolean, reads: EventReads | undefined): Co<void> {
+    let pending: PromiseLike<void> | undefined;
     let instances: InstanceRecord[];
     if (reads) instances = reads.inFlight;
     else {
@@ -925,10 +905,7 @@ export class Engine {
       if (!this.inFolderSegment(flow, profile)) {
         this.end(inst, 'stopped', 'outside_segment', `left segment ${str(p, p.flow.segment!)} (event ${event.id})`);
         inst.lastEvent = event.id;
-        {
-          const c = this.commit(inst);
-          if (c) yield c;
-        }
+        if ((pending = this.commit(inst))) yield pending;
         continue;
       }
       try {
@@ -936,10 +913,7 @@ export class Engine {
         if (exit) {
           this.end(inst, 'stopped', 'exit_event', `exit on ${event.type} (event ${event.id})`);
           inst.lastEvent = event.id;
-          {
-            const c = this.commit(inst);
-            if (c) yield c;
-          }
+          if ((pending = this.commit(inst))) yield pending;
           continue;
         }
         for (const key of this.livePaths(inst)) {
@@ -968,10 +942,7 @@ export class Engine {
       // Only an instance this event changed is written.
       if (this.txs.has(inst)) {
         inst.lastEvent = event.id;
-        {
-          const c = this.commit(inst);
-          if (c) yield c;
-        }
+        if ((pending = this.commit(inst))) yield pending;
       }
     }
   }
@@ -1109,6 +1080,7 @@ export class Engine {
    * store's segment index listed them wrongly).
    */
   private *runCustomerCo(run: RunUnderway, runId: string, atText: string, customer: string): Co<void> {
+    let pending: PromiseLike<void> | undefined;
     const { flow, at } = run;
     const event = { id: runId, type: 'schedule', customer, at: atText } as EngineEvent;
     const inst = this.newInstance(flow, event, at, { key: 'once', context: {} });
@@ -1131,26 +1103,19 @@ export class Engine {
     const profile = stored ?? { id: customer };
     if (!this.inFolderSegment(flow, profile)) {
       this.finish(inst, 'stopped', 'outside_segment');
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-        return;
-      }
+      if ((pending = this.commit(inst))) yield pending;
+      return;
     }
     const recordRead = this.launchRecordOf(flow, customer, reads);
     const record = (isThenable(recordRead) ? yield recordRead : recordRead) as LaunchRecord | undefined;
     const refusal = this.launchRefusal(flow, record, at);
     if (refusal) {
-      const c = this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal });
-      if (c) yield c;
+      if ((pending = this.refuse({ flow: flow.id, customer, event: runId, reason: 'launch_limit', message: refusal }))) yield pending;
       return;
     }
     this.tx(inst).launchRead = record ?? null;
     yield* this.advanceCo(inst, flow);
-    {
-      const c = this.commit(inst);
-      if (c) yield c;
-    }
+    if ((pending = this.commit(inst))) yield pending;
   }
 
   /** Whether the customer is in the segment the flow's folder is limited to (true when it is not limited). */
@@ -1202,6 +1167,7 @@ export class Engine {
   }
 
   private *fireTimersLoop(upTo: number, claimed: { batch: Timer[]; next: number; current?: Timer | undefined }, budget: number): Co<number> {
+    let pending: PromiseLike<void> | undefined;
     let fired = 0;
     // Claimed in batches. A timer set while firing may be due before the rest of a batch: the
     // store's earliest goes first whenever it sorts strictly before the next claimed one (a tie
@@ -1261,10 +1227,7 @@ export class Engine {
       this.setTimer(inst, timer.instance, null);
       if (flow.status !== 'active') {
         this.end(inst, 'stopped', 'flow_stopped');
-        {
-          const c = this.commit(inst);
-          if (c) yield c;
-        }
+        if ((pending = this.commit(inst))) yield pending;
         continue;
       }
       if (cur.waitingFor !== null) {
@@ -1282,15 +1245,13 @@ export class Engine {
       // The step's reads come from what was read with the instance.
       if (reads) this.readsOf.set(inst, reads);
       yield* this.advanceCo(inst, flow, key);
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-      }
+      if ((pending = this.commit(inst))) yield pending;
     }
   }
 
   /** The generator behind `setFlowStatus()` (for drivers that compose engine work, such as simulate). */
   *setFlowStatusCo(flowId: string, status: FlowStatus): Co<void> {
+    let pending: PromiseLike<void> | undefined;
     const versions = this.history.get(flowId);
     if (!versions) throw new Error(`no flow ${flowId}`);
     const current = versions[versions.length - 1]!;
@@ -1313,10 +1274,7 @@ export class Engine {
     for (const inst of yield* aw(this.store.listInFlight({ flow: flowId }))) {
       if (inst.status !== 'in_progress') continue;
       this.end(inst, 'stopped', 'flow_stopped', `the flow was ${status}`);
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-      }
+      if ((pending = this.commit(inst))) yield pending;
     }
   }
 
@@ -1332,6 +1290,7 @@ export class Engine {
   }
 
   private *reconcileCo(instances?: () => Promise<InstanceRecord[]>): Co<number> {
+    let pending: PromiseLike<void> | undefined;
     let changed = 0;
     for (const inst of yield* aw(instances ? instances() : this.store.listInFlight())) {
       if (inst.status !== 'in_progress') continue;
@@ -1341,10 +1300,7 @@ export class Engine {
       if (cur.status !== 'active') this.end(inst, 'stopped', 'flow_stopped', `the flow was ${cur.status}`);
       else if (cur !== from) yield* this.migrate(inst, from, cur);
       else continue;
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-      }
+      if ((pending = this.commit(inst))) yield pending;
       changed++;
     }
     return changed;
@@ -1358,6 +1314,7 @@ export class Engine {
 
   /** The generator behind `launch()` (for drivers that compose engine work, such as simulate). */
   *launchCo(program: VerifiedProgram): Co<void> {
+    let pending: PromiseLike<void> | undefined;
     const id = str(program, program.flow.id);
     const versions = this.history.get(id) ?? [];
     const old = versions[versions.length - 1];
@@ -1390,10 +1347,7 @@ export class Engine {
       const from = this.byVersion.get(inst.version);
       if (!from) continue;
       yield* this.migrate(inst, from, f);
-      {
-        const c = this.commit(inst);
-        if (c) yield c;
-      }
+      if ((pending = this.commit(inst))) yield pending;
     }
   }
 
