@@ -547,14 +547,14 @@ export class Engine {
     if (!Number.isFinite(at)) return yield* this.invalidCo(id, customerId, `/at: not a date-time: ${event.at}`);
 
     const interested = this.byEvent.get(event.type) ?? [];
-    if (queued) return yield* this.processEventCo(event, rec, at, interested, true);
+    if (queued) return yield* this.eventWork(event, rec, at, interested, true);
     // A store that reads an event's needs at once marks it seen in that call (processEventCo).
     if (!this.store.readForEvent) {
       const first = this.store.markEventSeen(event.id);
       if (!((isThenable(first) ? yield first : first) as boolean)) return yield* this.duplicateCo(event, interested);
     }
     try {
-      return yield* this.processEventCo(event, rec, at, interested, false);
+      return yield* this.eventWork(event, rec, at, interested, false);
     } catch (e) {
       // Not processed: a retry of this event must not be taken for a duplicate (what committed
       // before the failure goes out again under the same idempotency keys).
@@ -578,9 +578,13 @@ export class Engine {
   }
 
   /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
+  /** The work of an event seen for the first time: a store without round trips goes straight to eventCo (a generator less per event). */
+  private eventWork(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
+    return this.store.readForEvent ? this.processEventCo(event, rec, at, interested, queued) : this.eventCo(event, rec, at, interested, queued, undefined);
+  }
+
+  /** For a store with round trips (readForEvent): reads what the event needs at once (the event's own reads; see readsOf), then the event. */
   private *processEventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
-    // A store with round trips reads what the event needs at once (the event's own reads; see readsOf).
-    if (!this.store.readForEvent) return yield* this.eventCo(event, rec, at, interested, queued, undefined);
     const launches: string[] = [];
     const matches: string[] = [];
     const instances: string[] = [];
@@ -589,7 +593,7 @@ export class Engine {
       if (queued) instances.push(this.instanceId(flow, event));
       for (const { index } of flow.triggersOf.get(event.type) ?? []) matches.push(Engine.matchStateKey(flow.id, index, event.type, event.customer));
     }
-    const reads = eventReads((yield this.store.readForEvent(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as StoreEventReads);
+    const reads = eventReads((yield this.store.readForEvent!(event.customer, { launches, matches, instances, ...(queued ? {} : { markSeen: event.id }) })) as StoreEventReads);
     if (reads.firstSeen === false) return yield* this.duplicateCo(event, interested);
     return yield* this.eventCo(event, rec, at, interested, queued, reads);
   }
@@ -1048,7 +1052,8 @@ export class Engine {
     try {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
         const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
-        if (n === 1) yield* this.runCustomerOrPassCo(run, runId, atText, run.customers[run.next]!);
+        // A store shared with other workers may have handed a customer over; the embedded one never does.
+        if (n === 1) yield* this.store.worksOn ? this.runCustomerOrPassCo(run, runId, atText, run.customers[run.next]!) : this.runCustomerCo(run, runId, atText, run.customers[run.next]!);
         // Every one of them settles before the run goes on or fails: none runs on past it.
         else yield allSettledOrThrow(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run, runId, atText, c))));
         run.next += n;
