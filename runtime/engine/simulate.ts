@@ -99,8 +99,8 @@ function parseLines(text: string): Line[] {
     if (Number.isFinite(t)) last = t;
     out.push({ n: i + 1, time: Number.isFinite(t) ? t : last, json: rec });
   });
-  // Stable: equal times keep their file order.
-  return out.map((l, i) => ({ l, i })).sort((a, b) => a.l.time - b.l.time || a.i - b.i).map((x) => x.l);
+  // Array.prototype.sort is stable (ES2019): equal times keep their file order.
+  return out.sort((a, b) => a.time - b.time);
 }
 
 /** Simulates on the embedded store, synchronously (the CLI, the playground). */
