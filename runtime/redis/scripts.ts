@@ -109,6 +109,17 @@ local function stepBlock(line)
   if ok and type(a) == 'table' and type(a[1]) == 'string' then return a[1] end
   return nil
 end
+-- The text after the last line break of s (all of s when it has none). Plain finds: the pattern
+-- '[^\\n]*$' retries from every position, quadratic in the length of a line (it was most of a
+-- commit's time for a journey with steps stored: node scripts/run-bench.mjs redis, timers fired).
+local function afterLastNewline(s)
+  local last, i = 0, string.find(s, '\\n', 1, true)
+  while i do
+    last = i
+    i = string.find(s, '\\n', i + 1, true)
+  end
+  return string.sub(s, last + 1)
+end
 -- The block of the last step in an activity string (its last line), or nil.
 local function lastStepBlock(key)
   local len = redis.call('STRLEN', key)
@@ -116,8 +127,8 @@ local function lastStepBlock(key)
   local from = len - 512
   if from < 0 then from = 0 end
   local tail = redis.call('GETRANGE', key, from, len - 2)
-  local line = string.match(tail, '[^\\n]*$')
-  if from > 0 and #line == #tail then line = string.match(redis.call('GETRANGE', key, 0, len - 2), '[^\\n]*$') end
+  local line = afterLastNewline(tail)
+  if from > 0 and #line == #tail then line = afterLastNewline(redis.call('GETRANGE', key, 0, len - 2)) end
   return stepBlock(line)
 end
 -- The codec's status numbers (instance-codec.ts STATUSES).
