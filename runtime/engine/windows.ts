@@ -4,6 +4,7 @@
  * skips moves forward). Browser-safe.
  */
 import { zoneOffset, zonedToEpoch } from '../../compiler/time.js';
+import { daysToCivil, weekdayOfDays } from '../vm/values.js';
 
 const DAY = 86_400_000;
 
@@ -11,23 +12,6 @@ const DAY = 86_400_000;
 export function localDay(ms: number, zone: string): { y: number; m: number; d: number; weekday: number } {
   const local = new Date(ms + zoneOffset(ms, zone));
   return { y: local.getUTCFullYear(), m: local.getUTCMonth() + 1, d: local.getUTCDate(), weekday: (local.getUTCDay() + 6) % 7 };
-}
-
-/**
- * The calendar date of a day number (days since 1970-01-01) as yyyymmdd, without a Date object
- * (H. Hinnant's civil_from_days; years from 1 on, which is all a verified program reaches).
- */
-export function civilFromDays(days: number): number {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return y * 10_000 + m * 100 + d;
 }
 
 /**
@@ -41,13 +25,12 @@ export function nextWindowOpen(t: number, days: number, from: number, to: number
   const baseDay = Math.floor(Date.UTC(start.y, start.m - 1, start.d) / DAY);
   for (let k = -1; k <= 8; k++) {
     const day = baseDay + k;
-    // Monday = 0 (1970-01-01, day 0, was a Thursday).
-    const weekday = (((day + 3) % 7) + 7) % 7;
-    if (!(mask & (1 << weekday))) continue;
-    const ymd = civilFromDays(day);
-    const open = zonedToEpoch(Math.floor(ymd / 10_000), Math.floor(ymd / 100) % 100, ymd % 100, Math.floor(from / 60), from % 60, 0, zone);
-    const end = to <= from ? civilFromDays(day + 1) : ymd;
-    const close = zonedToEpoch(Math.floor(end / 10_000), Math.floor(end / 100) % 100, end % 100, Math.floor(to / 60), to % 60, 0, zone);
+    // The mask's bit 0 is Monday (weekdayOfDays: 1 Monday ... 7 Sunday).
+    if (!(mask & (1 << (weekdayOfDays(day) - 1)))) continue;
+    const d = daysToCivil(day);
+    const open = zonedToEpoch(d.year, d.month, d.day, Math.floor(from / 60), from % 60, 0, zone);
+    const e = to <= from ? daysToCivil(day + 1) : d;
+    const close = zonedToEpoch(e.year, e.month, e.day, Math.floor(to / 60), to % 60, 0, zone);
     if (open <= t && t < close) return t;
     if (open > t && open < close) return open;
   }
