@@ -909,11 +909,16 @@ export const READ_INSTANCE = script(
   `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return {false, false, false, 0} end
--- Redis's cjson reads less than JavaScript writes (a lone surrogate escape, deep nesting): then
--- the instance alone, and the client reads the rest itself (the 0).
-local ok, rec = pcall(cjson.decode, string.sub(v, 17))
-if not ok or type(rec) ~= 'table' or rec[1] ~= 1 or type(rec[2]) ~= 'string' or type(rec[4]) ~= 'string' then return {v, false, false, 0} end
-local flow, customer = rec[2], rec[4]
+-- The flow and customer lead the record ([1, flow, version, customer, ...]): plain ones are read
+-- by a pattern, without decoding the rest (the journey's contexts, often most of it).
+local flow, customer = string.match(v, '^%[1,"([^"\\\\]*)","[^"\\\\]*","([^"\\\\]*)",', 17)
+if not flow then
+  -- Redis's cjson reads less than JavaScript writes (a lone surrogate escape, deep nesting): then
+  -- the instance alone, and the client reads the rest itself (the 0).
+  local ok, rec = pcall(cjson.decode, string.sub(v, 17))
+  if not ok or type(rec) ~= 'table' or rec[1] ~= 1 or type(rec[2]) ~= 'string' or type(rec[4]) ~= 'string' then return {v, false, false, 0} end
+  flow, customer = rec[2], rec[4]
+end
 return {v, redis.call('HGET', KEYS[2], customer), redis.call('HGET', KEYS[3], flow .. '\\0' .. customer), 1}
 `,
 );

@@ -803,6 +803,18 @@ export function readForEventContract(name: string, make: () => Promise<Store>): 
       expect(await s.readForInstance('nope')).toBeUndefined();
     });
 
+    it('readForInstance finds the profile and launch record of flows and customers with quotes, backslashes and other letters in their ids', async () => {
+      const s = await make();
+      if (!s.readForInstance) throw new Error(`${name} has no readForInstance`);
+      // Redis reads plain ids by a pattern and the others by a JSON decode: both ways must agree.
+      for (const [flow, customer] of [['f', 'c"q'], ['f', 'c\\b'], ['f', 'é ü/x'], ['f', ''], ['f', 'plain-1']]) {
+        const id = `${flow}/${customer}/e1`;
+        await s.putCustomer({ id: customer, email: 'a@example.com' } as CustomerProfile);
+        await s.commit(tx(inst(id, customer!, { flow: flow! }), { launch: { flow: flow!, record: { launches: 2, lastStepAt: 4 } } }));
+        expect(await s.readForInstance(id), id).toEqual({ instance: await s.getInstance(id), profile: await s.getCustomer(customer!), launch: { launches: 2, lastStepAt: 4 } });
+      }
+    });
+
     it('marks the event seen in the same call when asked (as markEventSeen), and reports a duplicate', async () => {
       const s = await make();
       const q = { launches: [], matches: [], instances: [] };
