@@ -40,8 +40,9 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 /** Date.UTC with full years: Date.UTC itself reads years 0 to 99 as 1900 to 1999. */
 function utc(year: number, month0: number, day: number, hour: number, minute: number, second: number): number {
-  // Years from 100 on need no Date object (this is on the engine's hot path: every wall-clock wait).
-  if (year >= 100) return Date.UTC(year, month0, day, hour, minute, second);
+  // Years from 100 on, with a time of day in range, need no Date object (the engine's hot path:
+  // every wall-clock wait). Otherwise the time's carry into another day is dropped, as it always was.
+  if (year >= 100 && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60) return Date.UTC(year, month0, day, hour, minute, second);
   const d = new Date(Date.UTC(2000, month0, day, hour, minute, second));
   d.setUTCFullYear(year, month0, day);
   return d.getTime();

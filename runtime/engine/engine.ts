@@ -577,7 +577,6 @@ export class Engine {
     return { outcome: 'invalid', message };
   }
 
-  /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
   /** The work of an event seen for the first time: a store without round trips goes straight to eventCo (a generator less per event). */
   private eventWork(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean): Co<IngestOutcome> {
     return this.store.readForEvent ? this.processEventCo(event, rec, at, interested, queued) : this.eventCo(event, rec, at, interested, queued, undefined);
@@ -598,6 +597,7 @@ export class Engine {
     return yield* this.eventCo(event, rec, at, interested, queued, reads);
   }
 
+  /** An event seen for the first time: profile update, snapshots, customers in flight, entries. */
   private *eventCo(event: EngineEvent, rec: Record<string, unknown>, at: number, interested: readonly LoadedFlow[], queued: boolean, reads: EventReads | undefined): Co<IngestOutcome> {
     // The profile update comes first: matching and conditions see it.
     const storedRead = this.profileOf(event.customer, reads);
