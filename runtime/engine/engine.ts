@@ -621,11 +621,13 @@ export class Engine {
     const products = eventProducts(event);
     const seenProducts: Record<string, Record<string, unknown>> = {};
     for (const pr of products) {
-      const before = yield* aw(this.store.getProduct(pr.id));
+      const got = this.store.getProduct(pr.id);
+      const before = (isThenable(got) ? yield got : got) as Record<string, unknown> | undefined;
       if (before) seenProducts[pr.id] = before;
     }
+    const orderGot = orderId !== null ? this.store.getOrder(orderId) : undefined;
     const previous = previousSnapshots(event, {
-      order: orderId !== null ? yield* aw(this.store.getOrder(orderId)) : undefined,
+      order: (isThenable(orderGot) ? yield orderGot : orderGot) as Record<string, unknown> | undefined,
       products: seenProducts,
       // Only an event that updates the profile has a "before" to compare with.
       customer: event.profile ? stored : undefined,
@@ -681,7 +683,8 @@ export class Engine {
     }
 
     // The catalog matchers, each trigger with its own state: which launches, with what context.
-    const launches = new Map<string, { context: Record<string, unknown>; whens: Array<number | null> }>();
+    // Few launches per event (most often one or none): a list, not a Map per flow and event.
+    const launches: Array<{ key: string; context: Record<string, unknown>; whens: Array<number | null> }> = [];
     const reasons: string[] = [];
     // The matchers' new states are written once the launches they allow are committed: an attempt
     // that fails before then (a crash, a store error) leaves them as they were, so the event run
@@ -700,18 +703,19 @@ export class Engine {
       if (stored !== undefined || !isEmpty(r.state)) states.push([key, r.state]);
       if (!r.fires.length) reasons.push(r.reason ?? `${event.type} did not match`);
       for (const f of r.fires) {
-        const l = launches.get(f.key);
+        const l = launches.find((x) => x.key === f.key);
         if (l) l.whens.push(t.when);
-        else launches.set(f.key, { context: f.context, whens: [t.when] });
+        else launches.push({ key: f.key, context: f.context, whens: [t.when] });
       }
     }
-    if (!launches.size) {
+    if (!launches.length) {
       yield* this.putMatchStates(states, reads);
       if ((pending = this.refuseEntry(flow, event, 'trigger_mismatch', [...new Set(reasons)].join('; ')))) yield pending;
       return;
     }
 
-    for (const [key, launch] of launches) {
+    for (const launch of launches) {
+      const key = launch.key;
       // An earlier attempt of this event (a worker died mid-event) launched it already.
       if (queued) {
         const id = this.instanceId(flow, event, key);
