@@ -22,6 +22,13 @@ export class MemoryStore implements Store {
   private readonly created: string[] = [];
   private readonly byCustomer = new Map<string, string[]>();
   private readonly inFlight = new Map<string, Set<string>>();
+  /**
+   * Every instance in progress, in the order they were created (listInFlight walks it, not every
+   * instance ever made). An ended one in progress again is added at the end: the set is put back in
+   * creation order at the next listing (flyingInOrder).
+   */
+  private flying = new Set<string>();
+  private flyingInOrder = true;
   private readonly meta = new Map<string, string>();
   /** Launch records by flow, then customer (no key string built per lookup: this is on every entry). */
   private readonly launches = new Map<string, Map<string, LaunchRecord>>();
@@ -101,14 +108,21 @@ export class MemoryStore implements Store {
     }
     // The engine puts back the record it got (the store's own): then there is nothing to replace.
     if (stored !== instance) this.instances.set(instance.id, instance);
-    // The in-flight index: an instance leaves it for good once it is no longer in progress.
+    // The in-flight indexes: an instance leaves them once it is no longer in progress.
     let live = this.inFlight.get(instance.customer);
     if (instance.status === 'in_progress') {
       if (!live) this.inFlight.set(instance.customer, (live = new Set()));
       live.add(instance.id);
-    } else if (live) {
-      live.delete(instance.id);
-      if (!live.size) this.inFlight.delete(instance.customer);
+      if (!this.flying.has(instance.id)) {
+        if (stored !== undefined) this.flyingInOrder = false;
+        this.flying.add(instance.id);
+      }
+    } else {
+      this.flying.delete(instance.id);
+      if (live) {
+        live.delete(instance.id);
+        if (!live.size) this.inFlight.delete(instance.customer);
+      }
     }
   }
   inFlightOfCustomer(customer: string): InstanceRecord[] {
@@ -142,8 +156,17 @@ export class MemoryStore implements Store {
   }
 
   listInFlight(filter: { flow?: string } = {}): InstanceRecord[] {
+    if (!this.flyingInOrder) {
+      const ordered = new Set<string>();
+      for (const id of this.created) if (this.flying.has(id)) ordered.add(id);
+      this.flying = ordered;
+      this.flyingInOrder = true;
+    }
     const out: InstanceRecord[] = [];
-    for (const i of this.instances.values()) if (i.status === 'in_progress' && (filter.flow === undefined || i.flow === filter.flow)) out.push(i);
+    for (const id of this.flying) {
+      const i = this.instances.get(id)!;
+      if (filter.flow === undefined || i.flow === filter.flow) out.push(i);
+    }
     return out;
   }
 
