@@ -54,6 +54,13 @@ export interface IngestResult {
   rejected: Array<{ index: number; id: string | null; type: string | null; errors: Array<{ path: string; message: string }> }>;
 }
 
+/** One shard's queued events for processQueued: whether the shard is still this runtime's, its events in order, and what marks one processed. */
+export interface QueuedShard {
+  owned(): boolean;
+  events: ReadonlyArray<{ entry: string; text: string }>;
+  done(entry: string): Promise<void>;
+}
+
 /** Processing a queued event failed (processQueued): which entry, and why. */
 export class QueuedEventError extends Error {
   constructor(
@@ -461,29 +468,45 @@ export class FlowService {
   }
 
   /**
-   * Processes events queued on one shard, in order (shared-runtime.ts): each as the engine's `queued`
-   * ingest (an earlier attempt's work is not done twice), `done` called after each one.
+   * Processes events queued on shards (shared-runtime.ts): the shards side by side, each one's
+   * events in order, each as the engine's `queued` ingest (an earlier attempt's work is not done
+   * twice), its `done` called after each one. Shards hold disjoint customers, so their events do
+   * not wait for each other's round trips (one shard after another, a runtime spent most of its
+   * time waiting for Redis). A shard no longer `owned` when its turn comes is left alone. One
+   * shard's failure stops that shard only: the answer says, per shard in order, how many of its
+   * events went through and the failure (a QueuedEventError, or whatever else threw).
    */
-  processQueued(events: ReadonlyArray<{ entry: string; text: string }>, done: (entry: string) => Promise<void>): Promise<number> {
-    return this.exclusive(async () => {
-      for (const e of events) {
-        this.clock.advanceTo(this.now());
-        let event: unknown;
-        try {
-          event = JSON.parse(e.text);
-        } catch {
-          event = null;
-        }
-        // Invalid ones cannot be queued (checked before), but an entry written by hand is recorded as refused.
-        try {
-          await this.engine.ingest(event, { queued: true });
-        } catch (err) {
-          throw new QueuedEventError(e.entry, err);
-        }
-        await done(e.entry);
-      }
-      return events.length;
-    });
+  processQueued(shards: ReadonlyArray<QueuedShard>): Promise<Array<{ processed: number; error?: unknown }>> {
+    return this.exclusive(() =>
+      Promise.all(
+        shards.map(async (q) => {
+          let processed = 0;
+          try {
+            if (!q.owned()) return { processed };
+            for (const e of q.events) {
+              this.clock.advanceTo(this.now());
+              let event: unknown;
+              try {
+                event = JSON.parse(e.text);
+              } catch {
+                event = null;
+              }
+              // Invalid ones cannot be queued (checked before), but an entry written by hand is recorded as refused.
+              try {
+                await this.engine.ingest(event, { queued: true });
+              } catch (err) {
+                throw new QueuedEventError(e.entry, err);
+              }
+              await q.done(e.entry);
+              processed++;
+            }
+            return { processed };
+          } catch (error) {
+            return { processed, error };
+          }
+        }),
+      ),
+    );
   }
 
   /** Replaces a customer's profile (contracts.md shape). */

@@ -135,20 +135,24 @@ export class SharedRuntime {
     // another runtime) are taken up before they are processed: the revision is read after them.
     // Timers too: a pause acknowledged by another runtime holds before anything more goes out.
     await this.service.refreshIfChanged();
-    for (const [i, events] of batches.entries()) {
-      if (!events.length) continue;
+    const work = shards.map((shard, i) => ({ shard, events: batches[i]! })).filter((w) => w.events.length > 0);
+    if (work.length) {
       busy = true;
-      const shard = shards[i]!;
-      // A long round must not outlive the leases: renew between shards when a beat is due.
+      // A beat due is made before the shards' work (leases are renewed beside it meanwhile).
       if (Date.now() - this.lastBeat >= this.beatMs) await this.beat();
-      // Given up since the read (a beat in between): its new owner reads them.
-      if (!this.owner.owned().has(shard)) continue;
-      try {
-        await this.service.processQueued(events, (entry) => this.done(shard, entry));
-      } catch (err) {
-        if (!(err instanceof QueuedEventError) || err.cause instanceof FencedError) throw err instanceof QueuedEventError ? err.cause : err;
+      // The shards side by side; one given up since the read (a beat in between) is left to its new owner.
+      const results = await this.service.processQueued(work.map(({ shard, events }) => ({ events, owned: () => this.owner.owned().has(shard), done: (entry: string) => this.done(shard, entry) })));
+      let fatal: { error: unknown } | undefined;
+      for (const [i, r] of results.entries()) {
+        if (r.error === undefined) continue;
+        const err = r.error;
+        if (!(err instanceof QueuedEventError) || err.cause instanceof FencedError) {
+          fatal ??= { error: err instanceof QueuedEventError ? err.cause : err };
+          continue;
+        }
         // An event the engine fails on: tried again next round; after three failures it goes to the
         // dead-letter stream and the shard moves on (one bad event must not hold its customers up).
+        const { shard, events } = work[i]!;
         const n = (this.failures.get(err.entry) ?? 0) + 1;
         this.failures.set(err.entry, n);
         this.log.error({ err: err.cause, entry: err.entry, shard, attempt: n }, 'processing a queued event failed');
@@ -159,6 +163,8 @@ export class SharedRuntime {
           this.failures.delete(err.entry);
         }
       }
+      // A fenced write (the shard is another runtime's now) or a failure outside the engine ends the round, as before.
+      if (fatal) throw fatal.error;
     }
     if ((await this.service.tick()) > 0) busy = true;
     if (++this.rounds % 100 === 0) await Promise.all([...this.owner.owned()].map((s) => this.queue.trim(s)));

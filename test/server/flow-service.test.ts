@@ -128,3 +128,45 @@ describe('FlowService ticks', () => {
     expect(await service.tick()).toBe(0);
   });
 });
+
+describe('FlowService.processQueued', () => {
+  const WELCOME = `flow welcome "Welcome" {\n  on CustomerRegistered\n  steps s {\n    send email "welcome"\n  }\n}\n`;
+  const queued = (n: number, customer: string) => ({ entry: `0-${n}`, text: JSON.stringify({ id: `e${n}`, type: 'CustomerRegistered', customer, at: '2026-06-01T08:00:00Z', receivedAt: '2026-06-01T08:00:00Z' }) });
+  async function welcomeService() {
+    const store = new MemoryStore();
+    const service = await FlowService.open({ store, manifest: MANIFEST, now: () => T('2026-06-01T08:00:01Z') });
+    await service.putDraft('welcome', WELCOME);
+    await service.launch('welcome');
+    return { store, service };
+  }
+
+  it('works on the shards side by side: one shard waiting on Redis does not hold the others up', async () => {
+    const { store, service } = await welcomeService();
+    // Shard a's first `done` waits until shard b has marked an event done: one shard after another, it would wait for ever.
+    let bDone!: () => void;
+    const bWent = new Promise<void>((r) => (bDone = r));
+    const order: string[] = [];
+    const results = await service.processQueued([
+      { owned: () => true, events: [queued(1, 'a1'), queued(2, 'a2')], done: async (e) => { if (e === '0-1') await bWent; order.push(`a ${e}`); } },
+      { owned: () => true, events: [queued(3, 'b1')], done: async (e) => { order.push(`b ${e}`); bDone(); } },
+    ]);
+    expect(results).toEqual([{ processed: 2 }, { processed: 1 }]);
+    // Each shard's own events stay in order.
+    expect(order).toEqual(['b 0-3', 'a 0-1', 'a 0-2']);
+    expect((await store.listEffects()).map((x) => x.customer).sort()).toEqual(['a1', 'a2', 'b1']);
+  });
+
+  it('stops a shard at its failure and leaves the others going; a shard no longer owned is left alone', async () => {
+    const { store, service } = await welcomeService();
+    const results = await service.processQueued([
+      { owned: () => true, events: [queued(1, 'a1'), queued(2, 'a2'), queued(3, 'a3')], done: async (e) => { if (e === '0-2') throw new Error('Redis went away'); } },
+      { owned: () => false, events: [queued(4, 'b1')], done: async () => undefined },
+      { owned: () => true, events: [queued(5, 'c1'), queued(6, 'c2')], done: async () => undefined },
+    ]);
+    expect(results[0]!.processed).toBe(1);
+    expect((results[0]!.error as Error).message).toBe('Redis went away');
+    expect(results.slice(1)).toEqual([{ processed: 0 }, { processed: 2 }]);
+    // a3 was never reached; b1 is the other owner's.
+    expect((await store.listEffects()).map((x) => x.customer).sort()).toEqual(['a1', 'a2', 'c1', 'c2']);
+  });
+});
