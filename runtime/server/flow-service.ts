@@ -3,9 +3,10 @@
  * customer profiles, activity and statistics, over one Engine and its Store. The HTTP layer
  * (app.ts) maps requests onto it; tests can drive it directly.
  *
- * Engine operations are serialized (one at a time, in arrival order): the engine works on one
- * instance at a time, and a store answering with promises would otherwise interleave them.
- * The clock is the wall clock (moved before every operation), never behind the last one.
+ * Engine operations are serialized (one at a time, in arrival order), so that a flow change never
+ * lands in the middle of other work. Within one operation the engine may work on several customers
+ * at once (a scheduled run's slice; processQueued's shards, which hold disjoint customers).
+ * The clock is the wall clock (moved before every operation and queued event), never behind the last one.
  *
  * The flow registry (drafts, and every launched version's bytecode with its status, times and next
  * schedule runs) is kept in the store (`meta` document `flows`), so a runtime restarted on the same

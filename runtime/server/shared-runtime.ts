@@ -142,29 +142,43 @@ export class SharedRuntime {
       if (Date.now() - this.lastBeat >= this.beatMs) await this.beat();
       // The shards side by side; one given up since the read (a beat in between) is left to its new owner.
       const results = await this.service.processQueued(work.map(({ shard, events }) => ({ events, owned: () => this.owner.owned().has(shard), done: (entry: string) => this.done(shard, entry) })));
-      let fatal: { error: unknown } | undefined;
+      // What ends the round once every shard is through: a fenced write first (the run loop then
+      // renews ownership at once), else the first other failure outside the engine.
+      let fenced: FencedError | undefined;
+      let failed: { error: unknown } | undefined;
+      const fatal = (e: unknown): void => {
+        if (e instanceof FencedError) fenced ??= e;
+        else failed ??= { error: e };
+      };
       for (const [i, r] of results.entries()) {
         if (r.error === undefined) continue;
         const err = r.error;
         if (!(err instanceof QueuedEventError) || err.cause instanceof FencedError) {
-          fatal ??= { error: err instanceof QueuedEventError ? err.cause : err };
+          fatal(err instanceof QueuedEventError ? err.cause : err);
           continue;
         }
         // An event the engine fails on: tried again next round; after three failures it goes to the
         // dead-letter stream and the shard moves on (one bad event must not hold its customers up).
         const { shard, events } = work[i]!;
-        const n = (this.failures.get(err.entry) ?? 0) + 1;
-        this.failures.set(err.entry, n);
+        // Keyed by shard too: stream entry ids are per stream, so two shards' entries may share one.
+        const key = `${shard}/${err.entry}`;
+        const n = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, n);
         this.log.error({ err: err.cause, entry: err.entry, shard, attempt: n }, 'processing a queued event failed');
         if (n >= 3) {
-          const e = events.find((x) => x.entry === err.entry);
-          await this.queue.deadLetter({ entry: err.entry, error: err.message, text: e?.text ?? '' });
-          await this.done(shard, err.entry);
-          this.failures.delete(err.entry);
+          try {
+            const e = events.find((x) => x.entry === err.entry);
+            await this.queue.deadLetter({ entry: err.entry, error: err.message, text: e?.text ?? '' });
+            await this.done(shard, err.entry);
+            this.failures.delete(key);
+          } catch (e) {
+            // The other shards' failures are still counted.
+            fatal(e);
+          }
         }
       }
-      // A fenced write (the shard is another runtime's now) or a failure outside the engine ends the round, as before.
-      if (fatal) throw fatal.error;
+      if (fenced) throw fenced;
+      if (failed) throw failed.error;
     }
     if ((await this.service.tick()) > 0) busy = true;
     if (++this.rounds % 100 === 0) await Promise.all([...this.owner.owned()].map((s) => this.queue.trim(s)));

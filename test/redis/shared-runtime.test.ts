@@ -250,6 +250,34 @@ describe('queued events', () => {
     expect([...one.flat(), ...next.flat()].map((e) => JSON.parse(e.text).id).sort()).toEqual(events.map((e) => e.id).sort());
   });
 
+  it('an event the engine fails on is tried in three rounds, then dead-lettered; the other shards go on in those rounds', async () => {
+    const r = await runtime(`deadev${prefixes++}`);
+    await r.service.putDraft('thanks', FLOW);
+    await r.service.launch('thanks');
+    // Two customers on two shards; every commit of `bad`'s fails (a store error the engine cannot get past).
+    const bad = 'bad';
+    const others = Array.from({ length: 40 }, (_, i) => `ok${i}`).filter((c) => r.store.shardOf(c) !== r.store.shardOf(bad)).slice(0, 3);
+    const commit = RedisStore.prototype.commit;
+    RedisStore.prototype.commit = function (this: RedisStore, t) {
+      return t.instance.customer === bad ? Promise.reject(new Error('the disk is full')) : commit.call(this, t);
+    };
+    try {
+      for (const [round, customer] of others.entries()) {
+        expect(await r.service.ingest([order(round * 2 + 1, customer, 80), order(round * 2 + 2, bad, 80)])).toMatchObject({ accepted: 2 });
+        await r.rt.round();
+        // This round's other customer went through beside the failing one.
+        expect((await r.store.listEffects()).map((e) => e.customer)).toEqual(others.slice(0, round + 1));
+      }
+      // The first of bad's events failed in three rounds: dead-lettered, and its shard moved on to the next.
+      const dead = await r.queue.deadLetters();
+      expect(dead).toHaveLength(1);
+      expect(JSON.parse(dead[0]!.text)).toMatchObject({ id: 'e2', customer: bad });
+      expect(dead[0]!.error).toMatch(/the disk is full/);
+    } finally {
+      RedisStore.prototype.commit = commit;
+    }
+  });
+
   it('takes producers’ entries from the intake stream; bad ones go to the dead-letter stream with the JSON path at fault', async () => {
     const prefix = `intake${prefixes++}`;
     const { service, queue, rt, store } = await runtime(prefix);

@@ -146,8 +146,10 @@ describe('FlowService.processQueued', () => {
     let bDone!: () => void;
     const bWent = new Promise<void>((r) => (bDone = r));
     const order: string[] = [];
+    // One shard after another would wait for ever: a second is enough to tell.
+    const tooLong = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('shard b never went: the shards went one after another')), 1000).unref());
     const results = await service.processQueued([
-      { owned: () => true, events: [queued(1, 'a1'), queued(2, 'a2')], done: async (e) => { if (e === '0-1') await bWent; order.push(`a ${e}`); } },
+      { owned: () => true, events: [queued(1, 'a1'), queued(2, 'a2')], done: async (e) => { if (e === '0-1') await Promise.race([bWent, tooLong]); order.push(`a ${e}`); } },
       { owned: () => true, events: [queued(3, 'b1')], done: async (e) => { order.push(`b ${e}`); bDone(); } },
     ]);
     expect(results).toEqual([{ processed: 2 }, { processed: 1 }]);
