@@ -24,6 +24,8 @@
  *     timer; BullMQ: job moved to delayed). Runnel: K engines over one RedisStore (one connection),
  *     each ingesting its own customers (disjoint) one at a time. BullMQ: K producers calling
  *     queue.add one at a time, one Worker with concurrency W.
+ * 1b. the same events and their timers through one runtime of `runnel serve --redis` (runnelServe):
+ *     queued as the HTTP API queues them, processed by its rounds, fired by its ticks.
  *  2. memory per waiting customer: INFO memory used_memory after phase 1 minus before (after
  *     FLUSHALL), over N. Everything each system keeps for a waiting customer counts (Runnel: the
  *     instance, its timer, profile, dedupe key, launch record, activity, and the undelivered
@@ -63,7 +65,11 @@ import { verifyFlow } from '../compiler/bytecode/verify.js';
 import type { VerifiedProgram } from '../compiler/bytecode/program.js';
 import { Engine, VirtualClock } from '../runtime/engine/engine.js';
 import { RedisStore } from '../runtime/redis/redis-store.js';
-import { RUN_CONCURRENCY, TICK_BUDGET } from '../runtime/server/flow-service.js';
+import { FlowService, RUN_CONCURRENCY, TICK_BUDGET } from '../runtime/server/flow-service.js';
+import { SharedRuntime } from '../runtime/server/shared-runtime.js';
+import { ShardOwner } from '../runtime/redis/shard-owner.js';
+import { RedisEventQueue } from '../runtime/redis/event-queue.js';
+import { connectRedis } from '../runtime/redis/client.js';
 import type { Transition } from '../runtime/store/store.js';
 import { BENCH_MANIFEST } from './gen-flow.js';
 
@@ -253,6 +259,47 @@ async function runnelEvents(url: string, admin: Redis, programs: VerifiedProgram
   await store.close();
   if (!template) throw new Error('runnel: no waiting commit seen');
   return { eps: EVENTS / (ms / 1000), ms, bytesPer: (after - before) / EVENTS, outboxBytesPer: outbox / EVENTS, template };
+}
+
+/**
+ * Phase 1b: the same journey through what `runnel serve --redis` runs (one runtime: FlowService,
+ * ShardOwner, RedisEventQueue, SharedRuntime): EVENTS events queued as POST /v1/events queues them,
+ * then timed from the runtime's start until every customer entered (its rounds: the shards' queues
+ * read, the shards side by side, each event read, committed and its cursor moved); then its clock
+ * moved a day on, and timed until every reminder went out (its ticks fire the timers).
+ */
+async function runnelServe(url: string, admin: Redis): Promise<{ eps: number; ms: number; fired: number; fireMs: number }> {
+  await flush(admin);
+  const conn = await connectRedis({ url });
+  const store = new RedisStore(conn, { prefix: 'rn' });
+  await store.loadScripts();
+  const owner = new ShardOwner(store, { leaseMs: 10_000 });
+  const queue = new RedisEventQueue(store, {});
+  let shift = 0;
+  const service = await FlowService.open({ store, manifest: JSON.stringify(BENCH_MANIFEST), shared: { engineStore: store.withScope(owner), queue }, now: () => Date.now() + shift });
+  await service.putDraft('remind', SOURCE);
+  await service.launch('remind');
+  const t0 = Date.now();
+  for (let i = 0; i < EVENTS; i += 500) {
+    const r = await service.ingest(Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => event(i + j, t0)));
+    if (r.accepted !== Math.min(500, EVENTS - i)) throw new Error(`runnel serve: queued ${JSON.stringify(r)}`);
+  }
+  const until = async (done: () => Promise<boolean>) => {
+    for (const end = Date.now() + 600_000; !(await done()); await sleep(20)) if (Date.now() > end) throw new Error('runnel serve: the runtime did not finish in 10 minutes');
+  };
+  const rt = new SharedRuntime({ service, owner, queue, beatMs: 1000, idleMs: 5 });
+  const start = performance.now();
+  await rt.start();
+  await until(async () => (await service.stats('remind')).entered >= EVENTS);
+  const ms = performance.now() - start;
+  shift = 86_400_000 + 1000;
+  const fireStart = performance.now();
+  await until(async () => ((await service.stats('remind')).statuses['completed/all_steps_done'] ?? 0) >= EVENTS);
+  const fireMs = performance.now() - fireStart;
+  await commandStats(admin, 'runnel serve');
+  await rt.stop();
+  await conn.close();
+  return { eps: EVENTS / (ms / 1000), ms, fired: EVENTS / (fireMs / 1000), fireMs };
 }
 
 const RUN_SOURCE = `flow daily "Daily" {
@@ -580,6 +627,9 @@ async function main(): Promise<void> {
   log('1/2 events: runnel');
   const rE = await runnelEvents(url, admin, programs);
   log(`  runnel: ${fmt(rE.eps)} events/s, ${fmt(rE.bytesPer)} B per waiting customer`);
+  log('1b events and timers through one runtime of runnel serve --redis');
+  const rS = await runnelServe(url, admin);
+  log(`  runnel serve: ${fmt(rS.eps)} events/s, ${fmt(rS.fired)} timers fired/s`);
   log('1/2 events: bullmq');
   const bE = await bullEvents(port, admin);
   log(`  bullmq: ${fmt(bE.eps)} events/s, ${fmt(bE.bytesPer)} B per waiting customer`);
@@ -610,8 +660,10 @@ async function main(): Promise<void> {
   const bP99 = pct(bL, 99);
   const rows = [
     ['events/s (to the waiting state)', fmt(rE.eps), fmt(bE.eps), ratio(rE.eps, bE.eps), '≥ 5× BullMQ', yes(rE.eps >= 5 * bE.eps)],
+    [`events/s through one runnel serve runtime (queued, its rounds)`, fmt(rS.eps), fmt(bE.eps), ratio(rS.eps, bE.eps), '(none)', '-'],
     ['Redis memory per waiting customer (bytes)', fmt(rE.bytesPer), fmt(bE.bytesPer), ratio(rE.bytesPer, bE.bytesPer), '≤ 0.25× BullMQ', yes(rE.bytesPer <= 0.25 * bE.bytesPer)],
     [`timers fired/s, ${fmt(TIMERS)} pending`, fmt(rF.rate), fmt(bF.rate), ratio(rF.rate, bF.rate), '(none)', '-'],
+    [`timers fired/s by one runnel serve runtime (its ticks), ${fmt(EVENTS)} due`, fmt(rS.fired), '-', '-', '(none)', '-'],
     ['firing lag p50 (ms)', fmt(rP50), fmt(bP50), ratio(rP50, bP50), '(none)', '-'],
     ['firing lag p99 (ms)', fmt(rP99), fmt(bP99), ratio(rP99, bP99), 'Runnel < 100 ms', yes(rP99 < 100)],
     [`scheduled run: customers entered/s, ${fmt(SEGMENT)} in segment`, fmt(rR.rate), '-', '-', '(none)', '-'],
@@ -623,6 +675,7 @@ async function main(): Promise<void> {
   console.log(table(['measure', 'Runnel', 'BullMQ', 'ratio', 'target', 'met'], rows));
   console.log('');
   console.log(`- events: ${fmt(EVENTS)} CustomerRegistered of distinct customers; Runnel ${fmt(rE.ms)} ms with ${K} engines over one RedisStore connection (disjoint customers); BullMQ ${fmt(bE.ms)} ms, ${K} producers (queue.add), one Worker of concurrency ${W}, step-job pattern (updateData + moveToDelayed).`);
+  console.log(`- runnel serve: one runtime (FlowService + SharedRuntime, as \`runnel serve --redis\` runs it) over the same ${fmt(EVENTS)} events queued as POST /v1/events queues them: ${fmt(rS.ms)} ms from its start until all entered (its rounds: the shards side by side, each event read, committed and its queue cursor moved); then its clock a day on: ${fmt(rS.fireMs)} ms until every reminder went out (its ticks fire timers one at a time, ${TICK_BUDGET} per tick).`);
   console.log(`- memory: INFO used_memory after phase 1 - after FLUSHALL, over ${fmt(EVENTS)}. Runnel's includes the undelivered "welcome" in the outbox streams, ${fmt(rE.outboxBytesPer)} B per customer (${fmt(rE.bytesPer - rE.outboxBytesPer)} B without). Bulk-loaded (phase 3, ${fmt(TIMERS)} customers): Runnel ${fmt(rF.bytesPer)} B, BullMQ ${fmt(bF.bytesPer)} B per waiting customer (${ratio(rF.bytesPer, bF.bytesPer)}).`);
   console.log(`- firing: ${fmt(DUE)} due of ${fmt(TIMERS)} pending; Runnel ${fmt(rF.ms)} ms with ${K} engines calling fireDue at once (load ${fmt(rF.loadMs)} ms through store.commit); BullMQ ${fmt(bF.ms)} ms from Worker start (load ${fmt(bF.loadMs)} ms through addBulk).`);
   console.log(`- lag: ${fmt(LAG)} timers due 2 ms apart over ${((LAG * 2) / 1000).toFixed(0)} s; Runnel ${LAG_LOOPS} loops of fireDue(Date.now()) every 2 ms when idle, max ${fmt(Math.max(...rL))} ms; BullMQ Worker concurrency ${W}, max ${fmt(Math.max(...bL))} ms.`);
