@@ -1056,10 +1056,9 @@ export class Engine {
     try {
       while (run.next < run.customers.length && done < budget && run.flow.status === 'active' && run.flow.current) {
         const n = Math.max(1, Math.min(concurrency, run.customers.length - run.next, budget - done));
-        // A store shared with other workers may have handed a customer over; the embedded one never does.
-        if (n === 1) yield* this.store.worksOn ? this.runCustomerOrPassCo(run, runId, atText, run.customers[run.next]!) : this.runCustomerCo(run, runId, atText, run.customers[run.next]!);
+        if (n === 1) yield* this.customerWork(run, runId, atText, run.customers[run.next]!);
         // Every one of them settles before the run goes on or fails: none runs on past it.
-        else yield allSettledOrThrow(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.runCustomerOrPassCo(run, runId, atText, c))));
+        else yield allSettledOrThrow(run.customers.slice(run.next, run.next + n).map((c) => runAsync(this.customerWork(run, runId, atText, c))));
         run.next += n;
         done += n;
       }
@@ -1067,6 +1066,11 @@ export class Engine {
       if (run.next >= run.customers.length || done < budget) this.runsUnderway = this.runsUnderway.filter((r) => r !== run);
     }
     return done;
+  }
+
+  /** The work of a run's customer: a store shared with other workers may have handed the customer over (runCustomerOrPassCo); the embedded one never does. */
+  private customerWork(run: RunUnderway, runId: string, atText: string, customer: string): Co<void> {
+    return this.store.worksOn ? this.runCustomerOrPassCo(run, runId, atText, customer) : this.runCustomerCo(run, runId, atText, customer);
   }
 
   /**
@@ -1687,16 +1691,11 @@ export class Engine {
 
   /** The embedded store applies data edits and segment moves to the profile at once, so later blocks see them. */
   private applyToProfile(current: CustomerProfile, effects: EffectRecord[], from: number): CustomerProfile {
-    let edits = false;
-    for (let i = from; i < effects.length && !edits; i++) {
-      const a = effects[i]!.action;
-      edits = a === 'set' || a === 'segment_add' || a === 'segment_remove';
-    }
-    if (!edits) return current;
-    // Copy-on-write: the store owns the profile it handed out (and the VM may hold it).
-    const profile: CustomerProfile = { ...current };
+    // Copy-on-write, at the first edit: the store owns the profile it handed out (and the VM may hold it).
+    let profile = current;
     for (let i = from; i < effects.length; i++) {
       const e = effects[i]!;
+      if (profile === current && (e.action === 'set' || e.action === 'segment_add' || e.action === 'segment_remove')) profile = { ...current };
       if (e.action === 'set') profile.fields = { ...profile.fields, [e['field'] as string]: e['value'] };
       else if (e.action === 'segment_add' && !(profile.segments ?? []).includes(e['segment'] as string)) profile.segments = [...(profile.segments ?? []), e['segment'] as string];
       else if (e.action === 'segment_remove') profile.segments = (profile.segments ?? []).filter((s) => s !== e['segment']);
